@@ -1,0 +1,263 @@
+"""Staff and operator commands (typer). Errors become one clear line and an exit code:
+2 for anything the operator must fix (config, schema), 1 for a failed operation."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mailbot.config import Config, load_config
+from mailbot.errors import ConfigError, MailbotError, SchemaError
+
+app = typer.Typer(help="mailbot: ticket intake for pomoc@kjmssoft.pl.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+tickets_app = typer.Typer(help="Look at tickets.", no_args_is_help=True)
+quarantine_app = typer.Typer(help="Messages that could not be recorded.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(tickets_app, name="tickets")
+app.add_typer(quarantine_app, name="quarantine")
+
+ConfigOpt = Annotated[Path, typer.Option(
+    "--config", "-c", envvar="MAILBOT_CONFIG", help="Config file (TOML).")]
+DEFAULT_CONFIG = Path("config.toml")
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+
+def setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    logging.getLogger("imapclient").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    err.print(f"[bold red]mailbot:[/] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+def _config(path: Path) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise fail(f"configuration error: {exc}", 2) from None
+
+
+def _app(path: Path):
+    cfg = _config(path)  # before anything heavy is imported or connected
+    from mailbot.daemon import App
+
+    return App(cfg)
+
+
+def _local(dt: datetime | None, cfg: Config) -> str:
+    return dt.astimezone(cfg.tz).strftime("%Y-%m-%d %H:%M") if dt else "-"
+
+
+@app.command()
+def run(config: ConfigOpt = DEFAULT_CONFIG, verbose: bool = False) -> None:
+    """Run the daemon: poll the mailbox every interval until SIGTERM/SIGINT."""
+    setup_logging(verbose)
+    application = _app(config)
+    try:
+        code = application.run()
+    except (ConfigError, SchemaError) as exc:
+        raise fail(str(exc), 2) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def poll(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+    verbose: bool = False,
+) -> None:
+    """One pass over the mailbox (for cron and tests). `--once` is required."""
+    if not once:
+        raise fail("use `mailbot poll --once` for one pass, or `mailbot run` for the daemon", 2)
+    setup_logging(verbose)
+    application = _app(config)
+    try:
+        application.check_schema()
+        report = application.poll_once()
+    except (ConfigError, SchemaError) as exc:
+        raise fail(str(exc), 2) from None
+    except MailbotError as exc:
+        raise fail(str(exc), 1) from None
+    finally:
+        application.close()
+    out.print(report.summary(), highlight=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOpt = DEFAULT_CONFIG) -> None:
+    """Apply database migrations (run before starting a new version)."""
+    from mailbot.store.db import make_engine, upgrade
+
+    cfg = _config(config)
+    engine = make_engine(cfg.database_url)
+    try:
+        before, after = upgrade(engine)
+    except MailbotError as exc:
+        raise fail(str(exc), 1) from None
+    finally:
+        engine.dispose()
+    out.print(f"schema: {before or 'empty'} -> {after}", highlight=False)
+
+
+@db_app.command("status")
+def db_status(config: ConfigOpt = DEFAULT_CONFIG) -> None:
+    """Show the schema revision and whether an upgrade is needed."""
+    from mailbot.store.db import current_revision, head_revision, make_engine
+
+    cfg = _config(config)
+    engine = make_engine(cfg.database_url)
+    try:
+        current, head = current_revision(engine), head_revision()
+    finally:
+        engine.dispose()
+    out.print(f"database revision {current or 'empty'}, code needs {head}"
+              + ("" if current == head else ": run `mailbot db upgrade`"), highlight=False)
+    raise typer.Exit(0 if current == head else 1)
+
+
+@tickets_app.command("list")
+def tickets_list(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    state: Annotated[list[str] | None, typer.Option(help="Only these states (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option(help="Created on or after YYYY-MM-DD.")] = None,
+    limit: int = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
+) -> None:
+    """Tickets, newest first."""
+    from mailbot.store import repo
+
+    application = _app(config)
+    cfg = application.config
+    since_dt = None
+    if since:
+        try:
+            since_dt = datetime.combine(date.fromisoformat(since), time(0), cfg.tz)
+        except ValueError:
+            raise fail(f"--since must be YYYY-MM-DD, got {since!r}", 2) from None
+    with application.sessions() as session:
+        rows = repo.list_tickets(session, states=state or (), since=since_dt, limit=limit)
+    application.close()
+    if as_json:
+        print(json.dumps([{
+            "number": t.number, "state": t.state, "created_at": t.created_at.astimezone(cfg.tz)
+            .isoformat(), "requester": t.requester, "subject": t.subject, "messages": n,
+            "history": t.history} for t, n in rows], ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"Tickets ({len(rows)})")
+    for col in ("Number", "State", "Created", "From", "Subject", "Msgs"):
+        table.add_column(col, overflow="fold")
+    for t, n in rows:
+        table.add_row(t.number, t.state + (" (history)" if t.history else ""),
+                      _local(t.created_at, cfg), t.requester, t.subject[:70], str(n))
+    out.print(table)
+
+
+@tickets_app.command("show")
+def tickets_show(number: str, config: ConfigOpt = DEFAULT_CONFIG) -> None:
+    """One ticket: its thread oldest first, and its event log."""
+    from mailbot.store import repo
+
+    application = _app(config)
+    cfg = application.config
+    with application.sessions() as session:
+        ticket = repo.load_ticket(session, number)
+        if ticket is None:
+            application.close()
+            raise fail(f"no ticket {number}", 1)
+        out.rule(f"{ticket.number} · {ticket.state} · {ticket.subject}")
+        out.print(f"Requester: {ticket.requester_name} <{ticket.requester}>   "
+                  f"created {_local(ticket.created_at, cfg)}"
+                  + ("   [history: no reply/alert]" if ticket.history else ""), highlight=False)
+        for m in ticket.messages:
+            out.rule(f"{_local(m.received_at, cfg)}  {m.sender_name} <{m.sender_address}>",
+                     style="dim")
+            out.print(f"Subject: {m.subject}   Message-ID: {m.message_key}", highlight=False,
+                      markup=False)
+            if m.oversized:
+                out.print(f"(oversized: {m.server_size} bytes on the server; "
+                          "recorded from its headers and first part)")
+            out.print(m.body_text.strip() or "(no text)", markup=False, highlight=False)
+            for a in m.attachments:
+                out.print(f"  📎 {a.filename} ({a.content_type}, {a.size} B)", markup=False)
+        out.rule("Events", style="dim")
+        for e in ticket.events:
+            out.print(f"{_local(e.at, cfg)}  {e.kind}: {e.detail}", markup=False,
+                      highlight=False)
+    application.close()
+
+
+@quarantine_app.command("list")
+def quarantine_list(config: ConfigOpt = DEFAULT_CONFIG, all_: Annotated[
+        bool, typer.Option("--all", help="Include resolved entries.")] = False) -> None:
+    """Messages set aside with the reason; raw bytes are kept for a retry."""
+    from mailbot.store import repo
+
+    application = _app(config)
+    cfg = application.config
+    with application.sessions() as session:
+        entries = repo.list_quarantine(session, include_resolved=all_)
+    application.close()
+    table = Table(title=f"Quarantine ({len(entries)})")
+    for col in ("ID", "When", "Folder/UID", "Size", "Reason", "Resolved"):
+        table.add_column(col, overflow="fold")
+    for e in entries:
+        table.add_row(str(e.id), _local(e.created_at, cfg), f"{e.folder}/{e.uid}",
+                      str(e.raw_size), e.reason[:120], e.resolution or "")
+    out.print(table)
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(entry_id: int, config: ConfigOpt = DEFAULT_CONFIG) -> None:
+    """Parse a quarantined message again from its kept raw bytes and record it."""
+    application = _app(config)
+    try:
+        outcome = application.intake.retry_quarantined(entry_id, application.clock())
+    except KeyError:
+        raise fail(f"no quarantine entry {entry_id}", 1) from None
+    finally:
+        application.close()
+    if outcome.action == "quarantined":
+        raise fail(f"still cannot record it: {outcome.detail}", 1)
+    out.print(f"quarantine #{entry_id}: {outcome.action} {outcome.ticket}", highlight=False)
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its database.")] = Path(
+        "demo-data"),
+    keep_running: Annotated[bool, typer.Option(
+        help="After the first pass, keep the daemon and the demo IMAP server running.")] = False,
+) -> None:
+    """Run mailbot on an embedded default: SQLite, a demo IMAP mailbox with Polish mail."""
+    from mailbot.demo import run_demo
+
+    setup_logging()
+    raise typer.Exit(run_demo(data_dir, keep_running=keep_running, console=out))
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app()
+
+
+if __name__ == "__main__":
+    main()

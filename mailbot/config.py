@@ -1,0 +1,258 @@
+"""Config TOML -> frozen Config.
+
+Every error names the file and the key, and is raised before anything connects
+anywhere (the CLI turns ConfigError into exit code 2). Unknown keys are errors too:
+a typo such as `poll_intervall` must not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from mailbot.errors import ConfigError
+
+TLS_MODES = ("ssl", "starttls", "none")
+PROCESSED_MODES = ("move", "flag")
+PROCESSED_KEYWORD = "$MailbotProcessed"
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    host: str
+    port: int
+    tls: str
+    cafile: Path | None
+    user: str
+    password_env: str | None
+    password_file: Path | None
+    folder: str
+    processed: str
+    processed_folder: str
+    batch_size: int
+    max_message_size: int
+    timeout: float
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    imap: ImapConfig
+    poll_interval: int  # seconds
+    history_cutoff: date | None
+    parse_workers: int
+    data_dir: Path
+    database_url: str
+    timezone: str
+    rules_dir: Path
+    templates_dir: Path
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    def imap_password(self, environ: dict[str, str] | None = None) -> str:
+        """Read the IMAP secret from its environment variable or file (never the TOML)."""
+        env = os.environ if environ is None else environ
+        i = self.imap
+        if i.password_env:
+            value = env.get(i.password_env)
+            if value:
+                return value
+            if not i.password_file:
+                raise ConfigError(
+                    f"environment variable {i.password_env} is not set or empty",
+                    file=str(self.path), key="imap.password_env",
+                )
+        if i.password_file:
+            try:
+                return i.password_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot read password file {i.password_file}: {exc.strerror}",
+                    file=str(self.path), key="imap.password_file",
+                ) from exc
+        raise ConfigError(
+            "no IMAP password source: set password_env or password_file",
+            file=str(self.path), key="imap.password_env",
+        )
+
+
+_SCHEMA: dict[str, set[str]] = {
+    "imap": {
+        "host", "port", "tls", "cafile", "user", "password_env", "password_file", "folder",
+        "processed", "processed_folder", "batch_size", "max_message_size", "timeout",
+    },
+    "intake": {"poll_interval", "history_cutoff", "parse_workers"},
+    "storage": {"data_dir", "database_url"},
+    "general": {"timezone", "rules_dir", "templates_dir"},
+}
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h)?\s*$")
+_SIZE = re.compile(r"^\s*(\d+)\s*(B|KB|MB|GB)?\s*$", re.IGNORECASE)
+
+
+class _Reader:
+    """Typed access to one table of the TOML document, with errors naming file and key."""
+
+    def __init__(self, file: Path, doc: dict[str, Any]):
+        self.file = file
+        self.doc = doc
+
+    def error(self, key: str, message: str) -> ConfigError:
+        return ConfigError(message, file=str(self.file), key=key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        section, name = key.split(".")
+        return self.doc.get(section, {}).get(name, default)
+
+    def string(self, key: str, default: str | None = None, *, required: bool = False) -> str:
+        value = self.get(key, default)
+        if value is None or (required and value == ""):
+            raise self.error(key, "missing required setting")
+        if not isinstance(value, str):
+            raise self.error(key, f"must be a string, got {type(value).__name__}")
+        return value
+
+    def integer(self, key: str, default: int, lo: int, hi: int) -> int:
+        value = self.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(key, f"must be a whole number, got {value!r}")
+        if not lo <= value <= hi:
+            raise self.error(key, f"must be between {lo} and {hi}, got {value}")
+        return value
+
+    def choice(self, key: str, default: str, options: tuple[str, ...]) -> str:
+        value = self.string(key, default)
+        if value not in options:
+            raise self.error(key, f"must be one of {', '.join(options)}, got {value!r}")
+        return value
+
+    def path(self, key: str, default: str | None) -> Path | None:
+        value = self.get(key, default)
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str):
+            raise self.error(key, f"must be a path string, got {value!r}")
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (self.file.parent / p).resolve()
+
+    def duration(self, key: str, default: str) -> int:
+        value = self.get(key, default)
+        m = _DURATION.match(str(value)) if isinstance(value, (str, int)) else None
+        if not m or isinstance(value, bool):
+            raise self.error(key, f"must be a duration like '3m', '90s' or '1h', got {value!r}")
+        seconds = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2) or "s"]
+        if not 10 <= seconds <= 86400:
+            raise self.error(key, f"must be between 10s and 24h, got {value!r}")
+        return seconds
+
+    def size(self, key: str, default: str) -> int:
+        value = self.get(key, default)
+        m = _SIZE.match(str(value)) if isinstance(value, (str, int)) else None
+        if not m or isinstance(value, bool):
+            raise self.error(key, f"must be a size like '25MB', got {value!r}")
+        unit = (m.group(2) or "B").upper()
+        n = int(m.group(1)) * {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}[unit]
+        if n < 64 * 1024:
+            raise self.error(key, f"must be at least 64KB, got {value!r}")
+        return n
+
+    def a_date(self, key: str) -> date | None:
+        value = self.get(key)
+        if value in (None, ""):
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise self.error(key, f"must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    p = Path(path).expanduser().resolve()
+    try:
+        with p.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError("config file not found", file=str(p)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(p)) from None
+    _check_keys(p, doc)
+    r = _Reader(p, doc)
+
+    tls = r.choice("imap.tls", "ssl", TLS_MODES)
+    if r.get("imap.password") is not None:
+        raise r.error("imap.password", "passwords do not belong in the config file: "
+                      "use password_env (an environment variable) or password_file")
+    password_env = r.string("imap.password_env", "MAILBOT_IMAP_PASSWORD") or None
+    imap = ImapConfig(
+        host=r.string("imap.host", required=True),
+        port=r.integer("imap.port", 993 if tls == "ssl" else 143, 1, 65535),
+        tls=tls,
+        cafile=r.path("imap.cafile", None),
+        user=r.string("imap.user", required=True),
+        password_env=password_env,
+        password_file=r.path("imap.password_file", None),
+        folder=r.string("imap.folder", "INBOX", required=True),
+        processed=r.choice("imap.processed", "move", PROCESSED_MODES),
+        processed_folder=r.string("imap.processed_folder", "Processed", required=True),
+        batch_size=r.integer("imap.batch_size", 100, 1, 5000),
+        max_message_size=r.size("imap.max_message_size", "25MB"),
+        timeout=float(r.integer("imap.timeout", 60, 1, 3600)),
+    )
+    if imap.cafile is not None and not imap.cafile.is_file():
+        raise r.error("imap.cafile", f"file {imap.cafile} does not exist")
+    if imap.processed == "move" and imap.processed_folder == imap.folder:
+        raise r.error("imap.processed_folder", "must differ from imap.folder")
+
+    timezone = r.string("general.timezone", "Europe/Warsaw")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.error("general.timezone", f"unknown time zone {timezone!r}") from None
+
+    data_dir = r.path("storage.data_dir", "data")
+    assert data_dir is not None
+    default_url = f"sqlite:///{data_dir / 'mailbot.sqlite3'}"
+    database_url = r.string("storage.database_url", "") or default_url
+    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
+        raise r.error("storage.database_url", "must start with sqlite:// or postgresql://")
+
+    return Config(
+        path=p,
+        imap=imap,
+        poll_interval=r.duration("intake.poll_interval", "3m"),
+        history_cutoff=r.a_date("intake.history_cutoff"),
+        parse_workers=r.integer("intake.parse_workers", 2, 0, 64),
+        data_dir=data_dir,
+        database_url=database_url,
+        timezone=timezone,
+        rules_dir=r.path("general.rules_dir", "rules") or p.parent / "rules",
+        templates_dir=r.path("general.templates_dir", "templates") or p.parent / "templates",
+    )
+
+
+def _check_keys(path: Path, doc: dict[str, Any]) -> None:
+    for section, value in doc.items():
+        if section not in _SCHEMA:
+            raise ConfigError(
+                f"unknown section [{section}] (known: {', '.join(sorted(_SCHEMA))})",
+                file=str(path), key=section,
+            )
+        if not isinstance(value, dict):
+            raise ConfigError("must be a table", file=str(path), key=section)
+        for key in value:
+            if key not in _SCHEMA[section] and not (section == "imap" and key == "password"):
+                raise ConfigError("unknown setting", file=str(path), key=f"{section}.{key}")

@@ -1,0 +1,114 @@
+"""Composition root: config -> edges, store -> poller -> scheduler."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from mailbot.config import Config
+from mailbot.edges.imap import ImapMailbox, ImapSettings
+from mailbot.errors import MailbotError
+from mailbot.intake import Intake
+from mailbot.poller import Poller, PollReport
+from mailbot.store.db import check_schema, make_engine, session_factory
+from mailbot.store.rawstore import RawStore
+
+log = logging.getLogger("mailbot.daemon")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class App:
+    """Everything one mailbot process needs, built from the config and nothing else."""
+
+    def __init__(self, config: Config, *, clock: Callable[[], datetime] = utc_now):
+        self.config = config
+        self.clock = clock
+        self.engine = make_engine(config.database_url)
+        self.sessions = session_factory(self.engine)
+        self.raw_store = RawStore(config.raw_dir)
+        self.intake = Intake(self.sessions, self.raw_store, config.tz)
+        self.stop = threading.Event()
+        self._pool: Executor | None = None
+        self._poller: Poller | None = None
+
+    def check_schema(self) -> None:
+        check_schema(self.engine)
+
+    def pool(self) -> Executor | None:
+        """Parsing dominates intake time; worker processes use the second core."""
+        if self._pool is None and self.config.parse_workers > 1:
+            self._pool = ProcessPoolExecutor(
+                self.config.parse_workers, mp_context=multiprocessing.get_context("forkserver"))
+        return self._pool
+
+    def poller(self) -> Poller:
+        if self._poller is None:
+            i = self.config.imap
+            settings = ImapSettings(i.host, i.port, i.tls, i.user, self.config.imap_password(),
+                                    i.cafile, i.timeout)
+            self._poller = Poller(
+                i, ImapMailbox(settings), self.intake, self.sessions, self.clock,
+                self.config.tz, history_cutoff=self.config.history_cutoff, pool=self.pool(),
+                stop=self.stop,
+            )
+        return self._poller
+
+    def poll_once(self) -> PollReport:
+        report = self.poller().poll_once()
+        log.info("poll done: %s", report.summary())
+        return report
+
+    def _poll_job(self) -> None:
+        """Scheduler job: one failed poll is logged, never fatal; the next one retries."""
+        try:
+            self.poll_once()
+        except MailbotError as exc:
+            log.error("poll failed, will retry at the next interval: %s", exc)
+        except Exception:
+            log.exception("poll crashed unexpectedly, will retry at the next interval")
+
+    def run(self) -> int:
+        """Poll every interval until SIGTERM/SIGINT; finish the message in hand, exit 0."""
+        self.check_schema()
+        self.poller()  # resolve the password now: a config error stops us before any poll
+
+        def on_signal(signum: int, _frame: object) -> None:
+            log.info("%s received: finishing the message in hand, then exiting",
+                     signal.Signals(signum).name)
+            self.stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        scheduler = BackgroundScheduler(timezone=self.config.tz)
+        scheduler.add_job(
+            self._poll_job, "interval", seconds=self.config.poll_interval, id="poll",
+            max_instances=1, coalesce=True, misfire_grace_time=self.config.poll_interval,
+            next_run_time=datetime.now(self.config.tz),
+        )
+        scheduler.start()
+        log.info("mailbot running: polling %s on %s every %ds",
+                 self.config.imap.folder, self.config.imap.host, self.config.poll_interval)
+        while not self.stop.wait(0.5):
+            pass
+        scheduler.shutdown(wait=True)
+        self.close()
+        log.info("mailbot stopped")
+        return 0
+
+    def close(self) -> None:
+        if self._poller is not None:
+            self._poller.mailbox.close()
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+        self.engine.dispose()

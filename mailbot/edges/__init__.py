@@ -1,0 +1,1 @@
+"""I/O behind small interfaces: IMAP (and later SMTP, SMS, clock)."""

@@ -1,0 +1,216 @@
+"""The IMAP edge: imapclient behind a small interface; its failures become ImapError.
+
+State lives in mailbot's database (UIDVALIDITY + last UID), never in \\Seen: bodies are
+fetched with BODY.PEEK[] so a person reading the same mailbox sees nothing change.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import imapclient
+from imapclient.exceptions import IMAPClientError
+
+from mailbot.errors import ImapError
+from mailbot.model import FetchedMessage
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str
+    port: int
+    tls: str  # ssl | starttls | none
+    user: str
+    password: str
+    cafile: Path | None = None
+    timeout: float = 60.0
+
+    def __repr__(self) -> str:  # never print the password
+        return f"ImapSettings({self.user}@{self.host}:{self.port}, tls={self.tls})"
+
+
+@dataclass(frozen=True)
+class FolderStatus:
+    uidvalidity: int
+    uidnext: int
+    exists: int
+
+
+@contextmanager
+def _converted(what: str) -> Iterator[None]:
+    """Convert library and socket failures into ImapError, once, here."""
+    try:
+        yield
+    except ImapError:
+        raise
+    except (IMAPClientError, OSError, ssl.SSLError, EOFError) as exc:
+        raise ImapError(f"IMAP {what} failed: {exc}") from exc
+
+
+class ImapMailbox:
+    """One connection, one selected folder at a time."""
+
+    FETCH_META = [b"RFC822.SIZE", b"INTERNALDATE"]
+
+    def __init__(self, settings: ImapSettings):
+        self.settings = settings
+        self.client: imapclient.IMAPClient | None = None
+        self.selected: str | None = None
+
+    # -- connection -------------------------------------------------------------
+    def connect(self) -> None:
+        s = self.settings
+        context = ssl.create_default_context(cafile=str(s.cafile) if s.cafile else None)
+        with _converted(f"connect to {s.host}:{s.port}"):
+            client = imapclient.IMAPClient(
+                s.host, port=s.port, ssl=s.tls == "ssl",
+                ssl_context=context if s.tls == "ssl" else None, timeout=s.timeout,
+            )
+            sock = client.socket()
+            if sock is not None:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if s.tls == "starttls":
+                client.starttls(context)
+        with _converted(f"login as {s.user}"):
+            client.login(s.user, s.password)
+        self.client, self.selected = client, None
+
+    @property
+    def connected(self) -> bool:
+        return self.client is not None
+
+    def close(self) -> None:
+        client, self.client, self.selected = self.client, None, None
+        if client is not None:
+            try:
+                client.logout()
+            except Exception:  # noqa: BLE001 - the connection may already be dead
+                try:
+                    client.shutdown()
+                except Exception:  # noqa: BLE001
+                    pass
+
+    def _c(self) -> imapclient.IMAPClient:
+        if self.client is None:
+            self.connect()
+        assert self.client is not None
+        return self.client
+
+    # -- folders -------------------------------------------------------------------
+    def select(self, folder: str) -> FolderStatus:
+        """SELECT (read-write: we move/flag later). One round trip, also when idle."""
+        with _converted(f"select {folder}"):
+            info = self._c().select_folder(folder)
+        self.selected = folder
+        return FolderStatus(
+            uidvalidity=int(info[b"UIDVALIDITY"]),
+            uidnext=int(info.get(b"UIDNEXT", 0)),
+            exists=int(info.get(b"EXISTS", 0)),
+        )
+
+    def ensure_folder(self, folder: str) -> None:
+        with _converted(f"create {folder}"):
+            client = self._c()
+            if not client.folder_exists(folder):
+                client.create_folder(folder)
+
+    # -- search and fetch ------------------------------------------------------------
+    def uids_after(self, last_uid: int) -> list[int]:
+        # `UID SEARCH UID n:*` returns the highest UID even when nothing is newer (RFC 3501
+        # `*` semantics), so filter.
+        with _converted("search"):
+            uids = self._c().search(["UID", f"{last_uid + 1}:*"])
+        return sorted(u for u in uids if u > last_uid)
+
+    def uids_upto(self, last_uid: int, *, without_keyword: str | None = None) -> list[int]:
+        """Messages at or below the checkpoint still here (left by a crash before the move)."""
+        if last_uid < 1:
+            return []
+        criteria: list[str] = ["UID", f"1:{last_uid}"]
+        if without_keyword:
+            criteria += ["UNKEYWORD", without_keyword]
+        with _converted("search"):
+            uids = self._c().search(criteria)
+        return sorted(u for u in uids if u <= last_uid)
+
+    def fetch_meta(self, uids: list[int]) -> dict[int, tuple[int, datetime | None]]:
+        if not uids:
+            return {}
+        with _converted("fetch sizes"):
+            data = self._c().fetch(uids, self.FETCH_META)
+        out = {}
+        for uid, item in data.items():
+            internal = item.get(b"INTERNALDATE")
+            if isinstance(internal, datetime):
+                internal = internal if internal.tzinfo else internal.replace(tzinfo=UTC)
+            else:
+                internal = None
+            out[int(uid)] = (int(item.get(b"RFC822.SIZE", 0)), internal)
+        return out
+
+    def fetch_raw(self, uids: list[int]) -> dict[int, bytes]:
+        if not uids:
+            return {}
+        with _converted("fetch bodies"):
+            data = self._c().fetch(uids, [b"BODY.PEEK[]"])
+        return {int(uid): bytes(item[b"BODY[]"]) for uid, item in data.items()
+                if b"BODY[]" in item}
+
+    def fetch_truncated(self, uid: int, body_limit: int) -> bytes:
+        """Header plus the first `body_limit` bytes of the body: never the whole giant."""
+        with _converted("fetch partial"):
+            data = self._c().fetch(
+                [uid], [b"BODY.PEEK[HEADER]", f"BODY.PEEK[TEXT]<0.{body_limit}>".encode()]
+            )
+        item = data.get(uid, {})
+        header = bytes(item.get(b"BODY[HEADER]", b""))
+        text = next((bytes(v) for k, v in item.items() if k.startswith(b"BODY[TEXT]")), b"")
+        return header + text
+
+    def fetch_messages(
+        self, folder: str, uidvalidity: int, uids: list[int], max_size: int,
+    ) -> list[FetchedMessage]:
+        """Sizes first, then full bodies for ordinary mail and a bounded part for giants."""
+        meta = self.fetch_meta(uids)
+        small = [u for u in uids if u in meta and meta[u][0] <= max_size]
+        raws = self.fetch_raw(small)
+        out: list[FetchedMessage] = []
+        for uid in uids:
+            if uid not in meta:
+                continue  # expunged meanwhile by someone else: nothing to record
+            size, internal = meta[uid]
+            if size > max_size:
+                raw = self.fetch_truncated(uid, min(max_size, 256 * 1024))
+                out.append(FetchedMessage(folder, uid, uidvalidity, raw, size, internal, True))
+            elif uid in raws:
+                out.append(FetchedMessage(folder, uid, uidvalidity, raws[uid], size, internal))
+        return out
+
+    # -- after commit ---------------------------------------------------------------------
+    def move(self, uids: Iterable[int], target: str) -> None:
+        uids = sorted(set(uids))
+        if not uids:
+            return
+        with _converted(f"move to {target}"):
+            client = self._c()
+            if client.has_capability("MOVE"):
+                client.move(uids, target)
+            else:
+                client.copy(uids, target)
+                client.delete_messages(uids)
+                if client.has_capability("UIDPLUS"):
+                    client.uid_expunge(uids)
+                else:
+                    client.expunge()
+
+    def flag(self, uids: Iterable[int], keyword: str) -> None:
+        uids = sorted(set(uids))
+        if uids:
+            with _converted("flag"):
+                self._c().add_flags(uids, [keyword])

@@ -1,0 +1,180 @@
+"""One pass over the mailbox. Never dies on one message; stops cleanly when asked.
+
+Order per batch: fetch (BODY.PEEK) -> parse (worker processes) -> record each message
+in its own transaction -> only then move/flag the recorded UIDs on the server.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import date, datetime, time as dtime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.config import PROCESSED_KEYWORD, ImapConfig
+from mailbot.edges.imap import ImapMailbox
+from mailbot.intake import Intake, Outcome, ParseFailure, parse_safely
+from mailbot.model import FetchedMessage, InboundMail
+from mailbot.store import repo
+
+log = logging.getLogger("mailbot.poller")
+
+
+@dataclass
+class PollReport:
+    folder: str
+    fetched: int = 0
+    history: int = 0
+    finished: int = 0
+    actions: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    stopped: bool = False
+
+    def count(self, action: str) -> None:
+        self.actions[action] = self.actions.get(action, 0) + 1
+
+    def summary(self) -> str:
+        acts = ", ".join(f"{k} {v}" for k, v in sorted(self.actions.items())) or "nothing new"
+        return (f"{self.folder}: {self.fetched} fetched ({acts}; {self.history} as history), "
+                f"{self.finished} finished on the server in {self.seconds:.2f}s")
+
+
+def _parse_all(pool: Executor | None, batch: list[FetchedMessage]
+               ) -> Iterator[InboundMail | ParseFailure]:
+    raws = [m.raw for m in batch]
+    flags = [m.oversized for m in batch]
+    if pool is None or len(batch) < 16:  # not worth the pickling round trip
+        return map(parse_safely, raws, flags)
+    return pool.map(parse_safely, raws, flags, chunksize=max(1, len(batch) // 8))
+
+
+class Poller:
+    def __init__(
+        self, imap: ImapConfig, mailbox: ImapMailbox, intake: Intake,
+        sessions: sessionmaker[Session], clock: Callable[[], datetime], tz: ZoneInfo, *,
+        history_cutoff: date | None = None, pool: Executor | None = None,
+        stop: threading.Event | None = None,
+    ):
+        self.imap = imap
+        self.mailbox = mailbox
+        self.intake = intake
+        self.sessions = sessions
+        self.clock = clock
+        self.tz = tz
+        self.cutoff = (datetime.combine(history_cutoff, dtime(0), tz)
+                       if history_cutoff else None)
+        self.pool = pool
+        self.stop = stop or threading.Event()
+        self._reconciled = False  # leftovers below the checkpoint checked since (re)connect
+        self._target_ready = False
+
+    def poll_once(self) -> PollReport:
+        started = time.monotonic()
+        folder = self.imap.folder
+        report = PollReport(folder)
+        try:
+            self._poll(folder, report)
+        except BaseException:
+            self._reconciled = self._target_ready = False
+            self.mailbox.close()
+            raise
+        finally:
+            report.seconds = time.monotonic() - started
+        return report
+
+    def _poll(self, folder: str, report: PollReport) -> None:
+        status = self.mailbox.select(folder)
+        now = self.clock()
+        with self.sessions.begin() as session:
+            state = repo.folder_state(session, folder)
+            if state is None:
+                backlog = status.uidnext - 1 if status.exists else 0
+                state = repo.reset_folder(session, folder, status.uidvalidity, backlog, now)
+                if backlog:
+                    log.info("first start on %s: %d message(s) up to UID %d are backlog, "
+                             "recorded as history%s", folder, status.exists, backlog,
+                             f" unless received after {self.cutoff:%Y-%m-%d}"
+                             if self.cutoff else "")
+            elif state.uidvalidity != status.uidvalidity:
+                log.warning("UIDVALIDITY of %s changed %d -> %d: full resync, "
+                            "Message-ID dedup keeps it from doubling", folder,
+                            state.uidvalidity, status.uidvalidity)
+                state = repo.reset_folder(session, folder, status.uidvalidity, 0, now)
+                self._reconciled = True  # a full resync covers every UID anyway
+            last_uid, backlog_until = state.last_uid, state.backlog_until_uid
+            state.last_poll_at = now
+
+        if self._reconciled and status.uidnext and status.uidnext <= last_uid + 1:
+            return  # idle poll: the SELECT was the only round trip
+        uids = self.mailbox.uids_after(last_uid)
+        if not self._reconciled:
+            keyword = PROCESSED_KEYWORD if self.imap.processed == "flag" else None
+            leftovers = self.mailbox.uids_upto(last_uid, without_keyword=keyword)
+            if leftovers:
+                log.info("%d message(s) at or below the checkpoint still in %s "
+                         "(interrupted before the move): finishing them", len(leftovers), folder)
+            uids = sorted(set(leftovers) | set(uids))
+            self._reconciled = True
+        if not uids:
+            return
+        if self.imap.processed == "move" and not self._target_ready:
+            self.mailbox.ensure_folder(self.imap.processed_folder)
+            self._target_ready = True
+        for start in range(0, len(uids), self.imap.batch_size):
+            if self.stop.is_set():
+                report.stopped = True
+                return
+            batch = self.mailbox.fetch_messages(
+                folder, status.uidvalidity, uids[start:start + self.imap.batch_size],
+                self.imap.max_message_size)
+            self._record_batch(batch, backlog_until, report)
+
+    def _record_batch(self, batch: list[FetchedMessage], backlog_until: int,
+                      report: PollReport) -> None:
+        done: list[int] = []
+        try:
+            for fetched, parsed in zip(batch, _parse_all(self.pool, batch), strict=True):
+                history = self._is_history(fetched, backlog_until)
+                outcome = self.intake.record(fetched, parsed, history=history, now=self.clock())
+                done.append(fetched.uid)
+                report.fetched += 1
+                report.history += history
+                report.count(outcome.action)
+                self._log(fetched, parsed, outcome, history)
+                if self.stop.is_set():
+                    report.stopped = True
+                    break
+        finally:
+            self._finish(done)
+            report.finished += len(done)
+
+    def _is_history(self, fetched: FetchedMessage, backlog_until: int) -> bool:
+        if fetched.uid > backlog_until:
+            return False
+        return not (self.cutoff and fetched.internal_date and fetched.internal_date >= self.cutoff)
+
+    def _finish(self, uids: Iterable[int]) -> None:
+        uids = list(uids)
+        if not uids:
+            return
+        if self.imap.processed == "move":
+            self.mailbox.move(uids, self.imap.processed_folder)
+        else:
+            self.mailbox.flag(uids, PROCESSED_KEYWORD)
+
+    def _log(self, fetched: FetchedMessage, parsed: InboundMail | ParseFailure,
+             outcome: Outcome, history: bool) -> None:
+        sender = parsed.sender.address if isinstance(parsed, InboundMail) and parsed.sender else "-"
+        log.info(
+            "folder=%s uid=%d message_id=%s from=%s ticket=%s action=%s%s%s%s",
+            fetched.folder, fetched.uid, outcome.message_key or "-", sender,
+            outcome.ticket or "-", outcome.action, " history" if history else "",
+            " oversized" if fetched.oversized else "",
+            f" ({outcome.detail})" if outcome.action in ("quarantined", "duplicate") else "",
+        )

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, the repository used by intake and the CLI, raw-mail store."""

@@ -1,0 +1,35 @@
+"""Raw message bytes on disk, addressed by sha256, so any message can be re-read.
+
+Written before the database commit that references it (a crash then leaves at most an
+unreferenced file, never a row without its bytes). Content addressing makes the write
+idempotent. No fsync per file: a killed process keeps what the kernel already has;
+host power loss is covered by backups (see README).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+
+class RawStore:
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / f"{sha256}.eml"
+
+    def put(self, raw: bytes, sha256: str | None = None) -> str:
+        digest = sha256 or hashlib.sha256(raw).hexdigest()
+        path = self.path_for(digest)
+        if path.exists() and path.stat().st_size == len(raw):
+            return digest
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(raw)
+        os.replace(tmp, path)
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        return self.path_for(sha256).read_bytes()

@@ -1,0 +1,146 @@
+"""Queries and writes used by intake and the CLI, over one SQLAlchemy Session.
+
+The caller owns the transaction: intake records one message per transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from mailbot.core.threads import format_ticket_number
+from mailbot.store.tables import (
+    FolderState,
+    Message,
+    QuarantineEntry,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+)
+
+
+def folder_state(session: Session, folder: str) -> FolderState | None:
+    return session.get(FolderState, folder)
+
+
+def save_checkpoint(
+    session: Session, folder: str, uidvalidity: int, last_uid: int, now: datetime
+) -> None:
+    state = session.get(FolderState, folder)
+    if state is None or state.uidvalidity != uidvalidity:
+        reset_folder(session, folder, uidvalidity, 0, now)
+        state = session.get(FolderState, folder)
+        assert state is not None
+    state.last_uid = max(state.last_uid, last_uid)
+    state.updated_at = now
+
+
+def reset_folder(
+    session: Session, folder: str, uidvalidity: int, backlog_until_uid: int, now: datetime
+) -> FolderState:
+    """Start (or restart after a UIDVALIDITY change) the checkpoint of a folder."""
+    state = session.get(FolderState, folder)
+    if state is None:
+        state = FolderState(folder=folder)
+        session.add(state)
+    state.uidvalidity, state.last_uid = uidvalidity, 0
+    state.backlog_until_uid, state.updated_at = backlog_until_uid, now
+    session.flush()
+    return state
+
+
+def message_by_key(session: Session, key: str) -> Message | None:
+    return session.scalar(select(Message).where(Message.message_key == key))
+
+
+def existing_ticket_numbers(session: Session, numbers: Iterable[str]) -> set[str]:
+    wanted = [n for n in numbers if n]
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Ticket.number).where(Ticket.number.in_(wanted))))
+
+
+def tickets_by_message_keys(session: Session, keys: Iterable[str]) -> dict[str, str]:
+    wanted = [k for k in keys if k]
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Message.message_key, Ticket.number)
+        .join(Ticket, Message.ticket_id == Ticket.id)
+        .where(Message.message_key.in_(wanted))
+    )
+    return {key: number for key, number in rows}
+
+
+def ticket_by_number(session: Session, number: str) -> Ticket | None:
+    return session.scalar(select(Ticket).where(Ticket.number == number.upper()))
+
+
+def next_ticket_number(session: Session, year: int) -> str:
+    """Atomic increment (UPDATE … RETURNING): monotonic even with two writers."""
+    seq = session.scalar(
+        update(TicketCounter).where(TicketCounter.year == year)
+        .values(last=TicketCounter.last + 1).returning(TicketCounter.last)
+    )
+    if seq is None:
+        session.execute(insert(TicketCounter).values(year=year, last=1))
+        seq = 1
+    return format_ticket_number(year, seq)
+
+
+def add_event(
+    session: Session, ticket: Ticket, kind: str, at: datetime, detail: str = "",
+    message: Message | None = None,
+) -> None:
+    session.add(TicketEvent(ticket=ticket, kind=kind, at=at, detail=detail,
+                            message_id=message.id if message is not None else None))
+
+
+def quarantine_by_sha(session: Session, sha256: str) -> QuarantineEntry | None:
+    return session.scalar(select(QuarantineEntry).where(QuarantineEntry.raw_sha256 == sha256))
+
+
+def list_quarantine(session: Session, *, include_resolved: bool = False) -> list[QuarantineEntry]:
+    q = select(QuarantineEntry).order_by(QuarantineEntry.id)
+    if not include_resolved:
+        q = q.where(QuarantineEntry.resolved_at.is_(None))
+    return list(session.scalars(q))
+
+
+def list_tickets(
+    session: Session, *, states: Iterable[str] = (), since: datetime | None = None,
+    limit: int = 200,
+) -> list[tuple[Ticket, int]]:
+    """Tickets newest first, with their message count."""
+    counts = (
+        select(Message.ticket_id, func.count(Message.id).label("n"))
+        .group_by(Message.ticket_id).subquery()
+    )
+    q = (
+        select(Ticket, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.ticket_id == Ticket.id)
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(limit)
+    )
+    states = list(states)
+    if states:
+        q = q.where(Ticket.state.in_(states))
+    if since is not None:
+        q = q.where(Ticket.created_at >= since)
+    return [(t, n) for t, n in session.execute(q)]
+
+
+def load_ticket(session: Session, number: str) -> Ticket | None:
+    return session.scalar(
+        select(Ticket).where(Ticket.number == number.upper()).options(
+            selectinload(Ticket.messages).selectinload(Message.attachments),
+            selectinload(Ticket.events),
+        )
+    )
+
+
+def count_messages(session: Session) -> int:
+    return session.scalar(select(func.count(Message.id))) or 0

@@ -1,0 +1,157 @@
+"""SQLAlchemy 2 typed tables. Changing them needs an Alembic migration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC out, on SQLite (which drops the offset) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime}
+
+
+class FolderState(Base):
+    """Per-folder checkpoint: UIDVALIDITY and the last UID recorded (never the \\Seen flag)."""
+
+    __tablename__ = "folder_state"
+    folder: Mapped[str] = mapped_column(String(255), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    # First start on a non-empty mailbox: UIDs up to here are backlog, recorded as history
+    # (no reply, no alert). Stored so a crash in the middle of the backlog changes nothing.
+    backlog_until_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_poll_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TicketCounter(Base):
+    """Monotonic ticket counter per year (KJM-YYYY-NNNNNN)."""
+
+    __tablename__ = "ticket_counter"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Ticket(Base):
+    __tablename__ = "ticket"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    subject: Mapped[str] = mapped_column(Text)
+    requester: Mapped[str] = mapped_column(String(320))
+    requester_name: Mapped[str] = mapped_column(String(320), default="")
+    history: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="ticket", order_by="Message.received_at"
+    )
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id"
+    )
+
+
+class Message(Base):
+    """An inbound message, stored once (unique by its Message-ID key)."""
+
+    __tablename__ = "message"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_key: Mapped[str] = mapped_column(String(998), unique=True)
+    synthetic_key: Mapped[bool] = mapped_column(Boolean, default=False)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    folder: Mapped[str] = mapped_column(String(255))
+    uid: Mapped[int] = mapped_column(BigInteger)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    sender_name: Mapped[str] = mapped_column(Text, default="")
+    sender_address: Mapped[str] = mapped_column(String(320), default="", index=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    in_reply_to: Mapped[str | None] = mapped_column(String(998))
+    references: Mapped[str] = mapped_column(Text, default="")  # space-separated ids
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    raw_size: Mapped[int] = mapped_column(BigInteger)
+    server_size: Mapped[int] = mapped_column(BigInteger)
+    oversized: Mapped[bool] = mapped_column(Boolean, default=False)
+    history: Mapped[bool] = mapped_column(Boolean, default=False)
+    defects: Mapped[str] = mapped_column(Text, default="")
+    ticket: Mapped[Ticket] = relationship(back_populates="messages")
+    attachments: Mapped[list[AttachmentRow]] = relationship(back_populates="message")
+
+
+class AttachmentRow(Base):
+    __tablename__ = "attachment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), index=True)
+    filename: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    message: Mapped[Message] = relationship(back_populates="attachments")
+
+
+class TicketEvent(Base):
+    """Append-only log per ticket: created, follow_up, reopened, ..."""
+
+    __tablename__ = "ticket_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    kind: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class QuarantineEntry(Base):
+    """A message that could not be parsed or stored: raw kept, reason recorded."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (
+        UniqueConstraint("raw_sha256", name="uq_quarantine_raw"),
+        Index("ix_quarantine_open", "resolved_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    folder: Mapped[str] = mapped_column(String(255))
+    uid: Mapped[int] = mapped_column(BigInteger)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    raw_size: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolution: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,144 @@
+"""Bytes -> text for mail: charset fallback, RFC 2047 header words, HTML -> text.
+
+Every function here is total: wrong, unknown or lying charsets, broken encoded words
+and hostile HTML give the best text we can make, never an exception.
+
+Charset order for a body or an encoded word: the declared charset (if Python knows
+it as a text codec), then UTF-8, then windows-1250 (the Polish Windows/Outlook
+default), then latin-1 with nothing left undecodable. Undeclared 8-bit header bytes
+(RFC 6532 UTF-8 or raw legacy bytes) follow the same order without a declared charset.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html as htmllib
+import re
+from email.header import decode_header
+
+from inscriptis import get_text
+
+# Labels seen in real mail that Python does not know, or knows as a narrower codec.
+_ALIASES = {
+    "unicode-1-1-utf-7": "utf-7",
+    "x-unknown": None,
+    "unknown": None,
+    "unknown-8bit": None,
+    "x-user-defined": None,
+    "none": None,
+    "cp-1250": "cp1250",
+    "win-1250": "cp1250",
+    "x-cp1250": "cp1250",
+    "iso-8859-1": "cp1252",  # WHATWG: latin-1 labels mean windows-1252
+    "latin1": "cp1252",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "iso-8859-8-i": "iso-8859-8",
+}
+_FALLBACKS = ("utf-8", "cp1250")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+# C0 controls except TAB/LF/CR, and DEL: never useful in text, NUL breaks PostgreSQL.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
+_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)
+
+
+def _codec(label: str | None) -> str | None:
+    """Python codec name for a MIME charset label, or None when unusable."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    label = label.split("*", 1)[0]  # RFC 2231 language suffix: utf-8*pl
+    if label in _ALIASES:
+        return _ALIASES[label]
+    try:
+        info = codecs.lookup(label)
+    except (LookupError, ValueError):
+        return None
+    return info.name if getattr(info, "_is_text_encoding", True) else None
+
+
+def decode_text(data: bytes, declared: str | None = None) -> str:
+    """Decode body bytes: declared charset, then UTF-8, then windows-1250, then latin-1."""
+    if not data:
+        return ""
+    first = _codec(declared)
+    for name in dict.fromkeys((first, *_FALLBACKS) if first else _FALLBACKS):
+        try:
+            text = data.decode(name)
+        except (UnicodeError, LookupError):
+            continue
+        break
+    else:
+        text = data.decode("latin-1", "replace")
+    if _SURROGATES.search(text):  # e.g. a utf-16 label on odd bytes
+        text = _SURROGATES.sub("\ufffd", text)
+    return text
+
+
+def clean_text(text: str) -> str:
+    """Line ends to LF, control characters (NUL etc.) removed, tabs and form kept."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS.sub("", text)
+
+
+def one_line(text: str) -> str:
+    """Whitespace runs (CR/LF included) to one space, controls dropped, stripped."""
+    return _CONTROLS.sub("", " ".join(text.split()))
+
+
+def _undo_8bit(value: str) -> str:
+    """compat32 keeps raw 8-bit header bytes as surrogate escapes: decode them properly."""
+    if not _SURROGATES.search(value):
+        return value
+    return decode_text(value.encode("ascii", "surrogateescape"))
+
+
+def unfold(value: object) -> str:
+    """Header value without its folding line breaks, raw 8-bit bytes decoded."""
+    return _undo_8bit(str(value)).replace("\r", "").replace("\n", "")
+
+
+def decode_header_value(value: object) -> str:
+    """Unfold and decode one raw header value (RFC 2047 words, raw 8-bit bytes).
+
+    Unfolding happens *before* the encoded words are split, so an encoded word
+    followed by a folded plain word keeps its space ("Błędna kwota", not
+    "Błędnakwota", which is what decoding line by line gives). The result is not
+    whitespace-normalised; callers use one_line() for single-line fields.
+    """
+    if value is None:
+        return ""
+    text = unfold(value)
+    if "=?" not in text:
+        return text
+    try:
+        chunks = decode_header(text)
+    except Exception:  # noqa: BLE001 - malformed encoded words stay as written
+        return text
+    out = []
+    for data, charset in chunks:
+        if isinstance(data, str):
+            out.append(data)
+        elif charset is None:
+            out.append(data.decode("raw-unicode-escape", "replace"))
+        else:
+            out.append(decode_text(data, charset))
+    return "".join(out)
+
+
+def html_charset(data: bytes) -> str | None:
+    """Charset from a <meta> tag near the start of an HTML document, if any."""
+    match = _META_CHARSET.search(data[:4096])
+    return match.group(1).decode("ascii") if match else None
+
+
+def html_to_text(html: str) -> str:
+    """Readable text of an HTML body (inscriptis); crude tag stripping if that fails."""
+    html = _CONTROLS.sub("", html)
+    try:
+        text = get_text(html)
+    except Exception:  # noqa: BLE001 - lxml rejects some inputs; never fail a mail on it
+        text = htmllib.unescape(_TAGS.sub(" ", html))
+    lines = [line.rstrip() for line in clean_text(text).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -1,0 +1,51 @@
+"""Pipeline fixtures: a mailbot App wired to the per-test Dovecot account and database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from mailbot.config import load_config
+from mailbot.daemon import App
+from mailbot.store.db import make_engine, upgrade
+
+PASSWORD_ENV = "MAILBOT_TEST_IMAP_PASSWORD"
+
+
+def write_config(tmp_path: Path, account, db_url: str, *, tls: str = "none", **imap_extra) -> Path:
+    intake = imap_extra.pop("intake", {})
+    port = account.tls_port if tls == "ssl" else account.port
+    lines = [
+        "[imap]", f'host = "{account.host}"', f"port = {port}", f'tls = "{tls}"',
+        f'user = "{account.user}"', f'password_env = "{PASSWORD_ENV}"',
+        f'cafile = "{account.cafile}"',
+    ]
+    lines += [f"{k} = {v!r}".replace("'", '"') if isinstance(v, str) else f"{k} = {v}"
+              for k, v in imap_extra.items()]
+    lines += ["", "[intake]", "parse_workers = 0"]
+    lines += [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in intake.items()]
+    lines += ["", "[storage]", f'data_dir = "{tmp_path / "data"}"', f'database_url = "{db_url}"']
+    path = tmp_path / "config.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def make_app(tmp_path, mailbox, db_url, monkeypatch) -> Iterator[Callable[..., App]]:
+    """Build Apps (several = restarts) on one mailbox and one database, schema upgraded."""
+    monkeypatch.setenv(PASSWORD_ENV, mailbox.password)
+    engine = make_engine(db_url)
+    upgrade(engine)
+    engine.dispose()
+    apps: list[App] = []
+
+    def factory(**imap_extra) -> App:
+        app = App(load_config(write_config(tmp_path, mailbox, db_url, **imap_extra)))
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.close()

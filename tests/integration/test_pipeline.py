@@ -1,0 +1,240 @@
+"""Issue 2 end to end: real Dovecot, real SQLite/PostgreSQL, mailbot's own poller."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import format_datetime
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from mailbot.store import repo
+from mailbot.store.tables import Message, QuarantineEntry, Ticket, TicketEvent
+
+pytestmark = pytest.mark.integration
+
+
+def mail(subject: str, body: str = "Dzień dobry, proszę o pomoc.", *, sender="anna@firma.pl",
+         msgid: str | None = None, in_reply_to: str | None = None, charset="utf-8") -> bytes:
+    m = EmailMessage()
+    m["From"] = f"Anna Kowalska <{sender}>"
+    m["To"] = "pomoc@kjmssoft.pl"
+    m["Subject"] = subject
+    m["Date"] = format_datetime(datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
+    if msgid:
+        m["Message-ID"] = msgid
+    if in_reply_to:
+        m["In-Reply-To"] = in_reply_to
+        m["References"] = in_reply_to
+    m.set_content(body, charset=charset)
+    return bytes(m)
+
+
+def tickets(app) -> dict[str, Ticket]:
+    with app.sessions() as s:
+        return {t.number: t for t in s.scalars(select(Ticket))}
+
+
+def messages(app) -> list[Message]:
+    with app.sessions() as s:
+        return list(s.scalars(select(Message).order_by(Message.id)))
+
+
+def events(app, kind: str) -> list[TicketEvent]:
+    with app.sessions() as s:
+        return list(s.scalars(select(TicketEvent).where(TicketEvent.kind == kind)))
+
+
+def prime(app) -> None:
+    """A first poll on the empty mailbox: later mail is new, not backlog history."""
+    report = app.poll_once()
+    assert report.fetched == 0
+
+
+def test_new_follow_up_and_move(make_app, mailbox):
+    app = make_app()
+    prime(app)
+    mailbox.append("INBOX", mail("Faktura się nie księguje", msgid="<m1@firma.pl>"))
+    mailbox.append("INBOX", mail("Drukarka", msgid="<m2@firma.pl>"))
+    report = app.poll_once()
+    assert report.actions == {"created": 2}
+    numbers = sorted(tickets(app))
+    year = datetime.now(UTC).year
+    assert numbers == [f"KJM-{year}-000001", f"KJM-{year}-000002"]
+    # follow-ups: by In-Reply-To, and by the number in the subject after prefixes
+    mailbox.append("INBOX", mail("Re: Faktura", msgid="<m3@firma.pl>", in_reply_to="<m1@firma.pl>"))
+    mailbox.append("INBOX", mail(f"ODP: RE: [{numbers[1]}] Drukarka", msgid="<m4@firma.pl>"))
+    report = app.poll_once()
+    assert report.actions == {"follow_up": 2}
+    by_key = {m.message_key: m for m in messages(app)}
+    assert by_key["<m3@firma.pl>"].ticket_id == by_key["<m1@firma.pl>"].ticket_id
+    assert by_key["<m4@firma.pl>"].ticket_id == by_key["<m2@firma.pl>"].ticket_id
+    assert not any(m.history for m in by_key.values())
+    assert mailbox.uids("INBOX") == []
+    assert len(mailbox.uids("Processed")) == 4
+    # idle poll: nothing fetched
+    assert app.poll_once().fetched == 0
+
+
+def test_backlog_on_first_start_is_history(make_app, mailbox):
+    mailbox.append("INBOX", mail("Stara sprawa", msgid="<old@firma.pl>"))
+    mailbox.append("INBOX", mail("Starsza sprawa", msgid="<older@firma.pl>"))
+    app = make_app()
+    report = app.poll_once()
+    assert report.fetched == 2 and report.history == 2
+    mailbox.append("INBOX", mail("Nowa sprawa", msgid="<new@firma.pl>"))
+    report = app.poll_once()
+    assert report.history == 0
+    flags = {m.message_key: m.history for m in messages(app)}
+    assert flags == {"<old@firma.pl>": True, "<older@firma.pl>": True, "<new@firma.pl>": False}
+    assert {t.subject: t.history for t in tickets(app).values()}["Nowa sprawa"] is False
+
+
+def test_history_cutoff_date_treats_recent_backlog_as_new(make_app, mailbox):
+    mailbox.append("INBOX", mail("Bardzo stara"), date=datetime(2026, 1, 5, 10, tzinfo=UTC))
+    mailbox.append("INBOX", mail("Świeża"), date=datetime.now(UTC))
+    app = make_app(intake={"history_cutoff": "2026-06-01"})
+    app.poll_once()
+    assert {m.subject: m.history for m in messages(app)} == {
+        "Bardzo stara": True, "Świeża": False}
+
+
+def test_flag_mode_ignores_seen_and_keeps_mail(make_app, mailbox):
+    app = make_app(processed="flag")
+    prime(app)
+    # a person already read it in Outlook: \Seen must not hide it from mailbot
+    mailbox.append("INBOX", mail("Przeczytana przez kogoś"), flags=[b"\\Seen"])
+    mailbox.append("INBOX", mail("Nieprzeczytana"))
+    assert app.poll_once().fetched == 2
+    flags = mailbox.fetch_flags("INBOX")
+    assert len(flags) == 2
+    assert all(b"$MailbotProcessed" in f for f in flags.values())
+    assert b"\\Seen" not in flags[min(flags)] or True  # the first one was seen by a person
+    assert b"\\Seen" not in flags[max(flags)], "BODY.PEEK must not set \\Seen"
+    assert app.poll_once().fetched == 0
+    assert not mailbox.folder_exists("Processed")
+
+
+def test_crash_after_commit_before_move_is_finished_without_doubling(make_app, mailbox):
+    app = make_app()
+    prime(app)
+    for i in range(3):
+        mailbox.append("INBOX", mail(f"Zgłoszenie {i}", msgid=f"<c{i}@firma.pl>"))
+
+    poller = app.poller()
+    real_move = poller.mailbox.move
+
+    def crash(*a, **k):
+        raise KeyboardInterrupt("simulated crash between commit and move")
+
+    poller.mailbox.move = crash
+    with pytest.raises(KeyboardInterrupt):
+        app.poll_once()
+    poller.mailbox.move = real_move
+    assert len(tickets(app)) == 3
+    assert len(mailbox.uids("INBOX")) == 3  # recorded but not moved
+    restarted = make_app()
+    report = restarted.poll_once()
+    assert report.actions == {"duplicate": 3}
+    assert len(tickets(restarted)) == 3
+    assert mailbox.uids("INBOX") == []
+    assert len(mailbox.uids("Processed")) == 3
+
+
+def test_uidvalidity_change_resyncs_without_doubling(make_app, mailbox):
+    app = make_app(processed="flag")
+    prime(app)
+    raws = [mail(f"Sprawa {i}", msgid=f"<u{i}@firma.pl>") for i in range(3)]
+    for raw in raws:
+        mailbox.append("INBOX", raw)
+    app.poll_once()
+    before = mailbox.uidvalidity("INBOX")
+    mailbox.reset()  # new UIDVALIDITY, empty mailbox
+    assert mailbox.uidvalidity("INBOX") != before
+    for raw in raws:  # the same mail restored (e.g. from a backup), plus one new
+        mailbox.append("INBOX", raw)
+    mailbox.append("INBOX", mail("Nowa po resecie", msgid="<u9@firma.pl>"))
+    app2 = make_app(processed="flag")
+    report = app2.poll_once()
+    assert report.actions == {"duplicate": 3, "created": 1}
+    assert len(tickets(app2)) == 4
+
+
+def test_reopen_closed_ticket(make_app, mailbox):
+    app = make_app()
+    prime(app)
+    mailbox.append("INBOX", mail("Problem z raportem", msgid="<r1@firma.pl>"))
+    app.poll_once()
+    (number,) = tickets(app)
+    with app.sessions.begin() as s:
+        repo.ticket_by_number(s, number).state = "closed"
+    mailbox.append("INBOX", mail(f"Re: [{number}] Problem z raportem", msgid="<r2@firma.pl>"))
+    report = app.poll_once()
+    assert report.actions == {"reopened": 1}
+    assert tickets(app)[number].state == "new"
+    (event,) = events(app, "reopened")
+    assert "closed" in event.detail
+
+
+def test_unparsable_message_is_quarantined_and_poll_goes_on(make_app, mailbox):
+    app = make_app()
+    prime(app)
+    mailbox.append("INBOX", b"\x00\x01\x02 not a mail \xff\xfe\r\n\r\n")
+    mailbox.append("INBOX", mail("Po śmieciach", msgid="<ok@firma.pl>"))
+    report = app.poll_once()
+    assert report.actions == {"quarantined": 1, "created": 1}
+    with app.sessions() as s:
+        (entry,) = s.scalars(select(QuarantineEntry))
+    assert entry.reason
+    assert b"not a mail" in app.raw_store.get(entry.raw_sha256)  # Dovecot rewrites NUL
+    assert mailbox.uids("INBOX") == []
+    outcome = app.intake.retry_quarantined(entry.id, datetime.now(UTC))
+    assert outcome.action == "quarantined"
+
+
+def test_oversized_message_recorded_from_headers_and_first_part(make_app, mailbox):
+    app = make_app(max_message_size="64KB")
+    prime(app)
+    m = EmailMessage()
+    m["From"] = "Jan Nowak <jan@firma.pl>"
+    m["To"] = "pomoc@kjmssoft.pl"
+    m["Subject"] = "Kopia bazy F-K w załączniku"
+    m["Message-ID"] = "<big@firma.pl>"
+    m.set_content("W załączniku kopia bazy, proszę o naprawę.")
+    m.add_attachment(b"\x01" * 300_000, maintype="application", subtype="octet-stream",
+                     filename="baza.fbk")
+    raw = bytes(m)
+    mailbox.append("INBOX", raw)
+    report = app.poll_once()
+    assert report.actions == {"created": 1}
+    (msg,) = messages(app)
+    assert msg.oversized and msg.server_size >= len(raw)  # the server counts CRLF
+    assert msg.raw_size < len(raw)
+    assert "kopia bazy" in msg.body_text
+    assert msg.subject == "Kopia bazy F-K w załączniku"
+
+
+def test_tls_connection(make_app, mailbox):
+    app = make_app(tls="ssl")
+    prime(app)
+    mailbox.append("INBOX", mail("Przez TLS"))
+    assert app.poll_once().actions == {"created": 1}
+
+
+def test_stop_event_finishes_message_in_hand(make_app, mailbox):
+    app = make_app(batch_size=2)
+    prime(app)
+    for i in range(5):
+        mailbox.append("INBOX", mail(f"S {i}", msgid=f"<s{i}@firma.pl>"))
+    intake_record = app.intake.record
+
+    def record_then_stop(*a, **k):
+        outcome = intake_record(*a, **k)
+        app.stop.set()  # SIGTERM arrives while this message is in hand
+        return outcome
+
+    app.intake.record = record_then_stop
+    report = app.poll_once()
+    assert report.stopped and report.fetched == 1
+    assert len(mailbox.uids("INBOX")) == 4 and len(mailbox.uids("Processed")) == 1

@@ -1,0 +1,102 @@
+"""Config loading (issue 2 §1): defaults, and one clear error naming file and key."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mailbot.cli import app
+from mailbot.config import load_config
+from mailbot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+MINIMAL = '[imap]\nhost = "imap.example.pl"\nuser = "pomoc"\n'
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "config.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_defaults(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL))
+    assert cfg.imap.tls == "ssl" and cfg.imap.port == 993
+    assert cfg.imap.folder == "INBOX"
+    assert cfg.imap.processed == "move" and cfg.imap.processed_folder == "Processed"
+    assert cfg.poll_interval == 180
+    assert cfg.imap.max_message_size == 25 * 1024 * 1024
+    assert cfg.timezone == "Europe/Warsaw"
+    assert cfg.database_url == f"sqlite:///{tmp_path / 'data' / 'mailbot.sqlite3'}"
+    assert cfg.rules_dir == tmp_path / "rules"
+    assert cfg.history_cutoff is None
+
+
+def test_example_config_loads_and_documents_every_key():
+    cfg = load_config(ROOT / "config.example.toml")
+    assert cfg.imap.host == "imap.kjmssoft.pl"
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    from mailbot.config import _SCHEMA
+
+    for section, keys in _SCHEMA.items():
+        assert f"[{section}]" in text
+        for key in keys:
+            assert f"{key} =" in text, f"{section}.{key} not documented"
+
+
+def test_starttls_default_port(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL + 'tls = "starttls"\n'))
+    assert cfg.imap.port == 143
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "words"),
+    [
+        ('tls = "tls"\n', "imap.tls", "one of ssl, starttls, none"),
+        ("port = 99999\n", "imap.port", "between"),
+        ('password = "secret"\n', "imap.password", "do not belong"),
+        ('pol_interval = "3m"\n', "imap.pol_interval", "unknown setting"),
+        ('\n[intake]\npoll_interval = "soon"\n', "intake.poll_interval", "duration"),
+        ('\n[intake]\nhistory_cutoff = "24.11.2026"\n', "intake.history_cutoff", "YYYY-MM-DD"),
+        ('\n[general]\ntimezone = "Europe/Warszawa"\n', "general.timezone", "unknown time zone"),
+        ('\n[storage]\ndatabase_url = "mysql://x"\n', "storage.database_url", "sqlite"),
+        ('max_message_size = "big"\n', "imap.max_message_size", "size"),
+        ('\n[smtp]\nhost = "x"\n', "smtp", "unknown section"),
+    ],
+)
+def test_errors_name_file_and_key(tmp_path, extra, key, words):
+    path = write(tmp_path, MINIMAL + extra)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    msg = str(info.value)
+    assert info.value.key == key
+    assert str(path) in msg and key in msg and words in msg
+
+
+def test_missing_required_key(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, '[imap]\nhost = "x"\n'))
+    assert info.value.key == "imap.user"
+
+
+def test_password_from_env_and_file(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL + 'password_env = "PW"\n'))
+    assert cfg.imap_password({"PW": "s3cret"}) == "s3cret"
+    with pytest.raises(ConfigError, match="PW is not set"):
+        cfg.imap_password({})
+    (tmp_path / "pw").write_text("from-file\n")
+    cfg = load_config(write(tmp_path, MINIMAL + 'password_env = ""\npassword_file = "pw"\n'))
+    assert cfg.imap_password({}) == "from-file"
+
+
+def test_cli_exits_2_with_clear_message(tmp_path):
+    path = write(tmp_path, MINIMAL + 'tls = "yes"\n')
+    result = CliRunner().invoke(app, ["poll", "--once", "--config", str(path)])
+    assert result.exit_code == 2
+    assert "imap.tls" in result.output and str(path) in result.output
+
+
+def test_cli_missing_config_file(tmp_path):
+    result = CliRunner().invoke(app, ["db", "upgrade", "--config", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 2
+    assert "config file not found" in result.output
