@@ -9,13 +9,16 @@ k messages of ``generate(n, s)`` do not depend on n.
 The mix (each drawn independently per message, see MIX):
   charset of the text: ~75% UTF-8 (quoted-printable, 8bit or base64), ~15% windows-1250,
   ~10% ISO-8859-2; ~25% multipart/alternative (text + HTML), the rest a single
-  text/plain (so ~56% are text/plain UTF-8); ~10% carry a 100-200 KB PDF-like attachment
+  text/plain (so ~51% are a bare text/plain UTF-8 message: the brief's "60% UTF-8 plain,
+  15% + 10% other charsets, 25% alternative" overlap, they cannot all be exclusive);
+  ~10% carry a 100-200 KB PDF-like attachment
   (base64, multipart/mixed, RFC 2231 or RFC 2047 file name); ~20% are replies to earlier
   messages (In-Reply-To/References, mostly "Re: [KJM-2026-000123] ..." subjects);
   ~2% are out-of-office auto-replies (Auto-Submitted: auto-replied); ~5% emergencies.
 Subjects with Polish letters are RFC 2047 encoded (whole, or word by word with plain
 words between), long ones folded. Senders: ~200 addresses at 50 company domains plus
-free-mail; the pool (SENDERS) is the same for every seed.
+free-mail; the pool (SENDERS) is the same for every seed. Attachment bytes are slices
+of one 2.7 MB random pool per generate() call (distinct, but they may overlap).
 """
 
 from __future__ import annotations

@@ -18,8 +18,11 @@ from rich.table import Table
 from mailbot.config import Config, load_config
 from mailbot.errors import ConfigError, MailbotError, SchemaError
 
-app = typer.Typer(help="mailbot: ticket intake for pomoc@kjmssoft.pl.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="mailbot: ticket intake for pomoc@kjmssoft.pl.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 tickets_app = typer.Typer(help="Look at tickets.", no_args_is_help=True)
 quarantine_app = typer.Typer(help="Messages that could not be recorded.", no_args_is_help=True)
@@ -27,8 +30,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(tickets_app, name="tickets")
 app.add_typer(quarantine_app, name="quarantine")
 
-ConfigOpt = Annotated[Path, typer.Option(
-    "--config", "-c", envvar="MAILBOT_CONFIG", help="Config file (TOML).")]
+ConfigOpt = Annotated[
+    Path, typer.Option("--config", "-c", envvar="MAILBOT_CONFIG", help="Config file (TOML).")
+]
 DEFAULT_CONFIG = Path("config.toml")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -36,7 +40,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 def setup_logging(verbose: bool = False) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
+        level=logging.DEBUG if verbose else logging.INFO,
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
     logging.getLogger("imapclient").setLevel(logging.WARNING)
@@ -129,8 +134,11 @@ def db_status(config: ConfigOpt = DEFAULT_CONFIG) -> None:
         current, head = current_revision(engine), head_revision()
     finally:
         engine.dispose()
-    out.print(f"database revision {current or 'empty'}, code needs {head}"
-              + ("" if current == head else ": run `mailbot db upgrade`"), highlight=False)
+    out.print(
+        f"database revision {current or 'empty'}, code needs {head}"
+        + ("" if current == head else ": run `mailbot db upgrade`"),
+        highlight=False,
+    )
     raise typer.Exit(0 if current == head else 1)
 
 
@@ -157,17 +165,37 @@ def tickets_list(
         rows = repo.list_tickets(session, states=state or (), since=since_dt, limit=limit)
     application.close()
     if as_json:
-        print(json.dumps([{
-            "number": t.number, "state": t.state, "created_at": t.created_at.astimezone(cfg.tz)
-            .isoformat(), "requester": t.requester, "subject": t.subject, "messages": n,
-            "history": t.history} for t, n in rows], ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "number": t.number,
+                        "state": t.state,
+                        "created_at": t.created_at.astimezone(cfg.tz).isoformat(),
+                        "requester": t.requester,
+                        "subject": t.subject,
+                        "messages": n,
+                        "history": t.history,
+                    }
+                    for t, n in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     table = Table(title=f"Tickets ({len(rows)})")
     for col in ("Number", "State", "Created", "From", "Subject", "Msgs"):
         table.add_column(col, overflow="fold")
     for t, n in rows:
-        table.add_row(t.number, t.state + (" (history)" if t.history else ""),
-                      _local(t.created_at, cfg), t.requester, t.subject[:70], str(n))
+        table.add_row(
+            t.number,
+            t.state + (" (history)" if t.history else ""),
+            _local(t.created_at, cfg),
+            t.requester,
+            t.subject[:70],
+            str(n),
+        )
     out.print(table)
 
 
@@ -184,30 +212,38 @@ def tickets_show(number: str, config: ConfigOpt = DEFAULT_CONFIG) -> None:
             application.close()
             raise fail(f"no ticket {number}", 1)
         out.rule(f"{ticket.number} · {ticket.state} · {ticket.subject}")
-        out.print(f"Requester: {ticket.requester_name} <{ticket.requester}>   "
-                  f"created {_local(ticket.created_at, cfg)}"
-                  + ("   [history: no reply/alert]" if ticket.history else ""), highlight=False)
+        out.print(
+            f"Requester: {ticket.requester_name} <{ticket.requester}>   "
+            f"created {_local(ticket.created_at, cfg)}"
+            + ("   [history: no reply/alert]" if ticket.history else ""),
+            highlight=False,
+        )
         for m in ticket.messages:
-            out.rule(f"{_local(m.received_at, cfg)}  {m.sender_name} <{m.sender_address}>",
-                     style="dim")
-            out.print(f"Subject: {m.subject}   Message-ID: {m.message_key}", highlight=False,
-                      markup=False)
+            out.rule(
+                f"{_local(m.received_at, cfg)}  {m.sender_name} <{m.sender_address}>", style="dim"
+            )
+            out.print(
+                f"Subject: {m.subject}   Message-ID: {m.message_key}", highlight=False, markup=False
+            )
             if m.oversized:
-                out.print(f"(oversized: {m.server_size} bytes on the server; "
-                          "recorded from its headers and first part)")
+                out.print(
+                    f"(oversized: {m.server_size} bytes on the server; "
+                    "recorded from its headers and first part)"
+                )
             out.print(m.body_text.strip() or "(no text)", markup=False, highlight=False)
             for a in m.attachments:
                 out.print(f"  📎 {a.filename} ({a.content_type}, {a.size} B)", markup=False)
         out.rule("Events", style="dim")
         for e in ticket.events:
-            out.print(f"{_local(e.at, cfg)}  {e.kind}: {e.detail}", markup=False,
-                      highlight=False)
+            out.print(f"{_local(e.at, cfg)}  {e.kind}: {e.detail}", markup=False, highlight=False)
     application.close()
 
 
 @quarantine_app.command("list")
-def quarantine_list(config: ConfigOpt = DEFAULT_CONFIG, all_: Annotated[
-        bool, typer.Option("--all", help="Include resolved entries.")] = False) -> None:
+def quarantine_list(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    all_: Annotated[bool, typer.Option("--all", help="Include resolved entries.")] = False,
+) -> None:
     """Messages set aside with the reason; raw bytes are kept for a retry."""
     from mailbot.store import repo
 
@@ -220,8 +256,14 @@ def quarantine_list(config: ConfigOpt = DEFAULT_CONFIG, all_: Annotated[
     for col in ("ID", "When", "Folder/UID", "Size", "Reason", "Resolved"):
         table.add_column(col, overflow="fold")
     for e in entries:
-        table.add_row(str(e.id), _local(e.created_at, cfg), f"{e.folder}/{e.uid}",
-                      str(e.raw_size), e.reason[:120], e.resolution or "")
+        table.add_row(
+            str(e.id),
+            _local(e.created_at, cfg),
+            f"{e.folder}/{e.uid}",
+            str(e.raw_size),
+            e.reason[:120],
+            e.resolution or "",
+        )
     out.print(table)
 
 
@@ -243,9 +285,14 @@ def quarantine_retry(entry_id: int, config: ConfigOpt = DEFAULT_CONFIG) -> None:
 @app.command()
 def demo(
     data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its database.")] = Path(
-        "demo-data"),
-    keep_running: Annotated[bool, typer.Option(
-        help="After the first pass, keep the daemon and the demo IMAP server running.")] = False,
+        "demo-data"
+    ),
+    keep_running: Annotated[
+        bool,
+        typer.Option(
+            help="After the first pass, keep the daemon and the demo IMAP server running."
+        ),
+    ] = False,
 ) -> None:
     """Run mailbot on an embedded default: SQLite, a demo IMAP mailbox with Polish mail."""
     from mailbot.demo import run_demo

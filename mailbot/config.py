@@ -72,7 +72,8 @@ class Config:
             if not i.password_file:
                 raise ConfigError(
                     f"environment variable {i.password_env} is not set or empty",
-                    file=str(self.path), key="imap.password_env",
+                    file=str(self.path),
+                    key="imap.password_env",
                 )
         if i.password_file:
             try:
@@ -80,18 +81,31 @@ class Config:
             except OSError as exc:
                 raise ConfigError(
                     f"cannot read password file {i.password_file}: {exc.strerror}",
-                    file=str(self.path), key="imap.password_file",
+                    file=str(self.path),
+                    key="imap.password_file",
                 ) from exc
         raise ConfigError(
             "no IMAP password source: set password_env or password_file",
-            file=str(self.path), key="imap.password_env",
+            file=str(self.path),
+            key="imap.password_env",
         )
 
 
 _SCHEMA: dict[str, set[str]] = {
     "imap": {
-        "host", "port", "tls", "cafile", "user", "password_env", "password_file", "folder",
-        "processed", "processed_folder", "batch_size", "max_message_size", "timeout",
+        "host",
+        "port",
+        "tls",
+        "cafile",
+        "user",
+        "password_env",
+        "password_file",
+        "folder",
+        "processed",
+        "processed_folder",
+        "batch_size",
+        "max_message_size",
+        "timeout",
     },
     "intake": {"poll_interval", "history_cutoff", "parse_workers"},
     "storage": {"data_dir", "database_url"},
@@ -194,8 +208,11 @@ def load_config(path: str | os.PathLike[str]) -> Config:
 
     tls = r.choice("imap.tls", "ssl", TLS_MODES)
     if r.get("imap.password") is not None:
-        raise r.error("imap.password", "passwords do not belong in the config file: "
-                      "use password_env (an environment variable) or password_file")
+        raise r.error(
+            "imap.password",
+            "passwords do not belong in the config file: "
+            "use password_env (an environment variable) or password_file",
+        )
     password_env = r.string("imap.password_env", "MAILBOT_IMAP_PASSWORD") or None
     imap = ImapConfig(
         host=r.string("imap.host", required=True),
@@ -249,7 +266,8 @@ def _check_keys(path: Path, doc: dict[str, Any]) -> None:
         if section not in _SCHEMA:
             raise ConfigError(
                 f"unknown section [{section}] (known: {', '.join(sorted(_SCHEMA))})",
-                file=str(path), key=section,
+                file=str(path),
+                key=section,
             )
         if not isinstance(value, dict):
             raise ConfigError("must be a table", file=str(path), key=section)

@@ -48,17 +48,25 @@ class App:
         """Parsing dominates intake time; worker processes use the second core."""
         if self._pool is None and self.config.parse_workers > 1:
             self._pool = ProcessPoolExecutor(
-                self.config.parse_workers, mp_context=multiprocessing.get_context("forkserver"))
+                self.config.parse_workers, mp_context=multiprocessing.get_context("forkserver")
+            )
         return self._pool
 
     def poller(self) -> Poller:
         if self._poller is None:
             i = self.config.imap
-            settings = ImapSettings(i.host, i.port, i.tls, i.user, self.config.imap_password(),
-                                    i.cafile, i.timeout)
+            settings = ImapSettings(
+                i.host, i.port, i.tls, i.user, self.config.imap_password(), i.cafile, i.timeout
+            )
             self._poller = Poller(
-                i, ImapMailbox(settings), self.intake, self.sessions, self.clock,
-                self.config.tz, history_cutoff=self.config.history_cutoff, pool=self.pool(),
+                i,
+                ImapMailbox(settings),
+                self.intake,
+                self.sessions,
+                self.clock,
+                self.config.tz,
+                history_cutoff=self.config.history_cutoff,
+                pool=self.pool(),
                 stop=self.stop,
             )
         return self._poller
@@ -83,21 +91,32 @@ class App:
         self.poller()  # resolve the password now: a config error stops us before any poll
 
         def on_signal(signum: int, _frame: object) -> None:
-            log.info("%s received: finishing the message in hand, then exiting",
-                     signal.Signals(signum).name)
+            log.info(
+                "%s received: finishing the message in hand, then exiting",
+                signal.Signals(signum).name,
+            )
             self.stop.set()
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         scheduler = BackgroundScheduler(timezone=self.config.tz)
         scheduler.add_job(
-            self._poll_job, "interval", seconds=self.config.poll_interval, id="poll",
-            max_instances=1, coalesce=True, misfire_grace_time=self.config.poll_interval,
+            self._poll_job,
+            "interval",
+            seconds=self.config.poll_interval,
+            id="poll",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=self.config.poll_interval,
             next_run_time=datetime.now(self.config.tz),
         )
         scheduler.start()
-        log.info("mailbot running: polling %s on %s every %ds",
-                 self.config.imap.folder, self.config.imap.host, self.config.poll_interval)
+        log.info(
+            "mailbot running: polling %s on %s every %ds",
+            self.config.imap.folder,
+            self.config.imap.host,
+            self.config.poll_interval,
+        )
         while not self.stop.wait(0.5):
             pass
         scheduler.shutdown(wait=True)

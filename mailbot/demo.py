@@ -21,8 +21,11 @@ PASSWORD_ENV = "MAILBOT_DEMO_PASSWORD"
 
 def demo_messages() -> list[bytes]:
     folder = resources.files("mailbot") / "demo_mail"
-    return [f.read_bytes() for f in sorted(folder.iterdir(), key=lambda f: f.name)
-            if f.name.endswith(".eml")]
+    return [
+        f.read_bytes()
+        for f in sorted(folder.iterdir(), key=lambda f: f.name)
+        if f.name.endswith(".eml")
+    ]
 
 
 def _fresh_dir(data_dir: Path) -> Path:
@@ -30,8 +33,9 @@ def _fresh_dir(data_dir: Path) -> Path:
     data_dir = data_dir.resolve()
     if data_dir.exists():
         if not (data_dir / MARKER).exists() and any(data_dir.iterdir()):
-            raise SystemExit(f"{data_dir} exists and is not a demo directory: choose another "
-                             "--data-dir")
+            raise SystemExit(
+                f"{data_dir} exists and is not a demo directory: choose another --data-dir"
+            )
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
     (data_dir / MARKER).write_text("created by `mailbot demo`; safe to delete\n")
@@ -64,8 +68,11 @@ def run_demo(data_dir: Path, *, keep_running: bool, console: Console) -> int:
     with start_demo_imap(user="pomoc", password="pomoc") as server:
         os.environ[PASSWORD_ENV] = server.password
         config = load_config(write_config(data_dir, server.host, server.port, server.user))
-        console.print(f"Demo IMAP server (pymap) on {server.host}:{server.port}, "
-                      f"user {server.user}; data in {data_dir}", highlight=False)
+        console.print(
+            f"Demo IMAP server (pymap) on {server.host}:{server.port}, "
+            f"user {server.user}; data in {data_dir}",
+            highlight=False,
+        )
         application = App(config)
         try:
             upgrade(application.engine)
@@ -84,11 +91,16 @@ def run_demo(data_dir: Path, *, keep_running: bool, console: Console) -> int:
                 table.add_row(t.number, t.state, t.requester, t.subject[:60], str(n))
             console.print(table)
             console.print(
-                f"Look closer: mailbot tickets show {rows[-1].number} --config {config.path}"
-                if rows else "No tickets recorded.", highlight=False)
+                f"Look closer: mailbot tickets show {rows[-1][0].number} --config {config.path}"
+                if rows
+                else "No tickets recorded.",
+                highlight=False,
+            )
             if keep_running:
-                console.print("Daemon running; append mail to the demo server with any IMAP "
-                              f"client at {server.host}:{server.port} (pomoc/pomoc). Ctrl-C stops.")
+                console.print(
+                    "Daemon running; append mail to the demo server with any IMAP "
+                    f"client at {server.host}:{server.port} (pomoc/pomoc). Ctrl-C stops."
+                )
                 return application.run()
         finally:
             application.close()

@@ -1,33 +1,29 @@
-"""Raw RFC 5322 bytes -> InboundMail.
+"""Raw RFC 5322 bytes -> InboundMail: ``parse_message(raw, *, oversized=False)``.
 
-Split between the stdlib and mail-parser (measured, see the report in tests/mail):
-the message is parsed exactly once, by the stdlib (``email.message_from_bytes``,
-compat32 policy: it never raises on unknown charsets and keeps raw 8-bit bytes).
-``mailparser.parse_from_bytes`` builds that same compat32 tree and then walks it
-again for data we do not use (base64 copies of attachments, received-chain
-analysis, JSON views): about 0.4 ms per 10 KB message, half of our whole budget.
-So mail-parser is used where its code is better than the stdlib's:
-``mailparser.dates.parse_mail_date`` decides the Date (RFC 5322 incl. obsolete
-syntax, comments, leap seconds; rejects impossible values instead of guessing),
-the stdlib's lenient ``parsedate_to_datetime`` only rescues what it rejects
-(no zone -> UTC). Headers, addresses and message ids come from the stdlib and
-``mailbot.textdecode`` (mail-parser glues an encoded word to a folded plain word:
-"Błędnakwota"); bodies and attachments from our own walk over the tree, because
-we need the decoded bytes (size, sha256), a windows-1250 fallback, and must never
-call ``get_content()`` on a multipart attachment.
+Who does what (measured on 10 KB mails, one core): the bytes are parsed once, by the
+stdlib (``email.message_from_bytes``, compat32: never raises on unknown charsets, keeps
+raw 8-bit bytes). ``mailparser.parse_from_bytes`` builds that same tree and then walks
+it again for things we do not use (base64 copies of attachments, Received analysis,
+JSON views): +0.4 ms a message, as much as the parse itself, so it is not called.
+mail-parser is used where it beats the stdlib: ``parse_mail_date`` decides the Date
+(RFC 5322 with obsolete forms; refuses impossible values) and the stdlib's lenient
+parser only rescues what it refuses (a missing zone is taken as UTC). Headers,
+addresses and ids come from the stdlib + ``mailbot.textdecode`` (mail-parser glues
+"=?utf-8?q?B=C5=82=C4=99dna?=" to a folded "kwota": "Błędnakwota"); bodies and
+attachments from our own walk (decoded bytes for size/sha256, windows-1250 fallback,
+no ``get_content()`` on multipart attachments).
 
-Validity: ``ParseError`` (with a human reason) when the bytes are not a usable mail:
-empty input, binary data (NUL bytes) in the header block, no header at all, or none
-of From, Date and Message-ID. Anything else parses, however broken its MIME is.
+Validity: ParseError with a human reason for empty input, NUL bytes in the header block
+(Outlook .msg, images), no header at all, or none of From/Date/Message-ID. Anything
+else parses, however broken its MIME.
 
-Fallback: an unexpected exception while extracting bodies/attachments does not lose
-the message: it is parsed again headers-only (body kept as one text part) and
-``extra["parse_fallback"]`` names the exception. Only if that fails too is the
-exception turned into ``ParseError("parser failure: ...")``.
+Fallback: an unexpected exception while walking the parts does not lose the message: it
+is parsed again headers-only (body as one text part), ``extra["parse_fallback"]`` naming
+the exception; only if that fails too does it become ``ParseError("parser failure: …")``.
 
-``oversized=True``: raw holds the header block and the first part of the body. A
-multipart cut off mid-way parses (the stdlib notes defects); the last attachment's
-size and sha256 are those of the bytes present.
+oversized=True: raw is the header block plus the start of the body. A multipart cut
+mid-way parses (stdlib defects note it); the last attachment's size and sha256 cover the
+bytes present, and a synthetic Message-ID hashes the truncated bytes.
 """
 
 from __future__ import annotations
@@ -36,7 +32,7 @@ import email
 import hashlib
 import mimetypes
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -59,29 +55,19 @@ from mailbot.textdecode import (
 __all__ = ["parse_message"]
 
 _MAX_PARTS = 5000  # MIME parts walked per message (a 3 MB "endless" sample has 3,043)
+_MAX_HTML = 200_000  # characters of HTML converted to text when there is no plain part
 _HEADER_END = re.compile(rb"\r?\n\r?\n|\r\r")
 _MSGID = re.compile(r"<([^<>]*)>")
 _ADDR = re.compile(r"[^\s<>()\[\]\",;:@]+@[^\s<>()\[\]\",;:@]+")
-_REPORT_TYPES = frozenset(
-    {
-        "message/delivery-status",
-        "message/disposition-notification",
-        "message/feedback-report",
-        "message/external-body",
-        "text/rfc822-headers",
-    }
+_REPORT_TYPES = frozenset(  # DSN/MDN/ARF metadata: neither body text nor attachment
+    ("message/delivery-status", "message/disposition-notification", "text/rfc822-headers")
+    + ("message/feedback-report", "message/external-body")
 )
 _PARAM_HEADERS = frozenset({"content-type", "content-disposition"})
 _SIMPLE = {  # header field -> InboundMail attribute
-    "auto-submitted": "auto_submitted",
-    "precedence": "precedence",
-    "list-id": "list_id",
-    "return-path": "return_path",
-    "x-priority": "x_priority",
-    "importance": "importance",
-    "x-autoreply": "x_autoreply",
-    "x-auto-response-suppress": "x_auto_response_suppress",
-    "thread-index": "thread_index",
+    name: name.replace("-", "_")
+    for name in ("auto-submitted", "precedence", "list-id", "return-path", "x-priority")
+    + ("importance", "x-autoreply", "x-auto-response-suppress", "thread-index")
 }
 _TYPES = mimetypes.MimeTypes(filenames=())  # built-in table only: same answer everywhere
 
@@ -89,8 +75,9 @@ _TYPES = mimetypes.MimeTypes(filenames=())  # built-in table only: same answer e
 def parse_message(raw: bytes, *, oversized: bool = False) -> InboundMail:
     """Parse one raw message; raise ParseError when it is not usable mail."""
     raw = bytes(raw)
-    _check_raw(raw)
-    msg = email.message_from_bytes(raw)
+    text = raw.lstrip(b"\r\n")  # tolerate stray blank lines before the header
+    _check_raw(text)
+    msg = email.message_from_bytes(text)
     if not msg.keys():
         raise ParseError("not an RFC 5322 message: no header block")
     if not any(str(msg.get(h) or "").strip() for h in ("from", "date", "message-id")):
@@ -100,7 +87,7 @@ def parse_message(raw: bytes, *, oversized: bool = False) -> InboundMail:
     except Exception as exc:  # noqa: BLE001 - see module docstring: fall back, then give up
         note = {"parse_fallback": f"{type(exc).__name__}: {exc}"[:300]}
         try:
-            flat = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
+            flat = BytesParser(policy=compat32).parsebytes(text, headersonly=True)
             return _build(raw, flat, oversized, note)
         except Exception:  # noqa: BLE001
             raise ParseError(f"parser failure: {type(exc).__name__}: {exc}") from exc
@@ -120,23 +107,26 @@ def _build(raw: bytes, msg: Message, oversized: bool, extra: dict[str, str]) -> 
     for name, value in msg.raw_items():
         index.setdefault(name.lower(), []).append(value)
 
+    plain, html, attachments, defects, hint = _walk(msg, extra)
+
     def first(name: str) -> str | None:
         values = index.get(name)
-        return one_line(decode_header_value(values[0])) if values else None
+        return one_line(decode_header_value(values[0], hint)) if values else None
 
     sha = hashlib.sha256(raw).hexdigest()
     ids = _ids(index.get("message-id", [""])[0], bare_ok=True)
-    senders = _mailboxes(index.get("from", [])[:1])
+    senders = _mailboxes(index.get("from", [])[:1], hint)
     if not senders and index.get("from"):
         senders = (Address(first("from") or "", ""),)
-    plain, html, attachments, defects = _walk(msg, extra)
-    text = plain if plain.strip() else (html_to_text(html) if html else "")
+    if not plain.strip() and len(html) > _MAX_HTML:  # inscriptis: ~2 s per 750 KB of table
+        extra["text_truncated"] = f"HTML body of {len(html)} chars, first {_MAX_HTML} converted"
+    text = plain if plain.strip() else (html_to_text(html[:_MAX_HTML]) if html else "")
     return InboundMail(
         message_id=ids[0] if ids else f"<sha256.{sha}@mailbot.invalid>",
         message_id_synthetic=not ids,
         sender=senders[0] if senders else None,
-        to=_mailboxes(index.get("to", [])),
-        cc=_mailboxes(index.get("cc", [])),
+        to=_mailboxes(index.get("to", []), hint, need_domain=True),
+        cc=_mailboxes(index.get("cc", []), hint, need_domain=True),
         subject=first("subject") or "",
         date=_date(index.get("date", [None])[0]),
         in_reply_to=next(iter(_ids(index.get("in-reply-to", [""])[0])), None),
@@ -167,10 +157,14 @@ def _ids(value: str, *, bare_ok: bool = False) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f"<{i}>" for i in found if i))
 
 
-def _mailboxes(values: list[str]) -> tuple[Address, ...]:
-    """Addresses from raw header values: stdlib getaddresses, names decoded after splitting."""
+def _mailboxes(values: list[str], hint: str | None, *, need_domain: bool = False):
+    """Addresses from raw header values: stdlib getaddresses, names decoded after splitting.
+
+    need_domain drops entries without "@" (the "Kowalski" of an unquoted "Kowalski, Jan
+    <jan@x.pl>"); a sender keeps them ("MAILER-DAEMON").
+    """
     result = []
-    for name, addr in getaddresses([unfold(v) for v in values]):
+    for name, addr in getaddresses([unfold(v, hint) for v in values]):
         name, addr = one_line(decode_header_value(name)).strip("\"' "), addr.strip()
         if addr and (" " in addr or "@" not in addr):
             match = _ADDR.search(addr)  # "Jan Kowalski jan@x.pl" without angle brackets
@@ -179,7 +173,7 @@ def _mailboxes(values: list[str]) -> tuple[Address, ...]:
                 addr = match.group()
             elif " " in addr:
                 name, addr = name or addr, ""
-        if addr or name:
+        if ("@" in addr) if need_domain else (addr or name):
             result.append(Address(name, addr.lower()))
     return tuple(result)
 
@@ -197,21 +191,21 @@ def _date(value: str | None) -> datetime | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         lenient = None
     if lenient is not None and lenient.tzinfo is None:
-        lenient = lenient.replace(tzinfo=timezone.utc)
+        lenient = lenient.replace(tzinfo=UTC)
     if strict is not None and lenient != strict:
         return strict
     return lenient  # same instant as strict, in the sender's own offset
 
 
 def _walk(msg: Message, extra: dict[str, str]):
-    """Walk the MIME tree once: (plain, html, attachments, defect names)."""
+    """Walk the MIME tree once: (plain, html, attachments, defect names, body charset)."""
     plains: list[str] = []
     htmls: list[str] = []
     loose: list[str] = []  # multipart leaves whose boundary is missing: raw text
     attachments: list[Attachment] = []
     defects: dict[str, None] = {}
     stack: list[tuple[Message, bool]] = [(msg, False)]
-    walked = 0
+    walked, hint = 0, None
     while stack:
         part, consumed = stack.pop()
         walked += 1
@@ -242,6 +236,8 @@ def _walk(msg: Message, extra: dict[str, str]):
         payload = part.get_payload(decode=True) or b""
         name = _filename(part)
         is_body = not name and part.get_content_disposition() != "attachment"
+        if is_body and ctype.startswith("text/") and hint is None:
+            hint = part.get_content_charset()
         if is_body and ctype == "text/plain":
             plains.append(clean_text(decode_text(payload, part.get_content_charset())))
         elif is_body and ctype == "text/html":
@@ -256,7 +252,7 @@ def _walk(msg: Message, extra: dict[str, str]):
     plain = "\n\n".join(p.strip("\n") for p in plains if p.strip())
     if not plain.strip() and not htmls:
         plain = "\n\n".join(loose)
-    return plain, "\n".join(htmls), attachments, list(defects)
+    return plain, "\n".join(htmls), attachments, list(defects), hint
 
 
 def _attachment(name: str, ctype: str, payload: bytes) -> Attachment:
@@ -269,13 +265,16 @@ def _filename(part: Message) -> str:
     if not all(str(v).isascii() for _k, v in raw):  # raw 8-bit: compat32 would say "?"
         part = Message()
         for k, v in raw:
-            part[k] = unfold(v)
+            part[k] = unfold(v, part.get_content_charset())
     value = part.get_param("filename", None, "content-disposition")
     if not value:
         value = part.get_param("name", None)
     if isinstance(value, tuple):  # RFC 2231: (charset, language, %-decoded latin-1 text)
         charset, _lang, text = value
-        value = decode_text(text.encode("latin-1", "surrogateescape"), charset)
+        try:
+            value = decode_text(text.encode("latin-1", "surrogateescape"), charset)
+        except UnicodeEncodeError:  # raw non-latin-1 text inside an RFC 2231 value
+            value = text
     if not value or not isinstance(value, str):
         return ""
     return one_line(decode_header_value(value.strip('"')))

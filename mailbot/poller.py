@@ -12,14 +12,17 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as dtime
+from datetime import date, datetime
+from datetime import time as dtime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import PROCESSED_KEYWORD, ImapConfig
-from mailbot.edges.imap import ImapMailbox
-from mailbot.intake import Intake, Outcome, ParseFailure, parse_safely
+from mailbot.edges.imap import FolderStatus, ImapMailbox
+from mailbot.errors import ConfigError
+from mailbot.intake import Intake, Outcome, ParseFailure, Prepared, prepare
 from mailbot.model import FetchedMessage, InboundMail
 from mailbot.store import repo
 
@@ -41,24 +44,39 @@ class PollReport:
 
     def summary(self) -> str:
         acts = ", ".join(f"{k} {v}" for k, v in sorted(self.actions.items())) or "nothing new"
-        return (f"{self.folder}: {self.fetched} fetched ({acts}; {self.history} as history), "
-                f"{self.finished} finished on the server in {self.seconds:.2f}s")
+        return (
+            f"{self.folder}: {self.fetched} fetched ({acts}; {self.history} as history), "
+            f"{self.finished} finished on the server in {self.seconds:.2f}s"
+        )
 
 
-def _parse_all(pool: Executor | None, batch: list[FetchedMessage]
-               ) -> Iterator[InboundMail | ParseFailure]:
+GROUP_COMMIT = 50  # messages per transaction at most (see intake.record_group)
+
+
+def _prepare_all(
+    pool: Executor | None, batch: list[FetchedMessage], raw_root: Path
+) -> Iterator[Prepared]:
+    """Parse (and keep raw bytes) in worker processes; results come back in order."""
     raws = [m.raw for m in batch]
     flags = [m.oversized for m in batch]
+    roots = [raw_root] * len(batch)
     if pool is None or len(batch) < 16:  # not worth the pickling round trip
-        return map(parse_safely, raws, flags)
-    return pool.map(parse_safely, raws, flags, chunksize=max(1, len(batch) // 8))
+        return map(prepare, raws, flags, roots)
+    return pool.map(prepare, raws, flags, roots, chunksize=max(1, len(batch) // 16))
 
 
 class Poller:
     def __init__(
-        self, imap: ImapConfig, mailbox: ImapMailbox, intake: Intake,
-        sessions: sessionmaker[Session], clock: Callable[[], datetime], tz: ZoneInfo, *,
-        history_cutoff: date | None = None, pool: Executor | None = None,
+        self,
+        imap: ImapConfig,
+        mailbox: ImapMailbox,
+        intake: Intake,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        tz: ZoneInfo,
+        *,
+        history_cutoff: date | None = None,
+        pool: Executor | None = None,
         stop: threading.Event | None = None,
     ):
         self.imap = imap
@@ -67,8 +85,7 @@ class Poller:
         self.sessions = sessions
         self.clock = clock
         self.tz = tz
-        self.cutoff = (datetime.combine(history_cutoff, dtime(0), tz)
-                       if history_cutoff else None)
+        self.cutoff = datetime.combine(history_cutoff, dtime(0), tz) if history_cutoff else None
         self.pool = pool
         self.stop = stop or threading.Event()
         self._reconciled = False  # leftovers below the checkpoint checked since (re)connect
@@ -89,36 +106,37 @@ class Poller:
         return report
 
     def _poll(self, folder: str, report: PollReport) -> None:
-        status = self.mailbox.select(folder)
         now = self.clock()
+        if self.mailbox.selected != folder:
+            # First poll on this connection. Afterwards the folder stays selected and an
+            # idle poll is one UID SEARCH: UIDVALIDITY cannot change within a session
+            # (RFC 3501 2.3.1.1; a server that recreates the folder drops us instead).
+            status = self.mailbox.select(folder)
+            if self.imap.processed == "flag" and not status.keeps_keyword(PROCESSED_KEYWORD):
+                raise ConfigError(
+                    f"the server does not keep the keyword {PROCESSED_KEYWORD} in {folder}: "
+                    'use processed = "move"',
+                    key="imap.processed",
+                )
+            self._check_validity(folder, status, now)
         with self.sessions.begin() as session:
             state = repo.folder_state(session, folder)
-            if state is None:
-                backlog = status.uidnext - 1 if status.exists else 0
-                state = repo.reset_folder(session, folder, status.uidvalidity, backlog, now)
-                if backlog:
-                    log.info("first start on %s: %d message(s) up to UID %d are backlog, "
-                             "recorded as history%s", folder, status.exists, backlog,
-                             f" unless received after {self.cutoff:%Y-%m-%d}"
-                             if self.cutoff else "")
-            elif state.uidvalidity != status.uidvalidity:
-                log.warning("UIDVALIDITY of %s changed %d -> %d: full resync, "
-                            "Message-ID dedup keeps it from doubling", folder,
-                            state.uidvalidity, status.uidvalidity)
-                state = repo.reset_folder(session, folder, status.uidvalidity, 0, now)
-                self._reconciled = True  # a full resync covers every UID anyway
+            assert state is not None
             last_uid, backlog_until = state.last_uid, state.backlog_until_uid
+            uidvalidity = state.uidvalidity
             state.last_poll_at = now
 
-        if self._reconciled and status.uidnext and status.uidnext <= last_uid + 1:
-            return  # idle poll: the SELECT was the only round trip
         uids = self.mailbox.uids_after(last_uid)
         if not self._reconciled:
             keyword = PROCESSED_KEYWORD if self.imap.processed == "flag" else None
             leftovers = self.mailbox.uids_upto(last_uid, without_keyword=keyword)
             if leftovers:
-                log.info("%d message(s) at or below the checkpoint still in %s "
-                         "(interrupted before the move): finishing them", len(leftovers), folder)
+                log.info(
+                    "%d message(s) at or below the checkpoint still in %s "
+                    "(interrupted before the move): finishing them",
+                    len(leftovers),
+                    folder,
+                )
             uids = sorted(set(leftovers) | set(uids))
             self._reconciled = True
         if not uids:
@@ -131,22 +149,60 @@ class Poller:
                 report.stopped = True
                 return
             batch = self.mailbox.fetch_messages(
-                folder, status.uidvalidity, uids[start:start + self.imap.batch_size],
-                self.imap.max_message_size)
+                folder,
+                uidvalidity,
+                uids[start : start + self.imap.batch_size],
+                self.imap.max_message_size,
+            )
             self._record_batch(batch, backlog_until, report)
 
-    def _record_batch(self, batch: list[FetchedMessage], backlog_until: int,
-                      report: PollReport) -> None:
+    def _check_validity(self, folder: str, status: FolderStatus, now: datetime) -> None:
+        """Start the checkpoint on a first run (backlog = history), or restart it when
+        the server's UIDVALIDITY changed."""
+        with self.sessions.begin() as session:
+            state = repo.folder_state(session, folder)
+            if state is None:
+                backlog = status.uidnext - 1 if status.exists else 0
+                repo.reset_folder(session, folder, status.uidvalidity, backlog, now)
+                if backlog:
+                    log.info(
+                        "first start on %s: %d message(s) up to UID %d are backlog, "
+                        "recorded as history%s",
+                        folder,
+                        status.exists,
+                        backlog,
+                        f" unless received after {self.cutoff:%Y-%m-%d}" if self.cutoff else "",
+                    )
+            elif state.uidvalidity != status.uidvalidity:
+                log.warning(
+                    "UIDVALIDITY of %s changed %d -> %d: full resync, "
+                    "Message-ID dedup keeps it from doubling",
+                    folder,
+                    state.uidvalidity,
+                    status.uidvalidity,
+                )
+                repo.reset_folder(session, folder, status.uidvalidity, 0, now)
+                self._reconciled = True  # a full resync covers every UID anyway
+
+    def _record_batch(
+        self, batch: list[FetchedMessage], backlog_until: int, report: PollReport
+    ) -> None:
         done: list[int] = []
+        group: list[tuple[FetchedMessage, Prepared, bool]] = []
         try:
-            for fetched, parsed in zip(batch, _parse_all(self.pool, batch), strict=True):
-                history = self._is_history(fetched, backlog_until)
-                outcome = self.intake.record(fetched, parsed, history=history, now=self.clock())
-                done.append(fetched.uid)
-                report.fetched += 1
-                report.history += history
-                report.count(outcome.action)
-                self._log(fetched, parsed, outcome, history)
+            prepared = _prepare_all(self.pool, batch, self.intake.raw_store.root)
+            for i, (fetched, prep) in enumerate(zip(batch, prepared, strict=True)):
+                group.append((fetched, prep, self._is_history(fetched, backlog_until)))
+                if len(group) < GROUP_COMMIT and i < len(batch) - 1:
+                    continue
+                outcomes = self.intake.record_group(group, self.clock(), self.stop.is_set)
+                for (f, p, history), outcome in zip(group, outcomes, strict=False):
+                    done.append(f.uid)
+                    report.fetched += 1
+                    report.history += history
+                    report.count(outcome.action)
+                    self._log(f, p.parsed, outcome, history)
+                group = []
                 if self.stop.is_set():
                     report.stopped = True
                     break
@@ -168,13 +224,23 @@ class Poller:
         else:
             self.mailbox.flag(uids, PROCESSED_KEYWORD)
 
-    def _log(self, fetched: FetchedMessage, parsed: InboundMail | ParseFailure,
-             outcome: Outcome, history: bool) -> None:
+    def _log(
+        self,
+        fetched: FetchedMessage,
+        parsed: InboundMail | ParseFailure,
+        outcome: Outcome,
+        history: bool,
+    ) -> None:
         sender = parsed.sender.address if isinstance(parsed, InboundMail) and parsed.sender else "-"
         log.info(
             "folder=%s uid=%d message_id=%s from=%s ticket=%s action=%s%s%s%s",
-            fetched.folder, fetched.uid, outcome.message_key or "-", sender,
-            outcome.ticket or "-", outcome.action, " history" if history else "",
+            fetched.folder,
+            fetched.uid,
+            outcome.message_key or "-",
+            sender,
+            outcome.ticket or "-",
+            outcome.action,
+            " history" if history else "",
             " oversized" if fetched.oversized else "",
             f" ({outcome.detail})" if outcome.action in ("quarantined", "duplicate") else "",
         )

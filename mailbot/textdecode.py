@@ -17,6 +17,8 @@ import re
 from email.header import decode_header
 
 from inscriptis import get_text
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.model.config import ParserConfig
 
 # Labels seen in real mail that Python does not know, or knows as a narrower codec.
 _ALIASES = {
@@ -40,6 +42,9 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 # C0 controls except TAB/LF/CR, and DEL: never useful in text, NUL breaks PostgreSQL.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
+# Browser defaults ("strict"): the default "relaxed" profile indents every <div> by two
+# spaces, which Outlook's nested <div class=WordSection1> bodies turn into noise.
+_HTML_CONFIG = ParserConfig(css=CSS_PROFILES["strict"])
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)
 
 
@@ -87,19 +92,30 @@ def one_line(text: str) -> str:
     return _CONTROLS.sub("", " ".join(text.split()))
 
 
-def _undo_8bit(value: str) -> str:
-    """compat32 keeps raw 8-bit header bytes as surrogate escapes: decode them properly."""
+def _undo_8bit(value: str, hint: str | None) -> str:
+    """compat32 keeps raw 8-bit header bytes as surrogate escapes: decode them properly.
+
+    UTF-8 first (RFC 6532), then the hint (the message's body charset: old mailers write
+    raw ISO-8859-2 headers next to an ISO-8859-2 body), then the usual fallbacks.
+    """
     if not _SURROGATES.search(value):
         return value
-    return decode_text(value.encode("ascii", "surrogateescape"))
+    try:
+        data = value.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:  # not from the parser: real text mixed with surrogates
+        return _SURROGATES.sub("\ufffd", value)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode_text(data, hint)
 
 
-def unfold(value: object) -> str:
+def unfold(value: object, hint: str | None = None) -> str:
     """Header value without its folding line breaks, raw 8-bit bytes decoded."""
-    return _undo_8bit(str(value)).replace("\r", "").replace("\n", "")
+    return _undo_8bit(str(value), hint).replace("\r", "").replace("\n", "")
 
 
-def decode_header_value(value: object) -> str:
+def decode_header_value(value: object, hint: str | None = None) -> str:
     """Unfold and decode one raw header value (RFC 2047 words, raw 8-bit bytes).
 
     Unfolding happens *before* the encoded words are split, so an encoded word
@@ -109,7 +125,7 @@ def decode_header_value(value: object) -> str:
     """
     if value is None:
         return ""
-    text = unfold(value)
+    text = unfold(value, hint)
     if "=?" not in text:
         return text
     try:
@@ -137,7 +153,7 @@ def html_to_text(html: str) -> str:
     """Readable text of an HTML body (inscriptis); crude tag stripping if that fails."""
     html = _CONTROLS.sub("", html)
     try:
-        text = get_text(html)
+        text = get_text(html, _HTML_CONFIG)
     except Exception:  # noqa: BLE001 - lxml rejects some inputs; never fail a mail on it
         text = htmllib.unescape(_TAGS.sub(" ", html))
     lines = [line.rstrip() for line in clean_text(text).split("\n")]

@@ -459,24 +459,31 @@ class Dovecot(_Server):
     ) -> Dovecot:
         """Make the instance in ``base_dir`` (config, cert, users) and start it."""
         self = cls(Path(base_dir), user, password)
+        try:
+            self._create(port, tls_port, timeout)
+        except BaseException:
+            self.close()  # the error carries the log's tail
+            raise
+        return self
+
+    def _create(self, port: int | None, tls_port: int | None, timeout: float) -> None:
         for d in ("run", "state"):
             (self.root / d).mkdir(exist_ok=True)
         mail = self.root / "mail"
         mail.mkdir(exist_ok=True)
         os.chown(mail, self.mail_uid, self.mail_gid)
         _make_cert(self.root)
-        self._write_user(user, password)
+        self._write_user(self.user, self.password)
         for attempt in itertools.count():
             # another process may grab a "free" port before Dovecot binds it: retry
             self.port = port or free_port()
             self.tls_port = tls_port or free_port()
             try:
                 self._launch(timeout)
-                break
-            except ServerError:
-                if attempt >= 4 or (port and tls_port) or not self._bind_failed():
+                return
+            except ServerError as e:
+                if attempt >= 4 or (port and tls_port) or "Address already in use" not in str(e):
                     raise
-        return self
 
     # life cycle
     def _write_config(self) -> None:
@@ -490,9 +497,6 @@ class Dovecot(_Server):
                 mail_gid=self.mail_gid,
             )
         )
-
-    def _bind_failed(self) -> bool:
-        return "Address already in use" in _tail(self.log, 20)
 
     def _launch(self, timeout: float) -> None:
         if self.running:
@@ -614,13 +618,16 @@ class Dovecot(_Server):
         old = acct.uidvalidity() if acct.maildir.exists() else None
         self.stop()
         home = self.root / "mail" / acct.user
+        last = old or 0  # the highest UIDVALIDITY handed out in any folder of this user
+        with contextlib.suppress(OSError, ValueError):
+            last = max(last, int((acct.maildir / "dovecot-uidvalidity").read_text(), 16))
         shutil.rmtree(home, ignore_errors=True)
         if old is not None:
             # Dovecot makes a new UIDVALIDITY from the clock (seconds) once the old state
             # is gone: within the same second it would repeat, so seed it past the old one.
             maildir = home / "Maildir"
             maildir.mkdir(parents=True)
-            seed = f"{max(old + 1, int(time.time())):08x}"
+            seed = f"{max(last + 1, int(time.time())):08x}"
             (maildir / "dovecot-uidvalidity").write_text(seed)
             (maildir / f"dovecot-uidvalidity.{seed}").touch()
             for p in (home, maildir, *maildir.iterdir()):
@@ -742,7 +749,16 @@ class Postgres(_Server):
 
     @classmethod
     def start(cls, base_dir: Path | str, *, port: int | None = None) -> Postgres:
+        """initdb a new cluster in ``base_dir`` and start it (~1 s, most of it initdb)."""
         self = cls(Path(base_dir))
+        try:
+            self._create(port)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _create(self, port: int | None) -> None:
         self.sockets.mkdir()
         if self.as_postgres:
             pw = pwd.getpwnam("postgres")
@@ -767,22 +783,27 @@ class Postgres(_Server):
             self.port = port or free_port()
             try:
                 self._launch()
-                break
-            except ServerError:
-                if attempt >= 4 or port or "already in use" not in _tail(self.log, 20):
+                return
+            except ServerError as e:
+                if attempt >= 4 or port or "already in use" not in str(e):
                     raise
-        return self
 
     def _launch(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.log.unlink()
+        try:
+            self._pg_ctl_start()
+        except ServerError as e:
+            raise ServerError(f"{e}\n{_tail(self.log)}") from None
+        _RUNNING.add(self)
+
+    def _pg_ctl_start(self) -> None:
         _run(
             self._cmd(
                 self.bindir / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "60",
                 "-o", f"-p {self.port}", "start",
             )
         )  # fmt: skip
-        _RUNNING.add(self)
 
     @property
     def running(self) -> bool:

@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 HERE = Path(__file__).resolve().parent
-KJM = "KJM Pomoc <pomoc@kjmssoft.pl>"
 _Q_SAFE = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!*+-/")
 
 
@@ -73,11 +72,11 @@ def multipart(subtype: str, boundary: str, parts: list[tuple[str, str]]) -> tupl
     return f'Content-Type: multipart/{subtype};\r\n boundary="{boundary}"\r\n', body
 
 
-def message(headers: list[tuple[str, str]], content: tuple[str, str], preamble: str = "") -> bytes:
+def message(headers: list[tuple[str, str]], content: tuple[str, str]) -> bytes:
     head = "".join(f"{k}: {v}\r\n" for k, v in headers) + "MIME-Version: 1.0\r\n"
     head_bytes = head.encode("ascii")  # every header is ASCII (RFC 2047 where needed)
     ctype, body = content
-    return head_bytes + ctype.encode("ascii") + b"\r\n" + (preamble + body).encode("latin-1")
+    return head_bytes + ctype.encode("ascii") + b"\r\n" + body.encode("latin-1")
 
 
 def tiny_png() -> bytes:

@@ -6,6 +6,7 @@ fetched with BODY.PEEK[] so a person reading the same mailbox sees nothing chang
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 from collections.abc import Iterable, Iterator
@@ -40,6 +41,11 @@ class FolderStatus:
     uidvalidity: int
     uidnext: int
     exists: int
+    permanent_flags: tuple[bytes, ...] = ()
+
+    def keeps_keyword(self, keyword: str) -> bool:
+        """Can we store our own keyword here? (pymap and some Exchange setups cannot.)"""
+        return b"\\*" in self.permanent_flags or keyword.encode() in self.permanent_flags
 
 
 @contextmanager
@@ -69,8 +75,11 @@ class ImapMailbox:
         context = ssl.create_default_context(cafile=str(s.cafile) if s.cafile else None)
         with _converted(f"connect to {s.host}:{s.port}"):
             client = imapclient.IMAPClient(
-                s.host, port=s.port, ssl=s.tls == "ssl",
-                ssl_context=context if s.tls == "ssl" else None, timeout=s.timeout,
+                s.host,
+                port=s.port,
+                ssl=s.tls == "ssl",
+                ssl_context=context if s.tls == "ssl" else None,
+                timeout=s.timeout,
             )
             sock = client.socket()
             if sock is not None:
@@ -91,10 +100,8 @@ class ImapMailbox:
             try:
                 client.logout()
             except Exception:  # noqa: BLE001 - the connection may already be dead
-                try:
+                with contextlib.suppress(Exception):
                     client.shutdown()
-                except Exception:  # noqa: BLE001
-                    pass
 
     def _c(self) -> imapclient.IMAPClient:
         if self.client is None:
@@ -112,6 +119,7 @@ class ImapMailbox:
             uidvalidity=int(info[b"UIDVALIDITY"]),
             uidnext=int(info.get(b"UIDNEXT", 0)),
             exists=int(info.get(b"EXISTS", 0)),
+            permanent_flags=tuple(info.get(b"PERMANENTFLAGS", ())),
         )
 
     def ensure_folder(self, folder: str) -> None:
@@ -122,10 +130,13 @@ class ImapMailbox:
 
     # -- search and fetch ------------------------------------------------------------
     def uids_after(self, last_uid: int) -> list[int]:
-        # `UID SEARCH UID n:*` returns the highest UID even when nothing is newer (RFC 3501
-        # `*` semantics), so filter.
+        # NOOP first: a server need not show mail delivered meanwhile to a selected
+        # session before it syncs (Dovecot does not, for SEARCH). `UID SEARCH UID n:*`
+        # returns the highest UID even when nothing is newer (RFC 3501 `*`), so filter.
         with _converted("search"):
-            uids = self._c().search(["UID", f"{last_uid + 1}:*"])
+            client = self._c()
+            client.noop()
+            uids = client.search(["UID", f"{last_uid + 1}:*"])
         return sorted(u for u in uids if u > last_uid)
 
     def uids_upto(self, last_uid: int, *, without_keyword: str | None = None) -> list[int]:
@@ -159,8 +170,7 @@ class ImapMailbox:
             return {}
         with _converted("fetch bodies"):
             data = self._c().fetch(uids, [b"BODY.PEEK[]"])
-        return {int(uid): bytes(item[b"BODY[]"]) for uid, item in data.items()
-                if b"BODY[]" in item}
+        return {int(uid): bytes(item[b"BODY[]"]) for uid, item in data.items() if b"BODY[]" in item}
 
     def fetch_truncated(self, uid: int, body_limit: int) -> bytes:
         """Header plus the first `body_limit` bytes of the body: never the whole giant."""
@@ -174,7 +184,11 @@ class ImapMailbox:
         return header + text
 
     def fetch_messages(
-        self, folder: str, uidvalidity: int, uids: list[int], max_size: int,
+        self,
+        folder: str,
+        uidvalidity: int,
+        uids: list[int],
+        max_size: int,
     ) -> list[FetchedMessage]:
         """Sizes first, then full bodies for ordinary mail and a bounded part for giants."""
         meta = self.fetch_meta(uids)

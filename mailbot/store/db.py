@@ -73,6 +73,5 @@ def check_schema(engine: Engine) -> None:
     if current != head:
         state = "empty" if current is None else f"at revision {current}"
         raise SchemaError(
-            f"database schema is {state}, this mailbot needs {head}: "
-            "run `mailbot db upgrade` first"
+            f"database schema is {state}, this mailbot needs {head}: run `mailbot db upgrade` first"
         )

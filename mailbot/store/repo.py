@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.core.threads import format_ticket_number
@@ -29,13 +29,21 @@ def folder_state(session: Session, folder: str) -> FolderState | None:
 def save_checkpoint(
     session: Session, folder: str, uidvalidity: int, last_uid: int, now: datetime
 ) -> None:
-    state = session.get(FolderState, folder)
-    if state is None or state.uidvalidity != uidvalidity:
-        reset_folder(session, folder, uidvalidity, 0, now)
-        state = session.get(FolderState, folder)
-        assert state is not None
-    state.last_uid = max(state.last_uid, last_uid)
-    state.updated_at = now
+    fs = FolderState.__table__
+    done = (
+        session.connection()
+        .execute(
+            update(fs)
+            .where(fs.c.folder == folder, fs.c.uidvalidity == uidvalidity)
+            .values(
+                last_uid=case((fs.c.last_uid < last_uid, last_uid), else_=fs.c.last_uid),
+                updated_at=now,
+            )
+        )
+        .rowcount
+    )
+    if not done:
+        reset_folder(session, folder, uidvalidity, 0, now).last_uid = last_uid
 
 
 def reset_folder(
@@ -56,22 +64,35 @@ def message_by_key(session: Session, key: str) -> Message | None:
     return session.scalar(select(Message).where(Message.message_key == key))
 
 
+# Hot-path statements are built once (intake runs them for every message).
+_T, _M = Ticket.__table__, Message.__table__
+_NUMBERS = select(_T.c.number).where(_T.c.number.in_(bindparam("numbers", expanding=True)))
+_BY_KEYS = (
+    select(_M.c.message_key, _T.c.number)
+    .join(_T, _M.c.ticket_id == _T.c.id)
+    .where(_M.c.message_key.in_(bindparam("keys", expanding=True)))
+)
+_COUNTER = TicketCounter.__table__
+_NEXT = (
+    update(_COUNTER)
+    .where(_COUNTER.c.year == bindparam("y"))
+    .values(last=_COUNTER.c.last + 1)
+    .returning(_COUNTER.c.last)
+)
+
+
 def existing_ticket_numbers(session: Session, numbers: Iterable[str]) -> set[str]:
     wanted = [n for n in numbers if n]
     if not wanted:
         return set()
-    return set(session.scalars(select(Ticket.number).where(Ticket.number.in_(wanted))))
+    return set(session.connection().execute(_NUMBERS, {"numbers": wanted}).scalars())
 
 
 def tickets_by_message_keys(session: Session, keys: Iterable[str]) -> dict[str, str]:
-    wanted = [k for k in keys if k]
+    wanted = list(dict.fromkeys(k for k in keys if k))
     if not wanted:
         return {}
-    rows = session.execute(
-        select(Message.message_key, Ticket.number)
-        .join(Ticket, Message.ticket_id == Ticket.id)
-        .where(Message.message_key.in_(wanted))
-    )
+    rows = session.connection().execute(_BY_KEYS, {"keys": wanted})
     return {key: number for key, number in rows}
 
 
@@ -81,10 +102,7 @@ def ticket_by_number(session: Session, number: str) -> Ticket | None:
 
 def next_ticket_number(session: Session, year: int) -> str:
     """Atomic increment (UPDATE … RETURNING): monotonic even with two writers."""
-    seq = session.scalar(
-        update(TicketCounter).where(TicketCounter.year == year)
-        .values(last=TicketCounter.last + 1).returning(TicketCounter.last)
-    )
+    seq = session.connection().execute(_NEXT, {"y": year}).scalar()
     if seq is None:
         session.execute(insert(TicketCounter).values(year=year, last=1))
         seq = 1
@@ -92,11 +110,22 @@ def next_ticket_number(session: Session, year: int) -> str:
 
 
 def add_event(
-    session: Session, ticket: Ticket, kind: str, at: datetime, detail: str = "",
+    session: Session,
+    ticket: Ticket,
+    kind: str,
+    at: datetime,
+    detail: str = "",
     message: Message | None = None,
 ) -> None:
-    session.add(TicketEvent(ticket=ticket, kind=kind, at=at, detail=detail,
-                            message_id=message.id if message is not None else None))
+    session.add(
+        TicketEvent(
+            ticket=ticket,
+            kind=kind,
+            at=at,
+            detail=detail,
+            message_id=message.id if message is not None else None,
+        )
+    )
 
 
 def quarantine_by_sha(session: Session, sha256: str) -> QuarantineEntry | None:
@@ -111,13 +140,17 @@ def list_quarantine(session: Session, *, include_resolved: bool = False) -> list
 
 
 def list_tickets(
-    session: Session, *, states: Iterable[str] = (), since: datetime | None = None,
+    session: Session,
+    *,
+    states: Iterable[str] = (),
+    since: datetime | None = None,
     limit: int = 200,
 ) -> list[tuple[Ticket, int]]:
     """Tickets newest first, with their message count."""
     counts = (
         select(Message.ticket_id, func.count(Message.id).label("n"))
-        .group_by(Message.ticket_id).subquery()
+        .group_by(Message.ticket_id)
+        .subquery()
     )
     q = (
         select(Ticket, func.coalesce(counts.c.n, 0))
@@ -135,7 +168,9 @@ def list_tickets(
 
 def load_ticket(session: Session, number: str) -> Ticket | None:
     return session.scalar(
-        select(Ticket).where(Ticket.number == number.upper()).options(
+        select(Ticket)
+        .where(Ticket.number == number.upper())
+        .options(
             selectinload(Ticket.messages).selectinload(Message.attachments),
             selectinload(Ticket.events),
         )

@@ -47,37 +47,48 @@ def test_format_ticket_number():
 
 
 def test_subject_number_wins_over_references():
-    m = match_thread("Re: [KJM-2026-000001] x", "<a@x>", ["<a@x>"],
-                     known_tickets={"KJM-2026-000001"},
-                     ticket_by_message_id={"<a@x>": "KJM-2026-000002"})
+    m = match_thread(
+        "Re: [KJM-2026-000001] x",
+        "<a@x>",
+        ["<a@x>"],
+        known_tickets={"KJM-2026-000001"},
+        ticket_by_message_id={"<a@x>": "KJM-2026-000002"},
+    )
     assert m.ticket == "KJM-2026-000001"
     assert "subject" in m.reason
 
 
 def test_unknown_number_in_subject_falls_back_to_references():
-    m = match_thread("Re: [KJM-2026-009999] x", "<a@x>", [], known_tickets=set(),
-                     ticket_by_message_id={"<a@x>": "KJM-2026-000002"})
+    m = match_thread(
+        "Re: [KJM-2026-009999] x",
+        "<a@x>",
+        [],
+        known_tickets=set(),
+        ticket_by_message_id={"<a@x>": "KJM-2026-000002"},
+    )
     assert m.ticket == "KJM-2026-000002"
     assert "In-Reply-To" in m.reason
 
 
 def test_references_newest_first():
-    m = match_thread("Re: x", None, ["<old@x>", "<new@x>"], known_tickets=set(),
-                     ticket_by_message_id={"<old@x>": "KJM-2026-000001",
-                                           "<new@x>": "KJM-2026-000003"})
+    m = match_thread(
+        "Re: x",
+        None,
+        ["<old@x>", "<new@x>"],
+        known_tickets=set(),
+        ticket_by_message_id={"<old@x>": "KJM-2026-000001", "<new@x>": "KJM-2026-000003"},
+    )
     assert m.ticket == "KJM-2026-000003"
     assert "References" in m.reason
 
 
 def test_new_ticket_when_nothing_matches():
-    m = match_thread("Re: Awaria", "<a@x>", ["<b@x>"], known_tickets=set(),
-                     ticket_by_message_id={})
+    m = match_thread("Re: Awaria", "<a@x>", ["<b@x>"], known_tickets=set(), ticket_by_message_id={})
     assert m.ticket is None
     assert m.reason == "new ticket"
 
 
 def test_unknown_number_without_references_is_new_and_says_why():
-    m = match_thread("[KJM-2026-000077] x", None, [], known_tickets=set(),
-                     ticket_by_message_id={})
+    m = match_thread("[KJM-2026-000077] x", None, [], known_tickets=set(), ticket_by_message_id={})
     assert m.ticket is None
     assert "KJM-2026-000077" in m.reason

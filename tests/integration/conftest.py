@@ -18,12 +18,18 @@ def write_config(tmp_path: Path, account, db_url: str, *, tls: str = "none", **i
     intake = imap_extra.pop("intake", {})
     port = account.tls_port if tls == "ssl" else account.port
     lines = [
-        "[imap]", f'host = "{account.host}"', f"port = {port}", f'tls = "{tls}"',
-        f'user = "{account.user}"', f'password_env = "{PASSWORD_ENV}"',
+        "[imap]",
+        f'host = "{account.host}"',
+        f"port = {port}",
+        f'tls = "{tls}"',
+        f'user = "{account.user}"',
+        f'password_env = "{PASSWORD_ENV}"',
         f'cafile = "{account.cafile}"',
     ]
-    lines += [f"{k} = {v!r}".replace("'", '"') if isinstance(v, str) else f"{k} = {v}"
-              for k, v in imap_extra.items()]
+    lines += [
+        f"{k} = {v!r}".replace("'", '"') if isinstance(v, str) else f"{k} = {v}"
+        for k, v in imap_extra.items()
+    ]
     lines += ["", "[intake]", "parse_workers = 0"]
     lines += [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in intake.items()]
     lines += ["", "[storage]", f'data_dir = "{tmp_path / "data"}"', f'database_url = "{db_url}"']

@@ -6,19 +6,20 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from mailbot.intake import Intake, parse_safely
+from mailbot.intake import Intake
 from mailbot.model import FetchedMessage
 from mailbot.store.db import make_engine, session_factory, upgrade
 from mailbot.store.rawstore import RawStore
 from mailbot.store.tables import Message, QuarantineEntry
-from zoneinfo import ZoneInfo
 
-CORPUS = Path(os.environ.get("MAILBOT_CORPUS",
-                             Path(__file__).resolve().parents[3] / "shared" / "corpus"))
+CORPUS = Path(
+    os.environ.get("MAILBOT_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus")
+)
 
 
 def corpus_files() -> list[Path]:
@@ -40,7 +41,7 @@ def test_corpus_through_intake(tmp_path, db_url):
     for uid, path in enumerate(files, start=1):
         raw = path.read_bytes()
         fetched = FetchedMessage("INBOX", uid, 1, raw, len(raw), now)
-        outcome = intake.record(fetched, parse_safely(raw), history=True, now=now)
+        outcome = intake.record(fetched, intake.prepare(raw), history=True, now=now)
         actions[outcome.action] = actions.get(outcome.action, 0) + 1
         assert outcome.action in {"created", "follow_up", "reopened", "duplicate", "quarantined"}
         if outcome.action == "quarantined":

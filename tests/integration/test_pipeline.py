@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -15,8 +15,15 @@ from mailbot.store.tables import Message, QuarantineEntry, Ticket, TicketEvent
 pytestmark = pytest.mark.integration
 
 
-def mail(subject: str, body: str = "Dzień dobry, proszę o pomoc.", *, sender="anna@firma.pl",
-         msgid: str | None = None, in_reply_to: str | None = None, charset="utf-8") -> bytes:
+def mail(
+    subject: str,
+    body: str = "Dzień dobry, proszę o pomoc.",
+    *,
+    sender="anna@firma.pl",
+    msgid: str | None = None,
+    in_reply_to: str | None = None,
+    charset="utf-8",
+) -> bytes:
     m = EmailMessage()
     m["From"] = f"Anna Kowalska <{sender}>"
     m["To"] = "pomoc@kjmssoft.pl"
@@ -96,8 +103,7 @@ def test_history_cutoff_date_treats_recent_backlog_as_new(make_app, mailbox):
     mailbox.append("INBOX", mail("Świeża"), date=datetime.now(UTC))
     app = make_app(intake={"history_cutoff": "2026-06-01"})
     app.poll_once()
-    assert {m.subject: m.history for m in messages(app)} == {
-        "Bardzo stara": True, "Świeża": False}
+    assert {m.subject: m.history for m in messages(app)} == {"Bardzo stara": True, "Świeża": False}
 
 
 def test_flag_mode_ignores_seen_and_keeps_mail(make_app, mailbox):
@@ -202,8 +208,9 @@ def test_oversized_message_recorded_from_headers_and_first_part(make_app, mailbo
     m["Subject"] = "Kopia bazy F-K w załączniku"
     m["Message-ID"] = "<big@firma.pl>"
     m.set_content("W załączniku kopia bazy, proszę o naprawę.")
-    m.add_attachment(b"\x01" * 300_000, maintype="application", subtype="octet-stream",
-                     filename="baza.fbk")
+    m.add_attachment(
+        b"\x01" * 300_000, maintype="application", subtype="octet-stream", filename="baza.fbk"
+    )
     raw = bytes(m)
     mailbox.append("INBOX", raw)
     report = app.poll_once()
@@ -227,14 +234,14 @@ def test_stop_event_finishes_message_in_hand(make_app, mailbox):
     prime(app)
     for i in range(5):
         mailbox.append("INBOX", mail(f"S {i}", msgid=f"<s{i}@firma.pl>"))
-    intake_record = app.intake.record
+    store = app.intake._store
 
-    def record_then_stop(*a, **k):
-        outcome = intake_record(*a, **k)
+    def store_then_stop(*a, **k):
+        outcome = store(*a, **k)
         app.stop.set()  # SIGTERM arrives while this message is in hand
         return outcome
 
-    app.intake.record = record_then_stop
+    app.intake._store = store_then_stop
     report = app.poll_once()
     assert report.stopped and report.fetched == 1
     assert len(mailbox.uids("INBOX")) == 4 and len(mailbox.uids("Processed")) == 1

@@ -20,8 +20,13 @@ pytestmark = pytest.mark.integration
 
 def mailbot(args: list[str], config, password: str, **kw) -> subprocess.Popen:
     env = dict(os.environ, **{PASSWORD_ENV: password})
-    return subprocess.Popen([sys.executable, "-m", "mailbot.cli", *args, "--config", str(config)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "mailbot.cli", *args, "--config", str(config)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        **kw,
+    )
 
 
 def test_run_refuses_outdated_schema(tmp_path, mailbox):
@@ -39,9 +44,17 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path, mailbox, 
     first = mailbot(["poll", "--once"], config, mailbox.password)
     assert first.wait(60) == 0  # empty mailbox: checkpoint set, later mail is new
     total = 400
-    mailbox.append_many("INBOX", [mail(f"Zgłoszenie {i}", msgid=f"<k{i}@firma.pl>",
-                                       in_reply_to=f"<k{i - 1}@firma.pl>" if i % 5 else None)
-                                  for i in range(total)])
+    mailbox.append_many(
+        "INBOX",
+        [
+            mail(
+                f"Zgłoszenie {i}",
+                msgid=f"<k{i}@firma.pl>",
+                in_reply_to=f"<k{i - 1}@firma.pl>" if i % 5 else None,
+            )
+            for i in range(total)
+        ],
+    )
     rng = random.Random(42)
     kills = 0
     for _ in range(8):
@@ -63,7 +76,8 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path, mailbox, 
         keys = [r[0] for r in conn.execute(text("SELECT message_key FROM message"))]
         n_tickets = conn.execute(text("SELECT count(*) FROM ticket")).scalar_one()
         created = conn.execute(
-            text("SELECT count(*) FROM ticket_event WHERE kind = 'created'")).scalar_one()
+            text("SELECT count(*) FROM ticket_event WHERE kind = 'created'")
+        ).scalar_one()
     engine.dispose()
     assert len(keys) == total and len(set(keys)) == total  # none lost, none twice
     assert n_tickets == created == total // 5  # every 5th opens a ticket, others follow up

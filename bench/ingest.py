@@ -1,0 +1,116 @@
+"""Benchmark: ingest a backlog from a real Dovecot into SQLite, and time idle polls.
+
+    python bench/ingest.py [--messages 10000] [--workers 2]
+
+Prints messages/s end to end (fetch, parse, record, flag on the server), peak memory of
+the main process and of the parse workers, and the idle-poll time with a large versus a
+small folder. Targets (issue 2): >= 500 msg/s, < 300 MB, large idle <= 1.5x small idle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from generate import generate  # noqa: E402
+
+from mailbot.config import load_config  # noqa: E402
+from mailbot.daemon import App  # noqa: E402
+from mailbot.store.db import upgrade  # noqa: E402
+from tests.servers import Dovecot  # noqa: E402
+
+PASSWORD_ENV = "MAILBOT_BENCH_PASSWORD"
+
+
+def config_for(base: Path, account, name: str, workers: int) -> Path:
+    path = base / f"{name}.toml"
+    path.write_text(
+        f'[imap]\nhost = "{account.host}"\nport = {account.port}\ntls = "none"\n'
+        f'user = "{account.user}"\npassword_env = "{PASSWORD_ENV}"\nprocessed = "flag"\n'
+        f"batch_size = 200\n\n[intake]\nparse_workers = {workers}\n\n"
+        f'[storage]\ndata_dir = "{base / name}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def idle_poll_ms(app: App, rounds: int = 50) -> float:
+    app.poll_once()  # connection open, folder selected, leftovers reconciled
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        report = app.poll_once()
+        times.append((time.perf_counter() - t) * 1000)
+        assert report.fetched == 0
+    return statistics.median(times)
+
+
+def rss_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--messages", type=int, default=10_000)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="mailbot-bench-"))
+    with Dovecot.start(base / "dovecot") as dovecot:
+        big = dovecot.add_user("big", "big")
+        small = dovecot.add_user("small", "small")
+        os.environ[PASSWORD_ENV] = "big"
+        print(f"generating and appending {args.messages} messages…", flush=True)
+        t = time.perf_counter()
+        raws = list(generate(args.messages, seed=1))
+        total_mb = sum(map(len, raws)) / 1e6
+        big.append_many("INBOX", raws)
+        del raws
+        print(f"  {total_mb:.0f} MB appended in {time.perf_counter() - t:.1f}s", flush=True)
+
+        app = App(load_config(config_for(base, big, "big", args.workers)))
+        upgrade(app.engine)
+        t = time.perf_counter()
+        report = app.poll_once()
+        elapsed = time.perf_counter() - t
+        assert report.fetched == args.messages, report.summary()
+        rate = args.messages / elapsed
+        big_idle = idle_poll_ms(app)
+        main_mb = rss_mb(resource.RUSAGE_SELF)
+        app.close()  # workers exit: their peak is now in RUSAGE_CHILDREN
+        workers_mb = rss_mb(resource.RUSAGE_CHILDREN)
+
+        os.environ[PASSWORD_ENV] = "small"
+        small.append_many("INBOX", list(generate(100, seed=2)))
+        app_small = App(load_config(config_for(base, small, "small", args.workers)))
+        upgrade(app_small.engine)
+        app_small.poll_once()
+        small_idle = idle_poll_ms(app_small)
+        app_small.close()
+
+    print(
+        f"\ningest: {args.messages} messages ({total_mb:.0f} MB) in {elapsed:.1f}s = "
+        f"{rate:.0f} msg/s with {args.workers} parse workers  (target >= 500)"
+    )
+    print(f"        {report.summary()}")
+    print(
+        f"peak memory: main process {main_mb:.0f} MB, largest parse worker {workers_mb:.0f} MB"
+        "  (target < 300 MB)"
+    )
+    print(
+        f"idle poll: {big_idle:.2f} ms with {args.messages} messages in the folder, "
+        f"{small_idle:.2f} ms with 100  (ratio {big_idle / small_idle:.2f}, target <= 1.5)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
