@@ -263,9 +263,9 @@ def _filename(part: Message) -> str:
     """Attachment name: RFC 2231 (any charset, continuations), RFC 2047, raw 8-bit."""
     raw = [(k, v) for k, v in part.raw_items() if k.lower() in _PARAM_HEADERS]
     if not all(str(v).isascii() for _k, v in raw):  # raw 8-bit: compat32 would say "?"
-        part = Message()
+        hint, part = part.get_content_charset(), Message()
         for k, v in raw:
-            part[k] = unfold(v, part.get_content_charset())
+            part[k] = unfold(v, hint)
     value = part.get_param("filename", None, "content-disposition")
     if not value:
         value = part.get_param("name", None)

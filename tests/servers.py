@@ -19,8 +19,9 @@ Both need root on Debian (``dovecot-imapd``; PostgreSQL binaries in
 Dovecot and PostgreSQL drop privileges (to ``mail``/``dovecot``/``postgres``), so the
 directory they run in must be reachable by those users. pytest's ``/tmp/pytest-of-root``
 is ``0700`` (and pytest resets it at every start), so when ``base_dir`` is not reachable
-the instance is placed in a fresh ``/tmp/mailbot-<kind>-*`` directory instead, linked from
-``base_dir/instance`` and removed by ``close()`` (or leaving the ``with`` block).
+the instance is placed in a fresh ``mailbot-<kind>-<pid>-*`` directory instead (in
+``/dev/shm`` when possible, see ``_runtime_parent``), linked from ``base_dir/instance`` and
+removed by ``close()`` (or leaving the ``with`` block); ones left by killed runs are swept.
 """
 
 from __future__ import annotations
@@ -127,6 +128,30 @@ def _run(cmd: Sequence[str | os.PathLike[str]], **kw: Any) -> subprocess.Complet
     return res
 
 
+def _runtime_parent() -> Path:
+    """Where instance directories go when base_dir is unusable: $MAILBOT_TEST_RUNTIME_DIR,
+    else /dev/shm when it has room (tmpfs: on a busy disk, creating a database or storing
+    mail is ~10x faster there), else the temp dir."""
+    env = os.environ.get("MAILBOT_TEST_RUNTIME_DIR")
+    if env:
+        Path(env).mkdir(parents=True, exist_ok=True)
+        return Path(env)
+    shm = Path("/dev/shm")
+    with contextlib.suppress(OSError):
+        st = os.statvfs(shm)
+        if os.access(shm, os.W_OK | os.X_OK) and st.f_bavail * st.f_frsize > 2 << 30:
+            return shm
+    return Path(tempfile.gettempdir())
+
+
+def _sweep_stale(parent: Path) -> None:
+    """Remove instance directories left by test runs that were killed (their pid is gone)."""
+    for d in parent.glob("mailbot-*-*-*"):
+        m = re.fullmatch(r"mailbot-(?:dovecot|postgres)-(\d+)-\w+", d.name)
+        if m and not Path(f"/proc/{m.group(1)}").exists() and d.is_dir():
+            shutil.rmtree(d, ignore_errors=True)
+
+
 _RUNNING: set[Any] = set()  # started and not stopped yet
 
 
@@ -150,7 +175,10 @@ class _Server:
         if all(_reachable_by(base_dir, u) for u in service_users):
             self.root = base_dir
         else:
-            self.root = Path(tempfile.mkdtemp(prefix=f"mailbot-{self.kind}-"))
+            parent = _runtime_parent()
+            _sweep_stale(parent)
+            prefix = f"mailbot-{self.kind}-{os.getpid()}-"
+            self.root = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
             self._own_root = True
             link = base_dir / "instance"
             with contextlib.suppress(OSError):
@@ -344,26 +372,40 @@ class ImapAccount:
         raws: Iterable[bytes],
         flags: Iterable[bytes | str] = (),
         batch: int = 500,
+        batch_bytes: int = 32 << 20,
     ) -> list[int]:
-        """APPEND many messages on one connection (MULTIAPPEND, ``batch`` a command).
+        """APPEND many messages on one connection, ``batch`` (or ``batch_bytes``) per
+        MULTIAPPEND command; creates the folder; returns the UIDs in the order given.
 
-        Returns the UIDs in the order given. Same result as :meth:`append` in a loop,
-        about 10x faster (see tests/integration/test_servers.py for the rates)."""
+        Measured: ~12,000 msg/s for 2 KB messages, ~600 msg/s (120 MB/s) for 200 KB ones,
+        against ~60/s for :meth:`append` (a connection each) and ~500/s for APPEND one by
+        one on one connection; writing files into Maildir/new was no faster (~10,000/s)."""
         flags = tuple(flags)
         uids: list[int] = []
+
+        def send(client: Any, chunk: list[bytes]) -> None:
+            msgs = [{"msg": r, "flags": flags} if flags else r for r in chunk]
+            resp = client.multiappend(folder, msgs)
+            m = _APPENDUID.search(resp if isinstance(resp, bytes) else str(resp).encode())
+            if not m:
+                raise ServerError(f"no APPENDUID in {resp!r}")
+            got = _uid_set(m.group(2))
+            if len(got) != len(chunk):
+                raise ServerError(f"APPENDUID names {len(got)} UIDs for {len(chunk)} msgs")
+            uids.extend(got)
+
         with self.connect() as c:
             self._ensure_folder(c, folder)
-            it = iter(raws)
-            while chunk := list(itertools.islice(it, batch)):
-                msgs = [{"msg": r, "flags": flags} if flags else r for r in chunk]
-                resp = c.multiappend(folder, msgs)
-                m = _APPENDUID.search(resp if isinstance(resp, bytes) else str(resp).encode())
-                if not m:
-                    raise ServerError(f"no APPENDUID in {resp!r}")
-                got = _uid_set(m.group(2))
-                if len(got) != len(chunk):
-                    raise ServerError(f"APPENDUID names {len(got)} UIDs for {len(chunk)} msgs")
-                uids.extend(got)
+            chunk: list[bytes] = []
+            size = 0
+            for raw in raws:
+                chunk.append(raw)
+                size += len(raw)
+                if len(chunk) >= batch or size >= batch_bytes:
+                    send(c, chunk)
+                    chunk, size = [], 0
+            if chunk:
+                send(c, chunk)
         return uids
 
     def delete_folder(self, name: str) -> None:

@@ -154,7 +154,9 @@ def test_append_many_keeps_order_and_returns_uids(mailbox: ImapAccount) -> None:
 
     more = mailbox.append_many("Zgłoszenia", raws[:3], flags=[b"\\Seen"])
     assert more == [1, 2, 3]
-    assert set(mailbox.fetch_flags("Zgłoszenia").values()) == {(b"\\Seen",)}
+    assert mailbox.append_many("Zgłoszenia", raws[3:10], batch_bytes=1000) == list(range(4, 11))
+    assert list(mailbox.fetch_raw("Zgłoszenia").values()) == raws[:10]
+    assert set(mailbox.fetch_flags("Zgłoszenia").values()) == {(b"\\Seen",), ()}
 
 
 @pytest.mark.parametrize("run", [1, 2])

@@ -503,3 +503,22 @@ def test_mutated_mail_gives_mail_or_parse_error(data) -> None:
         assert str(exc)
     else:
         assert parsed.size == len(raw)
+
+
+def test_raw_latin2_header_bytes_use_the_body_charset() -> None:
+    """Old mailers write raw ISO-8859-2 headers next to an ISO-8859-2 body."""
+    raw = (
+        "From: Świętosław Źdźbło <s@x.pl>\r\nSubject: Zażółć gęślą jaźń\r\n".encode("iso-8859-2")
+        + b"Date: Tue, 24 Nov 2026 10:15:00 +0100\r\n"
+        + b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        + b"Content-Type: text/plain; charset=iso-8859-2\r\n\r\n"
+        + "Treść".encode("iso-8859-2")
+        + b"\r\n--b\r\nContent-Type: text/plain; charset=iso-8859-2\r\n"
+        + 'Content-Disposition: attachment; filename="Ślub.txt"\r\n\r\n'.encode("iso-8859-2")
+        + b"x\r\n--b--\r\n"
+    )
+    parsed = parse_message(raw)
+    assert parsed.subject == "Zażółć gęślą jaźń"
+    assert parsed.sender.name == "Świętosław Źdźbło"
+    assert parsed.text == "Treść"
+    assert [a.filename for a in parsed.attachments] == ["Ślub.txt"]

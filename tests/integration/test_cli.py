@@ -1,0 +1,98 @@
+"""Staff commands over a recorded mailbox (issue 2 §8) and the demo (README command)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from mailbot.cli import app
+from mailbot.demo import demo_messages
+from tests.integration.test_pipeline import mail, prime
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def recorded(make_app, mailbox):
+    application = make_app()
+    prime(application)
+    mailbox.append("INBOX", mail("Błąd w raporcie VAT", "Raport VAT pokazuje zły miesiąc.",
+                                 msgid="<a1@firma.pl>"))
+    mailbox.append("INBOX", mail("Re: Błąd w raporcie VAT", "Dziękuję, już działa.",
+                                 msgid="<a2@firma.pl>", in_reply_to="<a1@firma.pl>"))
+    mailbox.append("INBOX", b"\x00\x01 binary junk\r\n\r\n")
+    application.poll_once()
+    return application
+
+
+def invoke(application, *args):
+    return CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, [*args, "--config", str(application.config.path)])
+
+
+def test_tickets_list_and_json(recorded):
+    result = invoke(recorded, "tickets", "list")
+    assert result.exit_code == 0, result.output
+    assert "KJM-" in result.output and "Błąd w raporcie VAT" in result.output
+    data = json.loads(invoke(recorded, "tickets", "list", "--json").output)
+    assert len(data) == 1 and data[0]["messages"] == 2 and data[0]["state"] == "new"
+    assert invoke(recorded, "tickets", "list", "--state", "closed", "--json").output.strip() == "[]"
+    assert invoke(recorded, "tickets", "list", "--since", "24.11.2026").exit_code == 2
+
+
+def test_tickets_show_thread_oldest_first(recorded):
+    number = json.loads(invoke(recorded, "tickets", "list", "--json").output)[0]["number"]
+    result = invoke(recorded, "tickets", "show", number)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.index("Raport VAT pokazuje") < out.index("Dziękuję, już działa")
+    assert "created" in out and "follow_up" in out
+    assert invoke(recorded, "tickets", "show", "KJM-2026-999999").exit_code == 1
+
+
+def test_quarantine_list_and_retry(recorded):
+    result = invoke(recorded, "quarantine", "list")
+    assert result.exit_code == 0 and "Quarantine (1)" in result.output
+    retry = invoke(recorded, "quarantine", "retry", "1")
+    assert retry.exit_code == 1 and "still cannot record it" in retry.output
+    assert invoke(recorded, "quarantine", "retry", "99").exit_code == 1
+
+
+def test_db_status(recorded):
+    result = invoke(recorded, "db", "status")
+    assert result.exit_code == 0 and "code needs" in result.output
+
+
+def test_demo_runs_real_pipeline(tmp_path):
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["demo", "--data-dir", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    n = len(demo_messages())
+    assert f"{n} fetched" in result.output
+    assert "KJM-" in result.output and "follow_up 1" in result.output
+    # the demo data stays browsable afterwards
+    config = tmp_path / "demo" / "config.toml"
+    listing = CliRunner().invoke(app, ["tickets", "list", "--json", "--config", str(config)])
+    assert len(json.loads(listing.output)) == n - 1
+
+
+def test_flag_mode_refused_where_server_drops_keywords(tmp_path, monkeypatch):
+    """pymap (the demo server) silently drops keywords: flag mode would re-read forever."""
+    from mailbot.config import load_config
+    from mailbot.daemon import App
+    from mailbot.demo import PASSWORD_ENV, write_config
+    from mailbot.demo_server import start_demo_imap
+    from mailbot.errors import ConfigError
+    from mailbot.store.db import upgrade
+
+    with start_demo_imap() as server:
+        monkeypatch.setenv(PASSWORD_ENV, server.password)
+        path = write_config(tmp_path, server.host, server.port, server.user)
+        path.write_text(path.read_text().replace('processed = "move"', 'processed = "flag"'))
+        application = App(load_config(path))
+        upgrade(application.engine)
+        with pytest.raises(ConfigError, match="does not keep the keyword"):
+            application.poll_once()
+        application.close()
