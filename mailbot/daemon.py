@@ -45,7 +45,14 @@ class App:
         check_schema(self.engine)
 
     def pool(self) -> Executor | None:
-        """Parsing dominates intake time; worker processes use the second core."""
+        """Parsing dominates intake time; worker processes use the second core.
+
+        A worker killed hard (OOM, segfault) breaks the pool for good: build a new one.
+        The batch it was parsing failed as a whole and is fetched again next poll."""
+        if isinstance(self._pool, ProcessPoolExecutor) and self._pool._broken:
+            log.error("a parse worker died; starting a new worker pool")
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
         if self._pool is None and self.config.parse_workers > 1:
             self._pool = ProcessPoolExecutor(
                 self.config.parse_workers, mp_context=multiprocessing.get_context("forkserver")
@@ -66,7 +73,7 @@ class App:
                 self.clock,
                 self.config.tz,
                 history_cutoff=self.config.history_cutoff,
-                pool=self.pool(),
+                pool=self.pool,
                 stop=self.stop,
             )
         return self._poller

@@ -69,6 +69,7 @@ _SIMPLE = {  # header field -> InboundMail attribute
     for name in ("auto-submitted", "precedence", "list-id", "return-path", "x-priority")
     + ("importance", "x-autoreply", "x-auto-response-suppress", "thread-index")
 }
+_FILE_LIKE = re.compile(r"[\w-]{1,80}\.[A-Za-z0-9]{1,5}")
 _TYPES = mimetypes.MimeTypes(filenames=())  # built-in table only: same answer everywhere
 
 
@@ -245,9 +246,11 @@ def _walk(msg: Message, extra: dict[str, str]):
             htmls.append(clean_text(decode_text(payload, charset)))
         elif is_body and ctype.startswith("multipart/"):
             loose.append(clean_text(decode_text(payload, part.get_content_charset())))
-        elif name or payload:
-            if not name:
-                name = f"part-{walked}{_TYPES.guess_extension(ctype) or '.bin'}"
+        elif name or payload or part.get_content_disposition() == "attachment":
+            cid = str(part.get("content-id", "")).strip(" <>").split("@")[0]
+            if not name:  # Outlook's inline "image001.png@01DB..." names the file
+                name = cid if _FILE_LIKE.fullmatch(cid) else f"part-{walked}"
+                name += "" if "." in name else _TYPES.guess_extension(ctype) or ".bin"
             attachments.append(_attachment(name, ctype, payload))
     plain = "\n\n".join(p.strip("\n") for p in plains if p.strip())
     if not plain.strip() and not htmls:

@@ -76,7 +76,7 @@ class Poller:
         tz: ZoneInfo,
         *,
         history_cutoff: date | None = None,
-        pool: Executor | None = None,
+        pool: Callable[[], Executor | None] = lambda: None,
         stop: threading.Event | None = None,
     ):
         self.imap = imap
@@ -86,7 +86,7 @@ class Poller:
         self.clock = clock
         self.tz = tz
         self.cutoff = datetime.combine(history_cutoff, dtime(0), tz) if history_cutoff else None
-        self.pool = pool
+        self.pool = pool  # returns the live worker pool (rebuilt by the owner when broken)
         self.stop = stop or threading.Event()
         self._reconciled = False  # leftovers below the checkpoint checked since (re)connect
         self._target_ready = False
@@ -190,7 +190,7 @@ class Poller:
         done: list[int] = []
         group: list[tuple[FetchedMessage, Prepared, bool]] = []
         try:
-            prepared = _prepare_all(self.pool, batch, self.intake.raw_store.root)
+            prepared = _prepare_all(self.pool(), batch, self.intake.raw_store.root)
             for i, (fetched, prep) in enumerate(zip(batch, prepared, strict=True)):
                 group.append((fetched, prep, self._is_history(fetched, backlog_until)))
                 if len(group) < GROUP_COMMIT and i < len(batch) - 1:

@@ -64,7 +64,12 @@ def _codec(label: str | None) -> str | None:
 
 
 def decode_text(data: bytes, declared: str | None = None) -> str:
-    """Decode body bytes: declared charset, then UTF-8, then windows-1250, then latin-1."""
+    """Decode bytes: declared charset, then UTF-8, then windows-1250, then latin-1.
+
+    UTF-8 that is valid but for a few bytes (a cut multi-byte character, one stray
+    byte) is kept as UTF-8 with U+FFFD for the bad bytes rather than read as
+    windows-1250 mojibake.
+    """
     if not data:
         return ""
     first = _codec(declared)
@@ -72,6 +77,9 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
         try:
             text = data.decode(name)
         except (UnicodeError, LookupError):
+            if name == "utf-8" and _mostly_utf8(data):  # UTF-8 with a few broken bytes
+                text = data.decode("utf-8", "replace")
+                break
             continue
         break
     else:
@@ -79,6 +87,14 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
     if _SURROGATES.search(text):  # e.g. a utf-16 label on odd bytes
         text = _SURROGATES.sub("\ufffd", text)
     return text
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """At least twice as many valid multi-byte sequences as broken bytes. Legacy 8-bit
+    text (windows-1250, ISO-8859-2) almost never contains a valid sequence."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    return len(text) - len(text.encode("ascii", "ignore")) - bad >= 2 * bad
 
 
 def clean_text(text: str) -> str:

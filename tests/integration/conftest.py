@@ -15,7 +15,7 @@ PASSWORD_ENV = "MAILBOT_TEST_IMAP_PASSWORD"
 
 
 def write_config(tmp_path: Path, account, db_url: str, *, tls: str = "none", **imap_extra) -> Path:
-    intake = imap_extra.pop("intake", {})
+    intake = {"parse_workers": 0} | imap_extra.pop("intake", {})
     port = account.tls_port if tls == "ssl" else account.port
     lines = [
         "[imap]",
@@ -30,7 +30,7 @@ def write_config(tmp_path: Path, account, db_url: str, *, tls: str = "none", **i
         f"{k} = {v!r}".replace("'", '"') if isinstance(v, str) else f"{k} = {v}"
         for k, v in imap_extra.items()
     ]
-    lines += ["", "[intake]", "parse_workers = 0"]
+    lines += ["", "[intake]"]
     lines += [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in intake.items()]
     lines += ["", "[storage]", f'data_dir = "{tmp_path / "data"}"', f'database_url = "{db_url}"']
     path = tmp_path / "config.toml"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -245,3 +247,56 @@ def test_stop_event_finishes_message_in_hand(make_app, mailbox):
     report = app.poll_once()
     assert report.stopped and report.fetched == 1
     assert len(mailbox.uids("INBOX")) == 4 and len(mailbox.uids("Processed")) == 1
+
+
+def test_dead_parse_worker_is_replaced(make_app, mailbox):
+    import os
+    import signal
+
+    app = make_app(intake={"parse_workers": 2})
+    prime(app)
+    mailbox.append_many("INBOX", [mail(f"A {i}", msgid=f"<w{i}@firma.pl>") for i in range(20)])
+    assert app.poll_once().actions == {"created": 20}
+    pool = app.pool()
+    assert pool is not None
+    for pid in list(pool._processes):  # a worker killed by the OOM killer, say
+        os.kill(pid, signal.SIGKILL)
+    mailbox.append_many("INBOX", [mail(f"B {i}", msgid=f"<v{i}@firma.pl>") for i in range(20)])
+    for _ in range(3):  # the batch in flight fails at most once, then a new pool takes over
+        try:
+            app.poll_once()
+        except Exception:  # noqa: BLE001
+            continue
+    assert len(tickets(app)) == 40
+    assert app.pool() is not pool
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "mail" / "samples"
+
+
+def test_polish_charsets_through_dovecot(make_app, mailbox):
+    """Every golden sample, delivered through Dovecot, is stored with its Polish text
+    intact (windows-1250, ISO-8859-2, RFC 2047/2231, folded subjects) or quarantined
+    when the golden file says it is not mail."""
+    app = make_app()
+    prime(app)
+    cases = []
+    for eml in sorted(SAMPLES.rglob("*.eml")):
+        expected = json.loads(eml.with_suffix(".expected.json").read_text(encoding="utf-8"))
+        cases.append(expected)
+        mailbox.append("INBOX", eml.read_bytes())
+    app.poll_once()
+    stored = {m.message_key: m for m in messages(app)}
+    with app.sessions() as s:
+        quarantined = len(list(s.scalars(select(QuarantineEntry))))
+    good = [c for c in cases if "error" not in c]
+    assert quarantined == len(cases) - len(good)
+    for case in good:
+        if case.get("message_id", "").endswith("@mailbot.invalid>"):
+            continue  # synthetic ids hash the bytes, and Dovecot turns LF into CRLF
+        m = stored[case["message_id"]]
+        assert m.subject == case["subject"]
+        assert m.sender_address == case["from_address"]
+        for fragment in case.get("text_contains", []):
+            assert fragment in m.body_text
+    assert len(stored) == len(good)

@@ -342,6 +342,8 @@ def test_unnamed_inline_image_is_an_attachment() -> None:
     raw = mail(*BASIC, 'Content-Type: multipart/related; boundary="r"', body=body)
     (image,) = parse_message(raw).attachments
     assert image.content_type == "image/gif" and image.filename.endswith(".gif")
+    outlook = raw.replace(b"<logo>", b"<image001.gif@01DB3F8A.5C0E1B20>")
+    assert [a.filename for a in parse_message(outlook).attachments] == ["image001.gif"]
 
 
 # --------------------------------------------------------------------------- oversized
@@ -522,3 +524,11 @@ def test_raw_latin2_header_bytes_use_the_body_charset() -> None:
     assert parsed.sender.name == "Świętosław Źdźbło"
     assert parsed.text == "Treść"
     assert [a.filename for a in parsed.attachments] == ["Ślub.txt"]
+
+
+def test_utf8_with_a_broken_byte_stays_utf8() -> None:
+    body = "Zażółć gęślą jaźń, ".encode() * 3 + b"\xff koniec"
+    raw = mail(*BASIC, "Content-Type: text/plain; charset=utf-8", body=body)
+    assert parse_message(raw).text.startswith("Zażółć gęślą jaźń")
+    legacy = mail(*BASIC, "Content-Type: text/plain", body="Zażółć gęślą jaźń".encode("cp1250"))
+    assert parse_message(legacy).text == "Zażółć gęślą jaźń"
