@@ -18,10 +18,19 @@ pytestmark = pytest.mark.integration
 def recorded(make_app, mailbox):
     application = make_app()
     prime(application)
-    mailbox.append("INBOX", mail("Błąd w raporcie VAT", "Raport VAT pokazuje zły miesiąc.",
-                                 msgid="<a1@firma.pl>"))
-    mailbox.append("INBOX", mail("Re: Błąd w raporcie VAT", "Dziękuję, już działa.",
-                                 msgid="<a2@firma.pl>", in_reply_to="<a1@firma.pl>"))
+    mailbox.append(
+        "INBOX",
+        mail("Błąd w raporcie VAT", "Raport VAT pokazuje zły miesiąc.", msgid="<a1@firma.pl>"),
+    )
+    mailbox.append(
+        "INBOX",
+        mail(
+            "Re: Błąd w raporcie VAT",
+            "Dziękuję, już działa.",
+            msgid="<a2@firma.pl>",
+            in_reply_to="<a1@firma.pl>",
+        ),
+    )
     mailbox.append("INBOX", b"\x00\x01 binary junk\r\n\r\n")
     application.poll_once()
     return application
@@ -29,7 +38,8 @@ def recorded(make_app, mailbox):
 
 def invoke(application, *args):
     return CliRunner(env={"COLUMNS": "200"}).invoke(
-        app, [*args, "--config", str(application.config.path)])
+        app, [*args, "--config", str(application.config.path)]
+    )
 
 
 def test_tickets_list_and_json(recorded):
@@ -67,7 +77,8 @@ def test_db_status(recorded):
 
 def test_demo_runs_real_pipeline(tmp_path):
     result = CliRunner(env={"COLUMNS": "200"}).invoke(
-        app, ["demo", "--data-dir", str(tmp_path / "demo")])
+        app, ["demo", "--data-dir", str(tmp_path / "demo")]
+    )
     assert result.exit_code == 0, result.output
     n = len(demo_messages())
     assert f"{n} fetched" in result.output
