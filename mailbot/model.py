@@ -50,6 +50,8 @@ class InboundMail:
     importance: str | None = None
     x_autoreply: str | None = None
     x_auto_response_suppress: str | None = None
+    x_autorespond: str | None = None
+    list_unsubscribe: str | None = None
     thread_index: str | None = None
     defects: tuple[str, ...] = ()
     size: int = 0
