@@ -1,25 +1,24 @@
 """Raw RFC 5322 bytes -> InboundMail: ``parse_message(raw, *, oversized=False)``.
 
-Who does what (measured on 10 KB mails, one core): the bytes are parsed once, by the
-stdlib (``email.message_from_bytes``, compat32: never raises on unknown charsets, keeps
-raw 8-bit bytes). ``mailparser.parse_from_bytes`` builds that same tree and then walks
-it again for things we do not use (base64 copies of attachments, Received analysis,
-JSON views): +0.4 ms a message, as much as the parse itself, so it is not called.
-mail-parser is used where it beats the stdlib: ``parse_mail_date`` decides the Date
-(RFC 5322 with obsolete forms; refuses impossible values) and the stdlib's lenient
-parser only rescues what it refuses (a missing zone is taken as UTC). Headers,
-addresses and ids come from the stdlib + ``mailbot.textdecode`` (mail-parser glues
-"=?utf-8?q?B=C5=82=C4=99dna?=" to a folded "kwota": "Błędnakwota"); bodies and
-attachments from our own walk (decoded bytes for size/sha256, windows-1250 fallback,
-no ``get_content()`` on multipart attachments).
+Split (measured on 10 KB mails, one core): the stdlib parses the bytes once
+(``email.message_from_bytes``, compat32: no exceptions on unknown charsets, raw 8-bit
+bytes kept). ``mailparser.parse_from_bytes`` builds the same tree and walks it again for
+data we do not use (base64 copies, Received analysis, JSON): +0.4 ms a message, as much
+as the parse, so it is not called. mail-parser's ``parse_mail_date`` decides the Date
+(RFC 5322 incl. obsolete forms; refuses impossible values); the stdlib's lenient parser
+rescues the rest (no zone -> UTC). Headers, addresses and ids: stdlib +
+``mailbot.textdecode`` (mail-parser glues an encoded word to a folded plain word:
+"Błędnakwota"). Bodies and attachments: our own walk (decoded bytes for size/sha256,
+windows-1250 fallback, no ``get_content()`` on multipart attachments).
 
 Validity: ParseError with a human reason for empty input, NUL bytes in the header block
-(Outlook .msg, images), no header at all, or none of From/Date/Message-ID. Anything
-else parses, however broken its MIME.
+(Outlook .msg, images), no header at all, or none of From/Date/Message-ID. Anything else
+parses, however broken its MIME.
 
-Fallback: an unexpected exception while walking the parts does not lose the message: it
-is parsed again headers-only (body as one text part), ``extra["parse_fallback"]`` naming
-the exception; only if that fails too does it become ``ParseError("parser failure: …")``.
+Fallback: MIME nested too deep for the stdlib, or any unexpected exception while walking
+the parts, does not lose the message: it is parsed headers-only (body as one text part)
+and ``extra["parse_fallback"]`` names the exception. Only if that fails too does it
+become ``ParseError("parser failure: …")``.
 
 oversized=True: raw is the header block plus the start of the body. A multipart cut
 mid-way parses (stdlib defects note it); the last attachment's size and sha256 cover the
@@ -68,46 +67,55 @@ _SIMPLE = {  # header field -> InboundMail attribute
     name: name.replace("-", "_")
     for name in ("auto-submitted", "precedence", "list-id", "return-path", "x-priority")
     + ("importance", "x-autoreply", "x-auto-response-suppress", "thread-index")
+    + ("x-autorespond", "list-unsubscribe")
 }
 _FILE_LIKE = re.compile(r"[\w-]{1,80}\.[A-Za-z0-9]{1,5}")
 _TYPES = mimetypes.MimeTypes(filenames=())  # built-in table only: same answer everywhere
 
 
 def parse_message(raw: bytes, *, oversized: bool = False) -> InboundMail:
-    """Parse one raw message; raise ParseError when it is not usable mail."""
+    """Parse one raw message (RFC 5322 bytes, any line ends) into an InboundMail.
+
+    Raises ParseError, reason in its text, when the bytes are not usable mail. Never
+    raises anything else. The module docstring explains the fallback and ``oversized``.
+    """
     raw = bytes(raw)
     text = raw.lstrip(b"\r\n")  # tolerate stray blank lines before the header
-    _check_raw(text)
-    msg = email.message_from_bytes(text)
+    if not text.strip():
+        raise ParseError("empty message")
+    end = _HEADER_END.search(text)
+    if b"\x00" in (text[: end.start()] if end else text):
+        raise ParseError("not an RFC 5322 message: binary data (NUL bytes) in the header block")
+    extra: dict[str, str] = {}
+    try:
+        msg = email.message_from_bytes(text)
+    except RecursionError as exc:  # MIME nested deeper than the stdlib parser recurses
+        msg, extra = _headers_only(text), _note(exc)
     if not msg.keys():
         raise ParseError("not an RFC 5322 message: no header block")
     if not any(str(msg.get(h) or "").strip() for h in ("from", "date", "message-id")):
         raise ParseError("not a usable mail message: no From, Date or Message-ID header")
     try:
-        return _build(raw, msg, oversized, {})
+        return _build(raw, msg, oversized, extra)
     except Exception as exc:  # noqa: BLE001 - see module docstring: fall back, then give up
-        note = {"parse_fallback": f"{type(exc).__name__}: {exc}"[:300]}
         try:
-            flat = BytesParser(policy=compat32).parsebytes(text, headersonly=True)
-            return _build(raw, flat, oversized, note)
+            return _build(raw, _headers_only(text), oversized, _note(exc))
         except Exception:  # noqa: BLE001
             raise ParseError(f"parser failure: {type(exc).__name__}: {exc}") from exc
 
 
-def _check_raw(raw: bytes) -> None:
-    if not raw.strip():
-        raise ParseError("empty message")
-    end = _HEADER_END.search(raw)
-    head = raw[: end.start()] if end else raw
-    if b"\x00" in head:
-        raise ParseError("not an RFC 5322 message: binary data (NUL bytes) in the header block")
+def _headers_only(text: bytes) -> Message:
+    return BytesParser(policy=compat32).parsebytes(text, headersonly=True)
+
+
+def _note(exc: BaseException) -> dict[str, str]:  # extra["parse_fallback"]
+    return {"parse_fallback": f"{type(exc).__name__}: {exc}"[:300]}
 
 
 def _build(raw: bytes, msg: Message, oversized: bool, extra: dict[str, str]) -> InboundMail:
     index: dict[str, list[str]] = {}
     for name, value in msg.raw_items():
         index.setdefault(name.lower(), []).append(value)
-
     plain, html, attachments, defects, hint = _walk(msg, extra)
 
     def first(name: str) -> str | None:
@@ -159,11 +167,8 @@ def _ids(value: str, *, bare_ok: bool = False) -> tuple[str, ...]:
 
 
 def _mailboxes(values: list[str], hint: str | None, *, need_domain: bool = False):
-    """Addresses from raw header values: stdlib getaddresses, names decoded after splitting.
-
-    need_domain drops entries without "@" (the "Kowalski" of an unquoted "Kowalski, Jan
-    <jan@x.pl>"); a sender keeps them ("MAILER-DAEMON").
-    """
+    """Addresses via stdlib getaddresses, names decoded after splitting. need_domain drops
+    entries without "@" ("Kowalski" of "Kowalski, Jan <j@x.pl>"; From keeps MAILER-DAEMON)."""
     result = []
     for name, addr in getaddresses([unfold(v, hint) for v in values]):
         name, addr = one_line(decode_header_value(name)).strip("\"' "), addr.strip()
@@ -200,9 +205,7 @@ def _date(value: str | None) -> datetime | None:
 
 def _walk(msg: Message, extra: dict[str, str]):
     """Walk the MIME tree once: (plain, html, attachments, defect names, body charset)."""
-    plains: list[str] = []
-    htmls: list[str] = []
-    loose: list[str] = []  # multipart leaves whose boundary is missing: raw text
+    plains, htmls, loose = [], [], []  # loose: multipart leaves without their boundary
     attachments: list[Attachment] = []
     defects: dict[str, None] = {}
     stack: list[tuple[Message, bool]] = [(msg, False)]
@@ -247,8 +250,8 @@ def _walk(msg: Message, extra: dict[str, str]):
         elif is_body and ctype.startswith("multipart/"):
             loose.append(clean_text(decode_text(payload, part.get_content_charset())))
         elif name or payload or part.get_content_disposition() == "attachment":
-            cid = str(part.get("content-id", "")).strip(" <>").split("@")[0]
             if not name:  # Outlook's inline "image001.png@01DB..." names the file
+                cid = str(part.get("content-id", "")).strip(" <>").split("@")[0]
                 name = cid if _FILE_LIKE.fullmatch(cid) else f"part-{walked}"
                 name += "" if "." in name else _TYPES.guess_extension(ctype) or ".bin"
             attachments.append(_attachment(name, ctype, payload))
@@ -284,16 +287,13 @@ def _filename(part: Message) -> str:
 
 
 def _eml_name(inner: Message) -> str:
-    subject = one_line(decode_header_value(inner.get("subject", "")))
-    return f"{subject or 'message'}.eml"
+    subject = next((v for k, v in inner.raw_items() if k.lower() == "subject"), "")
+    return f"{one_line(decode_header_value(subject))[:100] or 'message'}.eml"
 
 
 def _flatten(part: Message) -> bytes:
     """Bytes of an attached message/multipart (re-generated: the tree keeps no raw offsets)."""
     try:
         return part.as_bytes()
-    except Exception:  # noqa: BLE001 - odd charsets can break the generator
-        try:
-            return part.as_string().encode("utf-8", "surrogateescape")
-        except Exception:  # noqa: BLE001
-            return b""
+    except Exception:  # noqa: BLE001 - odd charsets can break the generator: size 0
+        return b""

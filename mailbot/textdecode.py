@@ -11,10 +11,11 @@ default), then latin-1 with nothing left undecodable. Undeclared 8-bit header by
 
 from __future__ import annotations
 
+import binascii
 import codecs
 import html as htmllib
 import re
-from email.header import decode_header
+from email import quoprimime
 
 from inscriptis import get_text
 from inscriptis.css_profiles import CSS_PROFILES
@@ -38,6 +39,7 @@ _ALIASES = {
     "iso-8859-8-i": "iso-8859-8",
 }
 _FALLBACKS = ("utf-8", "cp1250")
+_ENCODED_WORD = re.compile(r"=\?(?P<charset>[^?\s]*)\?(?P<encoding>[qQbB])\?(?P<text>[^?\s]*)\?=")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 # C0 controls except TAB/LF/CR, and DEL: never useful in text, NUL breaks PostgreSQL.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -134,29 +136,47 @@ def unfold(value: object, hint: str | None = None) -> str:
 def decode_header_value(value: object, hint: str | None = None) -> str:
     """Unfold and decode one raw header value (RFC 2047 words, raw 8-bit bytes).
 
-    Unfolding happens *before* the encoded words are split, so an encoded word
-    followed by a folded plain word keeps its space ("Błędna kwota", not
-    "Błędnakwota", which is what decoding line by line gives). The result is not
-    whitespace-normalised; callers use one_line() for single-line fields.
+    Unfolding happens *before* the encoded words are found, so an encoded word followed
+    by a folded plain word keeps its space ("Błędna kwota", not the "Błędnakwota" of
+    decoding line by line). Whitespace between two encoded words is dropped (RFC 2047
+    6.2) and adjacent words in one charset are joined before decoding, so a character
+    split across two words survives. Text outside encoded words is kept exactly
+    (``email.header.decode_header`` round-trips it through raw-unicode-escape, which
+    turns a pasted "C:\\Users" into garbage). Not whitespace-normalised: see one_line().
     """
     if value is None:
         return ""
     text = unfold(value, hint)
     if "=?" not in text:
         return text
-    try:
-        chunks = decode_header(text)
-    except Exception:  # noqa: BLE001 - malformed encoded words stay as written
-        return text
-    out = []
-    for data, charset in chunks:
-        if isinstance(data, str):
-            out.append(data)
-        elif charset is None:
-            out.append(data.decode("raw-unicode-escape", "replace"))
-        else:
-            out.append(decode_text(data, charset))
+    out: list[str] = []
+    pending: list[bytes] = []  # decoded bytes of adjacent words in one charset
+    charset, pos = "", 0
+    for match in _ENCODED_WORD.finditer(text):
+        data = _word_bytes(match["encoding"], match["text"])
+        if data is None:  # undecodable word: left as written, part of the next gap
+            continue
+        gap = text[pos : match.start()]
+        joins = pending and not gap.strip() and match["charset"].lower() == charset.lower()
+        if not joins:
+            out.append(decode_text(b"".join(pending), charset))
+            out.append(gap if gap.strip() or not pending else "")
+            pending = []
+        pending.append(data)
+        charset, pos = match["charset"], match.end()
+    out.append(decode_text(b"".join(pending), charset))
+    out.append(text[pos:])
     return "".join(out)
+
+
+def _word_bytes(encoding: str, text: str) -> bytes | None:
+    try:
+        if encoding in "bB":
+            data = binascii.a2b_base64(text + "=" * (-len(text) % 4))
+            return data if data or not text else None
+        return quoprimime.header_decode(text).encode("latin-1")
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return None
 
 
 def html_charset(data: bytes) -> str | None:

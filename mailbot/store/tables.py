@@ -64,6 +64,19 @@ class TicketCounter(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ClientRow(Base):
+    """A client as last synced from rules/clients.toml, so tickets can reference it."""
+
+    __tablename__ = "client"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    nip: Mapped[str] = mapped_column(String(16))
+    contract: Mapped[str] = mapped_column(String(16))
+    opiekun: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[str] = mapped_column(Text, default="{}")  # the whole entry, JSON
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class Ticket(Base):
     __tablename__ = "ticket"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -75,6 +88,19 @@ class Ticket(Base):
     history: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The intake decision (issue #3); the full document is in `decision` (explain JSON).
+    client_id: Mapped[str | None] = mapped_column(ForeignKey("client.id"), index=True)
+    contract: Mapped[str | None] = mapped_column(String(16))
+    trust: Mapped[str | None] = mapped_column(String(16))
+    product: Mapped[str | None] = mapped_column(String(64))
+    scope: Mapped[str | None] = mapped_column(String(32))
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    covered: Mapped[bool | None] = mapped_column(Boolean)
+    priority: Mapped[int | None] = mapped_column(Integer, index=True)
+    deadline: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    reply: Mapped[str | None] = mapped_column(String(64))
+    billing: Mapped[str] = mapped_column(String(16), default="none")
+    decision: Mapped[str | None] = mapped_column(Text)
     messages: Mapped[list[Message]] = relationship(
         back_populates="ticket", order_by="Message.received_at"
     )
@@ -108,6 +134,7 @@ class Message(Base):
     oversized: Mapped[bool] = mapped_column(Boolean, default=False)
     history: Mapped[bool] = mapped_column(Boolean, default=False)
     defects: Mapped[str] = mapped_column(Text, default="")
+    automatic: Mapped[str | None] = mapped_column(String(32))  # why machine-sent (RFC 3834)
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     attachments: Mapped[list[AttachmentRow]] = relationship(back_populates="message")
 

@@ -532,3 +532,22 @@ def test_utf8_with_a_broken_byte_stays_utf8() -> None:
     assert parse_message(raw).text.startswith("Zażółć gęślą jaźń")
     legacy = mail(*BASIC, "Content-Type: text/plain", body="Zażółć gęślą jaźń".encode("cp1250"))
     assert parse_message(legacy).text == "Zażółć gęślą jaźń"
+
+
+def test_mime_nested_too_deep_for_the_stdlib_still_parses() -> None:
+    depth = 3000  # the stdlib parser recurses once per level: RecursionError
+    head = mail(*BASIC, "Message-ID: <deep@x.pl>", "Content-Type: multipart/mixed; boundary=b0")
+    nested = b"".join(
+        b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i, i + 1)
+        for i in range(depth)
+    )
+    raw = head.removesuffix(b"Tre\xc5\x9b\xc4\x87.") + nested + b"--b%d\r\n\r\nx\r\n" % depth
+    parsed = parse_message(raw)
+    assert parsed.message_id == "<deep@x.pl>"
+    assert parsed.extra["parse_fallback"].startswith("RecursionError")
+
+
+def test_text_outside_encoded_words_is_kept_exactly() -> None:
+    """email.header.decode_header round-trips it through raw-unicode-escape: C:\\Users."""
+    raw = mail(*BASIC, "Subject: =?utf-8?q?B=C5=82=C4=85d?= w C:\\Users\\Public\\u00e9")
+    assert parse_message(raw).subject == "Błąd w C:\\Users\\Public\\u00e9"
