@@ -1,0 +1,226 @@
+"""The intake decision, rule by rule (issue 3 "Tests"). The classifier's verdict is given
+directly (`What`), so these tests pin the terms, not the phrase lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot.core.contracts import Client, Staff, identify_sender
+from mailbot.core.decide import PackageState, decide, escalates, follow_up_reply
+from mailbot.rulebook import Rulebook
+
+WAW = ZoneInfo("Europe/Warsaw")
+STAFF = (
+    Staff(
+        "jan.wisniewski",
+        "Jan Wiśniewski",
+        "jan.wisniewski@kjmssoft.pl",
+        "+48601000001",
+        ("oncall", "opiekun"),
+    ),
+    Staff("ewa.nowak", "Ewa Nowak", "ewa.nowak@kjmssoft.pl", "+48601000002", ("opiekun",)),
+)
+
+
+def client(cid, contract, addons=(), products=("F-K",), **kw) -> Client:
+    return Client(
+        id=cid,
+        name=cid.title(),
+        nip="5260250274",
+        contract=contract,
+        care_since=kw.get("care_since", date(2025, 1, 1) if contract == "opieka" else None),
+        care_until=kw.get("care_until"),
+        addresses=(f"biuro@{cid}.pl",),
+        domains=(f"{cid}.pl",),
+        opiekun="ewa.nowak" if contract == "opieka" else None,
+        products=products,
+        addons=tuple(addons),
+    )
+
+
+BOOK = Rulebook(
+    staff=STAFF,
+    clients=(
+        client("piekarnia", "opieka"),
+        client("hotel", "opieka", addons=("extended-hours", "saturdays")),
+        client("szpital", "opieka", addons=("nonstop",)),
+        client("hurt", "opieka", products=("Hurtownia Danych",)),
+        client("sklep", "pakiet"),
+        client("stolarnia", "brak"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class What:
+    emergency: bool = False
+    score: float = 0.0
+    reasons: tuple[str, ...] = ()
+    scope: str = "consultation"
+    product: str = "F-K"
+
+
+EMERGENCY = What(True, 0.95, ("'na żadnym komputerze'",))
+VALID = PackageState(Decimal("2.5"), date(2027, 1, 31), True)
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=WAW)
+
+
+def run(address, what=What(), when="2026-11-25T10:00", auth=(), **kw):
+    t = at(when)
+    return decide(identify_sender(address, auth, BOOK, t), what, t, **kw)
+
+
+def test_r_con_2_r_sla_1_care_emergency_in_hours():
+    d = run("biuro@piekarnia.pl", EMERGENCY, oncall="jan.wisniewski")
+    assert (d.trust, d.contract, d.state, d.priority) == ("registered", "opieka", "new", 1)
+    assert d.deadline == at("2026-11-25T12:00")
+    assert d.reply == "ack_opieka_emergency" and d.billing == "none" and d.covered
+    assert [(a.to, a.role) for a in d.alerts] == [
+        ("jan.wisniewski", "oncall"),
+        ("ewa.nowak", "opiekun"),
+    ]
+    assert {"R-CON-2", "R-SLA-1", "R-HRS-3"} <= set(d.rules)
+
+
+def test_r_sla_1_emergency_at_21_50_counts_no_night():
+    d = run("biuro@piekarnia.pl", EMERGENCY, when="2026-11-25T21:50")
+    assert d.deadline == at("2026-11-26T08:50")
+    assert not d.covered and d.billing == "billable"  # R-BIL-1: basic care after hours
+    assert d.reply == "outside_hours_emergency" and d.alerts
+
+
+def test_care_ordinary_question_in_hours():
+    d = run("biuro@piekarnia.pl")
+    assert (d.state, d.priority, d.deadline, d.reply, d.alerts) == (
+        "new",
+        3,
+        None,
+        "ack_opieka",
+        (),
+    )
+
+
+@pytest.mark.parametrize(
+    ("cid", "covered", "billing"),
+    [
+        ("piekarnia", False, "billable"),  # R-BIL-1 basic care
+        ("hotel", True, "none"),  # R-ADD-1 extended-hours + saturdays
+        ("szpital", True, "none"),  # R-ADD-3 nonstop
+    ],
+)
+def test_r_add_care_on_saturday_evening(cid, covered, billing):
+    d = run(f"biuro@{cid}.pl", EMERGENCY, when="2026-11-28T19:30")  # a Saturday
+    assert d.covered is covered and d.billing == billing
+    assert d.deadline == at("2026-11-28T21:30")
+
+
+def test_saturday_evening_non_emergency_pages_nobody():
+    d = run("biuro@piekarnia.pl", when="2026-11-28T23:30")
+    assert d.alerts == () and d.reply == "outside_hours" and "R-HRS-1" in d.rules
+
+
+def test_r_add_4_data_warehouse_without_addon_has_no_guarantee():
+    d = run("biuro@hurt.pl", What(True, 0.9, (), "database_repair", "Hurtownia Danych"))
+    assert d.deadline is None and any("R-ADD-4" in r for r in d.reasons)
+
+
+@pytest.mark.parametrize(
+    ("package", "state", "reply"),
+    [
+        (VALID, "new", "ack_pakiet"),
+        (
+            PackageState(Decimal("1.5"), date(2026, 10, 1), False),
+            "on_hold",
+            "no_package",
+        ),  # expired
+        (PackageState(Decimal("0"), date(2027, 1, 31), False), "on_hold", "no_package"),  # used up
+        (None, "on_hold", "no_package"),  # never bought one
+    ],
+)
+def test_r_pak_3_package_client(package, state, reply):
+    d = run("biuro@sklep.pl", package=package)
+    assert (d.contract, d.state, d.reply, d.priority) == ("pakiet", state, reply, 4)
+    assert d.package == package
+    assert ("R-PAK-3" in d.rules) is (state == "on_hold")
+
+
+def test_r_pak_5_package_emergency_after_hours_counts_double_and_pages_oncall():
+    d = run(
+        "biuro@sklep.pl", EMERGENCY, when="2026-11-25T18:00", package=VALID, oncall="jan.wisniewski"
+    )
+    assert d.billing == "double" and d.deadline is None and d.priority == 2
+    assert [a.role for a in d.alerts] == ["oncall"]
+    assert {"R-PAK-5", "R-SLA-2"} <= set(d.rules)
+
+
+def test_r_pak_6_package_emergency_in_hours_no_page():
+    d = run("biuro@sklep.pl", EMERGENCY, when="2026-11-25T10:00", package=VALID)
+    assert d.alerts == () and d.billing == "none" and d.priority == 2
+
+
+def test_no_contract_client_goes_on_hold():
+    d = run("biuro@stolarnia.pl")
+    assert (d.contract, d.state, d.reply) == ("brak", "on_hold", "no_package")
+
+
+def test_r_con_6_unregistered_colleague_at_client_domain():
+    d = run("kasia@piekarnia.pl", EMERGENCY)
+    assert d.trust == "unregistered" and d.state == "needs_identification"
+    assert d.priority == 2 and d.deadline is None and d.alerts == ()
+    assert d.reply == "unregistered_sender" and "R-CON-6" in d.rules
+
+
+def test_free_mail_sender_is_unknown():
+    d = run("piekarnia.kowalski@gmail.com")
+    assert (d.trust, d.client_id, d.state, d.reply) == (
+        "unknown",
+        None,
+        "needs_identification",
+        "unknown_sender",
+    )
+
+
+def test_spoofed_from_with_failed_dmarc():
+    auth = ("mx.kjmssoft.pl; dmarc=fail (p=reject) header.from=piekarnia.pl",)
+    d = run("biuro@piekarnia.pl", EMERGENCY, auth=auth)
+    assert d.trust == "unverified" and d.state == "needs_identification"
+    assert d.deadline is None and d.alerts == ()
+
+
+@pytest.mark.parametrize("scope", ["programming", "hardware", "visit"])
+def test_r_sco_2_out_of_scope(scope):
+    d = run("biuro@piekarnia.pl", What(scope=scope))
+    assert (d.state, d.reply) == ("out_of_scope", "out_of_scope") and "R-SCO-2" in d.rules
+
+
+def test_automatic_message_gets_no_reply_and_no_page():
+    d = run("biuro@piekarnia.pl", EMERGENCY, automatic="out-of-office")
+    assert d.reply is None and d.alerts == ()
+
+
+def test_staff_message_is_not_answered():
+    d = run("jan.wisniewski@kjmssoft.pl")
+    assert d.trust == "staff" and d.reply is None and d.contract is None
+
+
+def test_care_ended_after_notice_counts_as_no_contract():
+    book = Rulebook(staff=STAFF, clients=(client("byly", "opieka", care_until=date(2026, 10, 31)),))
+    t = at("2026-11-25T10:00")
+    d = decide(identify_sender("biuro@byly.pl", (), book, t), EMERGENCY, t)
+    assert d.contract == "brak" and d.deadline is None and d.state == "on_hold"
+
+
+def test_follow_ups_keep_the_ticket_decision_unless_urgency_rises():
+    calm, urgent = run("biuro@piekarnia.pl"), run("biuro@piekarnia.pl", EMERGENCY)
+    assert escalates(False, urgent) and not escalates(True, urgent)
+    assert not escalates(False, calm)
+    assert follow_up_reply(calm) == "follow_up"
+    assert follow_up_reply(run("biuro@piekarnia.pl", automatic="out-of-office")) is None
