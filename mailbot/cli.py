@@ -29,6 +29,12 @@ quarantine_app = typer.Typer(help="Messages that could not be recorded.", no_arg
 app.add_typer(db_app, name="db")
 app.add_typer(tickets_app, name="tickets")
 app.add_typer(quarantine_app, name="quarantine")
+rules_app = typer.Typer(
+    help="The rules the support team edits (rules/*.toml).", no_args_is_help=True
+)
+clients_app = typer.Typer(help="Clients in the database.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.add_typer(clients_app, name="clients")
 
 ConfigOpt = Annotated[
     Path, typer.Option("--config", "-c", envvar="MAILBOT_CONFIG", help="Config file (TOML).")
@@ -280,6 +286,160 @@ def quarantine_retry(entry_id: int, config: ConfigOpt = DEFAULT_CONFIG) -> None:
     if outcome.action == "quarantined":
         raise fail(f"still cannot record it: {outcome.detail}", 1)
     out.print(f"quarantine #{entry_id}: {outcome.action} {outcome.ticket}", highlight=False)
+
+
+@app.command()
+def explain(
+    message: Annotated[Path, typer.Argument(help="A raw message (.eml) to decide on.")],
+    config: ConfigOpt = DEFAULT_CONFIG,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="Receipt time, e.g. 2026-11-28T21:30 (Europe/Warsaw unless an offset is "
+            "given). Default: the message's Date header, else now."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The EXPLAIN.md document.")] = False,
+) -> None:
+    """Run the whole intake decision for one message without recording or sending."""
+    from mailbot.core.threads import match_thread, ticket_number_in_subject
+    from mailbot.errors import ParseError
+    from mailbot.parse import parse_message
+    from mailbot.store import repo
+
+    application = _app(config)
+    cfg = application.config
+    try:
+        try:
+            mail = parse_message(message.read_bytes())
+        except OSError as exc:
+            raise fail(f"cannot read {message}: {exc.strerror}", 2) from None
+        except ParseError as exc:
+            raise fail(
+                f"{message} is not usable mail (it would be quarantined): {exc}", 1
+            ) from None
+        when = _parse_at(at, cfg) if at else (mail.date or application.clock())
+        application.check_schema()
+        with application.sessions() as session:
+            refs = [r for r in (mail.in_reply_to, *mail.references) if r]
+            thread = match_thread(
+                mail.subject,
+                mail.in_reply_to,
+                mail.references,
+                known_tickets=repo.existing_ticket_numbers(
+                    session, [ticket_number_in_subject(mail.subject) or ""]
+                ),
+                ticket_by_message_id=repo.tickets_by_message_keys(session, refs),
+            )
+            decided = application.decider(session, mail, when, thread)
+    except SchemaError as exc:
+        raise fail(str(exc), 2) from None
+    finally:
+        application.close()
+    if as_json:
+        print(json.dumps(decided.document, ensure_ascii=False, indent=2))
+        return
+    _print_explanation(decided.document)
+
+
+def _parse_at(value: str, cfg: Config) -> datetime:
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(
+            f"--at must be an ISO date and time like 2026-11-28T21:30, got {value!r}", 2
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=cfg.tz)
+
+
+def _print_explanation(doc: dict) -> None:
+    m = doc["message"]
+    client = doc["client"]
+    rows = [
+        ("Message", f"{m['subject']!r} from {m['from']['address']} ({m['message_id']})"),
+        ("Received", doc["received_at"]),
+        ("Machine-sent", m["automatic"] or "no"),
+        (
+            "Client",
+            f"{client['name']} ({client['id']}), {client['contract']}"
+            + (f", add-ons: {', '.join(client['addons'])}" if client["addons"] else "")
+            if client
+            else "none (unknown sender)",
+        ),
+        ("Trust", doc["trust"]),
+        ("Product / scope", f"{doc['product']} / {doc['scope']}"),
+        (
+            "Emergency",
+            f"{'YES' if doc['emergency'] else 'no'} (score {doc['urgency']['score']}"
+            + (f": {', '.join(doc['urgency']['reasons'])}" if doc["urgency"]["reasons"] else "")
+            + ")",
+        ),
+        ("Covered hours", "yes" if doc["covered"] else "no"),
+        ("State / priority", f"{doc['state']} / {doc['priority']}"),
+        ("Deadline", doc["deadline"] or "none (no guarantee applies)"),
+        ("Reply", doc["reply"] or "none"),
+        (
+            "Alerts",
+            "; ".join(
+                f"{a['role']} {a['to'] or '(nobody on the rota)'} via {'+'.join(a['channels'])}"
+                for a in doc["alerts"]
+            )
+            or "none",
+        ),
+        ("Billing", doc["billing"]),
+        (
+            "Package",
+            "n/a"
+            if doc["package"] is None
+            else f"{doc['package']['hours_left']} h left, valid until "
+            f"{doc['package']['valid_until']}, "
+            f"{'valid' if doc['package']['valid'] else 'NOT valid'}",
+        ),
+        ("Thread", f"{doc['thread']['ticket'] or 'new ticket'}: {doc['thread']['reason']}"),
+        ("Rules", ", ".join(doc["rules"])),
+    ]
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for key, value in rows:
+        table.add_row(key, str(value))
+    out.print(table)
+    for reason in doc["reasons"]:
+        out.print(f"  · {reason}", markup=False, highlight=False)
+
+
+@rules_app.command("check")
+def rules_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:
+    """Validate rules/ (staff, clients, classification) and print a summary."""
+    from mailbot.rules import load_rules
+
+    cfg = _config(config)
+    try:
+        rules = load_rules(cfg.rules_dir)
+    except ConfigError as exc:
+        raise fail(f"rules error: {exc}", 2) from None
+    today = datetime.now(cfg.tz).date()
+    out.print(f"rules in {cfg.rules_dir}: OK", highlight=False)
+    for line in rules.summary(today):
+        out.print(f"  {line}", highlight=False)
+
+
+@clients_app.command("import")
+def clients_import(config: ConfigOpt = DEFAULT_CONFIG) -> None:
+    """Load (sync) rules/clients.toml into the database so tickets reference clients."""
+    from mailbot.rules import load_rules
+    from mailbot.store import repo
+
+    application = _app(config)
+    try:
+        rules = load_rules(application.config.rules_dir)
+        with application.sessions.begin() as session:
+            counts = repo.sync_clients(session, rules.book.clients, application.clock())
+    except ConfigError as exc:
+        raise fail(f"rules error: {exc}", 2) from None
+    finally:
+        application.close()
+    out.print("clients: " + ", ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
 
 
 @app.command()

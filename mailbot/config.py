@@ -52,6 +52,8 @@ class Config:
     timezone: str
     rules_dir: Path
     templates_dir: Path
+    own_addresses: tuple[str, ...] = ("pomoc@kjmssoft.pl",)
+    trusted_authserv_ids: frozenset[str] = frozenset()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -107,7 +109,13 @@ _SCHEMA: dict[str, set[str]] = {
         "max_message_size",
         "timeout",
     },
-    "intake": {"poll_interval", "history_cutoff", "parse_workers"},
+    "intake": {
+        "poll_interval",
+        "history_cutoff",
+        "parse_workers",
+        "own_addresses",
+        "trusted_authserv_ids",
+    },
     "storage": {"data_dir", "database_url"},
     "general": {"timezone", "rules_dir", "templates_dir"},
 }
@@ -181,6 +189,12 @@ class _Reader:
         if n < 64 * 1024:
             raise self.error(key, f"must be at least 64KB, got {value!r}")
         return n
+
+    def strings(self, key: str, default: list[str]) -> tuple[str, ...]:
+        value = self.get(key, default)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.error(key, f"must be a list of strings, got {value!r}")
+        return tuple(v.strip().lower() for v in value)
 
     def a_date(self, key: str) -> date | None:
         value = self.get(key)
@@ -258,6 +272,8 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         timezone=timezone,
         rules_dir=r.path("general.rules_dir", "rules") or p.parent / "rules",
         templates_dir=r.path("general.templates_dir", "templates") or p.parent / "templates",
+        own_addresses=r.strings("intake.own_addresses", ["pomoc@kjmssoft.pl"]),
+        trusted_authserv_ids=frozenset(r.strings("intake.trusted_authserv_ids", [])),
     )
 
 

@@ -13,10 +13,13 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from mailbot.config import Config
+from mailbot.decider import Decider
 from mailbot.edges.imap import ImapMailbox, ImapSettings
 from mailbot.errors import MailbotError
 from mailbot.intake import Intake
 from mailbot.poller import Poller, PollReport
+from mailbot.rules import load_rules
+from mailbot.store import repo
 from mailbot.store.db import check_schema, make_engine, session_factory
 from mailbot.store.rawstore import RawStore
 
@@ -36,7 +39,14 @@ class App:
         self.engine = make_engine(config.database_url)
         self.sessions = session_factory(self.engine)
         self.raw_store = RawStore(config.raw_dir)
-        self.intake = Intake(self.sessions, self.raw_store, config.tz)
+        self.rules = load_rules(config.rules_dir)  # a mistake stops us here (ConfigError)
+        self.decider = Decider(
+            self.rules,
+            config.tz,
+            own_addresses=config.own_addresses,
+            trusted_authserv_ids=config.trusted_authserv_ids,
+        )
+        self.intake = Intake(self.sessions, self.raw_store, config.tz, self.decider)
         self.stop = threading.Event()
         self._pool: Executor | None = None
         self._poller: Poller | None = None
@@ -59,8 +69,19 @@ class App:
             )
         return self._pool
 
+    def sync_clients(self) -> dict[str, int]:
+        """Tickets reference clients: the database follows rules/clients.toml."""
+        with self.sessions.begin() as session:
+            return repo.sync_clients(session, self.rules.book.clients, self.clock())
+
     def poller(self) -> Poller:
         if self._poller is None:
+            counts = self.sync_clients()
+            log.info(
+                "clients synced from %s: %s",
+                self.config.rules_dir,
+                ", ".join(f"{k} {v}" for k, v in counts.items()),
+            )
             i = self.config.imap
             settings = ImapSettings(
                 i.host, i.port, i.tls, i.user, self.config.imap_password(), i.cafile, i.timeout

@@ -10,6 +10,7 @@ transaction, so one bad message never costs its neighbours.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.core.decide import escalates, follow_up_reply
 from mailbot.core.threads import match_thread, ticket_number_in_subject
+from mailbot.decider import Decided, Decider
 from mailbot.errors import TransientError
 from mailbot.model import FetchedMessage, InboundMail
 from mailbot.parse import parse_message
@@ -41,7 +44,7 @@ _FIND_KEY = (
     .join(_T, _T.c.id == _M.c.ticket_id)
     .where(_M.c.message_key == bindparam("key"))
 )
-_FIND_TICKET = select(_T.c.id, _T.c.state).where(_T.c.number == bindparam("number"))
+_FIND_TICKET = select(_T.c.id, _T.c.state, _T.c.emergency).where(_T.c.number == bindparam("number"))
 _INSERT_TICKET = insert(_T).returning(_T.c.id)
 _INSERT_MESSAGE = insert(_M).returning(_M.c.id)
 _INSERT_ATTACHMENT = insert(_A)
@@ -59,6 +62,7 @@ class Outcome:
     ticket: str | None
     message_key: str | None
     detail: str = ""
+    summary: str = ""  # the decision in one line, for the log
 
 
 @dataclass(frozen=True)
@@ -84,16 +88,67 @@ def prepare(raw: bytes, oversized: bool = False, raw_root: Path | None = None) -
     return Prepared(parse_safely(raw, oversized), sha)
 
 
+def _decision_columns(decided: Decided | None, history: bool) -> dict[str, object]:
+    """The ticket columns a decision fills. Backlog history is never answered or paged."""
+    if decided is None:
+        return {}
+    d = decided.decision
+    document = decided.document
+    if history:
+        document = document | {"reply": None, "alerts": [], "history": True}
+    return {
+        "state": d.state,
+        "client_id": d.client_id,
+        "contract": d.contract,
+        "trust": d.trust,
+        "product": d.product,
+        "scope": d.scope,
+        "emergency": d.emergency,
+        "covered": d.covered,
+        "priority": d.priority,
+        "deadline": d.deadline,
+        "reply": None if history else d.reply,
+        "billing": d.billing,
+        "decision": json.dumps(document, ensure_ascii=False),
+    }
+
+
+def _summary(decided: Decided | None, history: bool, follow_up: bool) -> str:
+    if decided is None:
+        return ""
+    d = decided.decision
+    reply = None if history else (follow_up_reply(d) if follow_up else d.reply)
+    parts = [
+        f"client={d.client_id or '-'}",
+        f"trust={d.trust}",
+        f"state={d.state}",
+        f"priority={d.priority}",
+        f"reply={reply or '-'}",
+    ]
+    if d.emergency:
+        parts.insert(2, "EMERGENCY")
+    if d.alerts and not history and not follow_up:
+        parts.append("alerts=" + ",".join(f"{a.role}:{a.to or '?'}" for a in d.alerts))
+    return " ".join(parts)
+
+
 def _clean(text: str | None) -> str:
     """PostgreSQL text cannot hold NUL; nothing a person wrote needs it."""
     return (text or "").replace("\x00", "\ufffd")
 
 
 class Intake:
-    def __init__(self, sessions: sessionmaker[Session], raw_store: RawStore, tz: ZoneInfo):
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        raw_store: RawStore,
+        tz: ZoneInfo,
+        decider: Decider | None = None,
+    ):
         self.sessions = sessions
         self.raw_store = raw_store
         self.tz = tz
+        self.decider = decider  # None: record and thread only (no rules loaded)
 
     def prepare(self, raw: bytes, oversized: bool = False) -> Prepared:
         return prepare(raw, oversized, self.raw_store.root)
@@ -214,34 +269,32 @@ class Intake:
         ticket = None
         if match.ticket:
             ticket = conn.execute(_FIND_TICKET, {"number": match.ticket}).first()
+        decided = self.decider(session, mail, received, match) if self.decider else None
+        columns = _decision_columns(decided, history)
+        escalated = False
         if ticket is None:
-            action, number = (
-                "created",
-                repo.next_ticket_number(session, received.astimezone(self.tz).year),
-            )
-            ticket_id = conn.execute(
-                _INSERT_TICKET,
-                {
-                    "number": number,
-                    "state": "new",
-                    "subject": _clean(mail.subject),
-                    "requester": mail.sender.address if mail.sender else "",
-                    "requester_name": _clean(mail.sender.name if mail.sender else ""),
-                    "history": history,
-                    "created_at": received,
-                    "updated_at": now,
-                },
-            ).scalar_one()
+            action = "created"
+            number = repo.next_ticket_number(session, received.astimezone(self.tz).year)
+            values = {
+                "number": number, "state": "new", "subject": _clean(mail.subject),
+                "requester": mail.sender.address if mail.sender else "",
+                "requester_name": _clean(mail.sender.name if mail.sender else ""),
+                "history": history, "created_at": received, "updated_at": now,
+            }  # fmt: skip
+            ticket_id = conn.execute(_INSERT_TICKET, values | columns).scalar_one()
         else:
             ticket_id, number = ticket.id, match.ticket
             action = "reopened" if ticket.state in CLOSED_STATES else "follow_up"
             values = {"updated_at": now} | ({"state": "new"} if action == "reopened" else {})
+            if decided and escalates(ticket.emergency, decided.decision):
+                escalated = True  # the follow-up reports an emergency: its decision rules
+                values |= columns
             conn.execute(update(_T).where(_T.c.id == ticket_id).values(**values))
 
-        message_id = conn.execute(
-            _INSERT_MESSAGE,
-            self._message_values(fetched, mail, sha, received, history) | {"ticket_id": ticket_id},
-        ).scalar_one()
+        automatic = decided.decision.automatic if decided else None
+        row = self._message_values(fetched, mail, sha, received, history)
+        row |= {"ticket_id": ticket_id, "automatic": automatic}
+        message_id = conn.execute(_INSERT_MESSAGE, row).scalar_one()
         if mail.attachments:
             conn.execute(
                 _INSERT_ATTACHMENT,
@@ -263,7 +316,17 @@ class Intake:
         )
         kind = {"created": "created", "reopened": "reopened"}.get(action, "follow_up")
         self._event(conn, ticket_id, kind, now, detail, message_id)
-        return Outcome(action, number, mail.message_id, match.reason)
+        summary = _summary(decided, history, action != "created" and not escalated)
+        if escalated:
+            self._event(
+                conn,
+                ticket_id,
+                "escalated",
+                now,
+                f"follow-up reports an emergency: {', '.join(decided.decision.urgency_reasons)}",
+                message_id,
+            )
+        return Outcome(action, number, mail.message_id, match.reason, summary)
 
     @staticmethod
     def _event(

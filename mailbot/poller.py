@@ -233,7 +233,7 @@ class Poller:
     ) -> None:
         sender = parsed.sender.address if isinstance(parsed, InboundMail) and parsed.sender else "-"
         log.info(
-            "folder=%s uid=%d message_id=%s from=%s ticket=%s action=%s%s%s%s",
+            "folder=%s uid=%d message_id=%s from=%s ticket=%s action=%s%s%s%s%s",
             fetched.folder,
             fetched.uid,
             outcome.message_key or "-",
@@ -242,5 +242,6 @@ class Poller:
             outcome.action,
             " history" if history else "",
             " oversized" if fetched.oversized else "",
+            f" {outcome.summary}" if outcome.summary else "",
             f" ({outcome.detail})" if outcome.action in ("quarantined", "duplicate") else "",
         )

@@ -1,10 +1,8 @@
 """rules/*.toml -> a validated, frozen Rulebook.
 
-The support team edits these files by hand, so every mistake is reported before the
-daemon starts, naming the file, the entry and the key (`client[3] (piekarnia).nip`;
-entries are counted from 1, as a person counts `[[client]]` blocks). Unknown keys are
-errors: a typo such as `adresses` must not silently leave a client without addresses.
-Only staff.toml and clients.toml are read here; other rule files are left to their owners.
+The support team edits these files by hand, so every mistake is reported at start-up with
+file, entry and key (`client[3] (piekarnia).nip`, entries counted from 1 as people count).
+Unknown keys are errors: a typo such as `adresses` must not silently drop the addresses.
 """
 
 from __future__ import annotations
@@ -14,35 +12,21 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import phonenumbers
 
-from mailbot.core.contracts import (
-    CONTRACTS,
-    Client,
-    Staff,
-    contract_at,
-    domain_of,
-    is_free_mail,
-)
+from mailbot.core import contracts as core
+from mailbot.core.contracts import ADDONS, PRODUCTS, ROLES, STAFF_DOMAIN, Client, Staff
 from mailbot.errors import ConfigError
 
-ROLES = ("opiekun", "oncall", "manager", "admin")
-PRODUCTS = ("SOOT", "F-K", "Kadry-Płace", "Hurtownia Danych")
-ADDONS = ("extended-hours", "saturdays", "night", "nonstop", "data-warehouse", "dedicated-software")
-STAFF_DOMAIN = "kjmssoft.pl"
-_STAFF_KEYS = ("id", "name", "email", "phone", "roles")
-_CLIENT_KEYS = ("id", "name", "nip", "contract", "care_since", "care_until", "addresses")
-_CLIENT_KEYS += ("domains", "opiekun", "products", "addons")
 _ID = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
 _LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]+)$")
-_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 _MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 Converter = Callable[[Any], Any]  # raises ValueError saying what is wrong
 
@@ -56,8 +40,7 @@ class Rulebook:
     _index: Mapping[str, Mapping[str, Any]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # The loader reports duplicates with file and key; this only keeps hand-built
-        # rulebooks (tests, tools) from silently shadowing an entry.
+        # The loader reports duplicates with file and key; this guards hand-built rulebooks.
         entries = [("sid", s.id, s) for s in self.staff] + [("cid", c.id, c) for c in self.clients]
         entries += [("smail", s.email, s) for s in self.staff]
         entries += [("addr", a, c) for c in self.clients for a in c.addresses]
@@ -66,7 +49,7 @@ class Rulebook:
         for kind, key, value in entries:
             if index[kind].setdefault(key.lower(), value) is not value:
                 raise ValueError(f"{key!r} appears twice in the rulebook")
-        object.__setattr__(self, "_index", {k: MappingProxyType(v) for k, v in index.items()})
+        object.__setattr__(self, "_index", index)
 
     def staff_member(self, staff_id: str) -> Staff | None:
         return self._index["sid"].get(staff_id.lower())
@@ -85,24 +68,20 @@ class Rulebook:
         """The client owning this mail domain (exact match; free-mail is never listed)."""
         return self._index["dom"].get(domain.strip().lower().rstrip("."))
 
-    def staff_with_role(self, role: str) -> tuple[Staff, ...]:
-        return tuple(s for s in self.staff if role in s.roles)
-
     def summary(self, today: date | None = None) -> list[str]:
         """Lines for `mailbot rules check`; with `today`, also the contracts in force."""
-        cs = self.clients
-        roles = _counts([r for s in self.staff for r in s.roles], ROLES)
-        products = Counter(p if p in PRODUCTS else "custom" for c in cs for p in c.products)
+        cs, staff = self.clients, self.staff
+        products = [p if p in PRODUCTS else "custom" for c in cs for p in c.products]
         lines = [
-            f"staff: {len(self.staff)} ({roles})",
-            f"clients: {len(cs)} ({_counts([c.contract for c in cs], CONTRACTS)})",
+            f"staff: {len(staff)} ({_counts([r for s in staff for r in s.roles], ROLES)})",
+            f"clients: {len(cs)} ({_counts([c.contract for c in cs], core.CONTRACTS)})",
             f"add-ons: {_counts([a for c in cs for a in c.addons], ADDONS)}",
-            f"products: {_counts(list(products.elements()), PRODUCTS)}",
+            f"products: {_counts(products, PRODUCTS)}",
             f"registered addresses: {sum(len(c.addresses) for c in cs)}, "
             f"own domains: {sum(len(c.domains) for c in cs)}",
         ]
         if today is not None:
-            in_force = _counts([contract_at(c, today) for c in cs], CONTRACTS)
+            in_force = _counts([core.contract_at(c, today) for c in cs], core.CONTRACTS)
             lines.insert(2, f"contracts in force on {today.isoformat()}: {in_force}")
         return lines
 
@@ -126,22 +105,20 @@ def load_rulebook(rules_dir: str | os.PathLike[str]) -> Rulebook:
 def _load_staff(path: Path) -> tuple[Staff, ...]:
     result: list[Staff] = []
     seen: dict[str, dict[str, str]] = {"id": {}, "email": {}}
-    for e in _entries(path, "staff", _STAFF_KEYS):
+    for e in _entries(path, "staff", Staff):
         s = Staff(
             id=e.one("id", _ident),
             name=e.one("name", _text),
             email=e.one("email", _address),
             phone=e.one("phone", _phone, required=False),
-            roles=e.many("roles", _one_of(ROLES), required=True),
+            roles=e.many("roles", partial(_one_of, ROLES)),
         )
-        if domain_of(s.email) != STAFF_DOMAIN:
+        if core.domain_of(s.email) != STAFF_DOMAIN:
             raise e.error("email", f"must be an address at {STAFF_DOMAIN}")
         if s.phone is None and {"opiekun", "oncall"} & set(s.roles):
             raise e.error("phone", "required for roles opiekun and oncall (SMS alerts, R-CON-2)")
         e.unique(seen, id=(s.id,), email=(s.email,))
         result.append(s)
-    if not result:
-        raise ConfigError("no [[staff]] entries", file=str(path), key="staff")
     return tuple(result)
 
 
@@ -149,8 +126,8 @@ def _load_clients(path: Path, staff: tuple[Staff, ...]) -> tuple[Client, ...]:
     opiekuns = {s.id for s in staff if "opiekun" in s.roles}
     seen: dict[str, dict[str, str]] = {k: {} for k in ("id", "nip", "addresses", "domains")}
     result: list[Client] = []
-    for e in _entries(path, "client", _CLIENT_KEYS):
-        care = e.one("contract", _one_of(CONTRACTS)) == "opieka"
+    for e in _entries(path, "client", Client):
+        care = e.one("contract", partial(_one_of, core.CONTRACTS)) == "opieka"
         c = Client(
             id=e.one("id", _ident),
             name=e.one("name", _text),
@@ -158,17 +135,17 @@ def _load_clients(path: Path, staff: tuple[Staff, ...]) -> tuple[Client, ...]:
             contract=e.one("contract", _text),
             care_since=e.one("care_since", _day, required=care, allowed=care),
             care_until=e.one("care_until", _day, required=False, allowed=care),
-            addresses=e.many("addresses", _address, required=True),
-            domains=e.many("domains", _domain),
+            addresses=e.many("addresses", _address),
+            domains=e.many("domains", _domain, required=False),
             opiekun=e.one("opiekun", _ident, required=care, allowed=care),
-            products=e.many("products", _product, required=True),
-            addons=e.many("addons", _one_of(ADDONS), allowed=care),
+            products=e.many("products", _product),
+            addons=e.many("addons", partial(_one_of, ADDONS), required=False, allowed=care),
         )
         if c.care_since and c.care_until and c.care_until < c.care_since:
             raise e.error("care_until", "is before care_since")
         if c.opiekun is not None and c.opiekun not in opiekuns:
             raise e.error("opiekun", f"{c.opiekun!r} is not a staff id with the role opiekun")
-        if STAFF_DOMAIN in {domain_of(a) for a in c.addresses}:
+        if STAFF_DOMAIN in {core.domain_of(a) for a in c.addresses}:
             raise e.error("addresses", f"an address at {STAFF_DOMAIN} is KJM's, not the client's")
         if STAFF_DOMAIN in c.domains:
             raise e.error("domains", f"{STAFF_DOMAIN} is KJM's own domain")
@@ -181,19 +158,20 @@ def _load_clients(path: Path, staff: tuple[Staff, ...]) -> tuple[Client, ...]:
     return tuple(result)
 
 
-def _entries(path: Path, table: str, keys: tuple[str, ...]) -> list[_Entry]:
+def _entries(path: Path, table: str, kind: type) -> list[_Entry]:
+    """The [[table]] entries of one file; an entry may use the fields of `kind` as keys."""
     try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError("rules file not found", file=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
     items = doc.pop(table, [])
     for key in doc:
         raise ConfigError(f"unknown key (only [[{table}]] belongs here)", file=str(path), key=key)
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise ConfigError(f"write entries as [[{table}]] tables", file=str(path), key=table)
+    if not items or not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ConfigError(f"write at least one [[{table}]] entry", file=str(path), key=table)
+    keys = tuple(f.name for f in fields(kind))
     return [_Entry(path, table, n, item, keys) for n, item in enumerate(items, 1)]
 
 
@@ -219,23 +197,19 @@ class _Entry:
                     raise self.error(key, f"{value!r} is already used by {seen[key][value]}")
                 seen[key][value] = self.label
 
-    def one(self, key: str, conv: Converter, *, required: bool = True, allowed: bool = True) -> Any:
-        """The converted value, or None when absent and not required."""
+    def one(self, key: str, fn: Converter, *, required: bool = True, allowed: bool = True) -> Any:
         value = self.raw.get(key)
         if value is not None and not allowed:
             raise self.error(key, "only allowed for contract opieka")
         if value is None and required:
             raise self.error(key, "missing required key")
         try:
-            return None if value is None else conv(value)
+            return None if value is None else fn(value)
         except ValueError as exc:  # converters say what is wrong; we add where
             raise self.error(key, str(exc)) from None
 
-    def many(
-        self, key: str, conv: Converter, *, required: bool = False, allowed: bool = True
-    ) -> Any:
-        """A tuple of converted values, without repeats."""
-        result = self.one(key, _list_of(conv), required=required, allowed=allowed) or ()
+    def many(self, key: str, fn: Converter, *, required: bool = True, allowed: bool = True) -> Any:
+        result = self.one(key, partial(_items, fn), required=required, allowed=allowed) or ()
         if required and not result:
             raise self.error(key, "must list at least one value")
         if len(set(result)) != len(result):
@@ -243,13 +217,10 @@ class _Entry:
         return result
 
 
-def _list_of(conv: Converter) -> Converter:
-    def convert(value: Any) -> tuple[Any, ...]:
-        if not isinstance(value, list):
-            raise ValueError(f"must be a list, got {value!r}")
-        return tuple(conv(v) for v in value)
-
-    return convert
+def _items(fn: Converter, value: Any) -> tuple[Any, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"must be a list, got {value!r}")
+    return tuple(fn(v) for v in value)
 
 
 def _text(value: Any) -> str:
@@ -264,13 +235,10 @@ def _ident(value: Any) -> str:
     return text
 
 
-def _one_of(options: tuple[str, ...]) -> Converter:
-    def conv(value: Any) -> str:
-        if (text := _text(value)) not in options:
-            raise ValueError(f"{text!r} is not one of {', '.join(options)}")
-        return text
-
-    return conv
+def _one_of(options: tuple[str, ...], value: Any) -> str:
+    if (text := _text(value)) not in options:
+        raise ValueError(f"{text!r} is not one of {', '.join(options)}")
+    return text
 
 
 def _product(value: Any) -> str:
@@ -292,11 +260,11 @@ def _day(value: Any) -> date:
 
 
 def _nip(value: Any) -> str:
-    """10 digits (dashes, spaces, a PL prefix dropped); weighted sum mod 11 = last digit."""
+    """10 digits with a valid checksum; dashes, spaces and a PL prefix are dropped."""
     digits = re.sub(r"[\s-]", "", text := _text(value)).upper().removeprefix("PL")
     if not re.fullmatch(r"\d{10}", digits):
         raise ValueError(f"{text!r} is not 10 digits")
-    if sum(w * int(d) for w, d in zip(_NIP_WEIGHTS, digits, strict=False)) % 11 != int(digits[9]):
+    if not core.nip_is_valid(digits):
         raise ValueError(f"invalid NIP checksum: {text!r}")
     return digits
 
@@ -313,7 +281,7 @@ def _domain(value: Any) -> str:
     dom = (text := _text(value)).lower().rstrip(".")
     if not _DOMAIN.match(dom):
         raise ValueError(f"{text!r} is not a valid domain (IDN: write it as xn--...)")
-    if is_free_mail(dom):
+    if core.is_free_mail(dom):
         raise ValueError(f"{dom!r} is a free-mail domain: register the addresses instead")
     return dom
 

@@ -1,19 +1,12 @@
-"""Who wrote: sender address + Authentication-Results + rulebook -> SenderInfo.
+"""Who wrote: sender address + Authentication-Results + rulebook -> SenderInfo (R-CON-*).
 
-PURE: no I/O and no clock; the receive time is a parameter. The rulebook types are only
-imported for type checking, so the core does not depend on the TOML loader at run time.
-
-The order follows issue 3 ("Who wrote") and R-CON-6: a staff address is staff; an exact
-registered address is the client's (`registered`); another address at the client's own
-domain is recorded as the client's but not trusted (`unregistered`: no opieka priority
-until staff confirm it); free-mail domains never match by domain; anything else is
-`unknown`. A failed DMARC (or DKIM and SPF both failing) for the From domain overrides all
-of these with `unverified`, while keeping the matched client/staff so staff can see whom
-the message claims to come from.
+PURE: no I/O and no clock (the receive time is a parameter). Staff and Client live here,
+not in the TOML loader, because the core reasons on them; the loader builds and checks them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,7 +19,12 @@ if TYPE_CHECKING:
     from mailbot.rulebook import Rulebook
 
 WARSAW = ZoneInfo("Europe/Warsaw")
+STAFF_DOMAIN = "kjmssoft.pl"  # KJM's own mail domain
 CONTRACTS = ("opieka", "pakiet", "brak")
+ROLES = ("opiekun", "oncall", "manager", "admin")
+PRODUCTS = ("SOOT", "F-K", "Kadry-Płace", "Hurtownia Danych")
+ADDONS = ("extended-hours", "saturdays", "night", "nonstop", "data-warehouse", "dedicated-software")
+_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 TRUST_LEVELS = ("registered", "unregistered", "unknown", "unverified", "staff")
 
 # Domains anyone can get a mailbox at: knowing one of them says nothing about the company.
@@ -34,17 +32,16 @@ TRUST_LEVELS = ("registered", "unregistered", "unknown", "unverified", "staff")
 FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
     {
         # Polish providers
-        "wp.pl", "o2.pl", "tlen.pl", "go2.pl", "prokonto.pl", "onet.pl", "onet.eu",
-        "op.pl", "vp.pl", "poczta.onet.pl", "spoko.pl", "autograf.pl", "buziaczek.pl",
-        "interia.pl", "interia.eu", "interia.com", "poczta.fm", "intmail.pl", "pisz.to",
-        "gazeta.pl", "neostrada.pl", "poczta.pl", "int.pl", "vip.interia.pl",
+        "wp.pl", "o2.pl", "tlen.pl", "go2.pl", "prokonto.pl", "onet.pl", "onet.eu", "op.pl",
+        "vp.pl", "poczta.onet.pl", "spoko.pl", "autograf.pl", "buziaczek.pl", "interia.pl",
+        "interia.eu", "interia.com", "poczta.fm", "intmail.pl", "pisz.to", "gazeta.pl",
+        "neostrada.pl", "poczta.pl", "int.pl",
         # international providers
-        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.pl", "ymail.com",
-        "outlook.com", "outlook.pl", "hotmail.com", "hotmail.pl", "live.com", "live.pl",
-        "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "gmx.com", "gmx.net",
-        "gmx.de", "web.de", "mail.com", "proton.me", "protonmail.com", "pm.me",
-        "tutanota.com", "tuta.io", "zoho.com", "yandex.com", "yandex.ru", "mail.ru",
-        "fastmail.com",
+        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.pl", "ymail.com", "outlook.com",
+        "outlook.pl", "hotmail.com", "hotmail.pl", "live.com", "live.pl", "msn.com",
+        "icloud.com", "me.com", "mac.com", "aol.com", "gmx.com", "gmx.net", "gmx.de", "web.de",
+        "mail.com", "proton.me", "protonmail.com", "pm.me", "tutanota.com", "tuta.io",
+        "zoho.com", "yandex.com", "yandex.ru", "mail.ru", "fastmail.com",
     }
 )  # fmt: skip
 
@@ -121,6 +118,16 @@ def is_free_mail(domain: str) -> bool:
     return any(d == f or d.endswith("." + f) for f in FREE_MAIL_DOMAINS)
 
 
+def nip_is_valid(nip: str) -> bool:
+    """Polish tax id check: 10 digits, weighted sum of the first 9 mod 11 is the 10th.
+
+    Here and not in the loader because an unknown sender may identify by NIP (R-CON-6).
+    """
+    if not re.fullmatch(r"\d{10}", nip):
+        return False
+    return sum(w * int(d) for w, d in zip(_NIP_WEIGHTS, nip[:9], strict=True)) % 11 == int(nip[9])
+
+
 def contract_at(client: Client, day: date) -> str:
     """The contract in force on `day` (a Europe/Warsaw calendar day)."""
     return _contract(client, day)[0]
@@ -161,6 +168,10 @@ def identify_sender(
 ) -> SenderInfo:
     """Match a From address against the rulebook (R-CON-6) and check its authentication.
 
+    Order: staff address; registered address; the client's own domain (`unregistered`);
+    free-mail never by domain; else `unknown`. Failed authentication then makes any of
+    them `unverified`, keeping client/staff so staff see whom the mail claims to be from.
+
     `trusted_authserv_ids`: only Authentication-Results headers whose authserv-id is in
     this set are believed (the id our own receiving server writes, e.g. mx.kjmssoft.pl).
     Anyone can put such a header into a message, and relays on the way (the client's own
@@ -178,6 +189,7 @@ def identify_sender(
     if not addr:
         trust = "unknown"
         reasons.append("no sender address")
+        rules.append("R-CON-6")
     elif staff is not None:
         trust = "staff"
         reasons.append(f"staff address of {staff.name} ({staff.id})")
@@ -196,11 +208,12 @@ def identify_sender(
             trust = "unregistered"
             reasons.append(
                 f"{addr} is at client {client.id}'s domain but not registered: "
-                "recorded, no opieka priority until staff confirm it"
+                "recorded, but not trusted as the client's (no opieka priority) until staff confirm"
             )
         else:
             trust = "unknown"
-            reasons.append(f"{addr} is not registered to any client")
+            mine = " (KJM's own domain, but not a staff address)" if domain == STAFF_DOMAIN else ""
+            reasons.append(f"{addr} is not registered to any client{mine}")
         if client is not None:
             contract, why, contract_rules = _contract(client, local_day(at))
             reasons.extend(why)
@@ -281,4 +294,6 @@ def _about(domain: str, method: str, properties: Iterable[object]) -> bool:
     ]
     if not named:
         return True
-    return any(d == domain or d.endswith("." + domain) or domain.endswith("." + d) for d in named)
+    # a parent must itself be a registrable-looking name, so "helo=pl" is not about x.pl
+    parent = [d for d in named if "." in d and domain.endswith("." + d)]
+    return bool(parent) or any(d == domain or d.endswith("." + domain) for d in named)

@@ -5,14 +5,18 @@ The caller owns the transaction: intake records one message per transaction.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.core.threads import format_ticket_number
 from mailbot.store.tables import (
+    ClientRow,
     FolderState,
     Message,
     QuarantineEntry,
@@ -179,3 +183,35 @@ def load_ticket(session: Session, number: str) -> Ticket | None:
 
 def count_messages(session: Session) -> int:
     return session.scalar(select(func.count(Message.id))) or 0
+
+
+def sync_clients(session: Session, clients: Iterable[Any], now: datetime) -> dict[str, int]:
+    """Upsert clients from the rulebook so tickets can reference them. Clients removed
+    from the file stay (old tickets point at them); the count says how many."""
+    counts = {"added": 0, "updated": 0, "unchanged": 0}
+    seen = set()
+    for c in clients:
+        seen.add(c.id)
+        data = json.dumps(dataclasses.asdict(c), default=str, ensure_ascii=False, sort_keys=True)
+        row = session.get(ClientRow, c.id)
+        if row is None:
+            session.add(
+                ClientRow(
+                    id=c.id,
+                    name=c.name,
+                    nip=c.nip,
+                    contract=c.contract,
+                    opiekun=c.opiekun,
+                    data=data,
+                    synced_at=now,
+                )
+            )
+            counts["added"] += 1
+        elif row.data != data or row.name != c.name:
+            row.name, row.nip, row.contract, row.opiekun = c.name, c.nip, c.contract, c.opiekun
+            row.data, row.synced_at = data, now
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+    counts["kept, no longer in the file"] = len(set(session.scalars(select(ClientRow.id))) - seen)
+    return counts

@@ -12,6 +12,7 @@ from mailbot.daemon import App
 from mailbot.store.db import make_engine, upgrade
 
 PASSWORD_ENV = "MAILBOT_TEST_IMAP_PASSWORD"
+RULES = Path(__file__).resolve().parents[2] / "rules"
 
 
 def write_config(tmp_path: Path, account, db_url: str, *, tls: str = "none", **imap_extra) -> Path:
@@ -33,6 +34,7 @@ def write_config(tmp_path: Path, account, db_url: str, *, tls: str = "none", **i
     lines += ["", "[intake]"]
     lines += [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in intake.items()]
     lines += ["", "[storage]", f'data_dir = "{tmp_path / "data"}"', f'database_url = "{db_url}"']
+    lines += ["", "[general]", f'rules_dir = "{RULES}"']
     path = tmp_path / "config.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

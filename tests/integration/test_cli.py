@@ -47,7 +47,8 @@ def test_tickets_list_and_json(recorded):
     assert result.exit_code == 0, result.output
     assert "KJM-" in result.output and "Błąd w raporcie VAT" in result.output
     data = json.loads(invoke(recorded, "tickets", "list", "--json").output)
-    assert len(data) == 1 and data[0]["messages"] == 2 and data[0]["state"] == "new"
+    assert len(data) == 1 and data[0]["messages"] == 2
+    assert data[0]["state"] == "needs_identification"  # anna@firma.pl is no client (R-CON-6)
     assert invoke(recorded, "tickets", "list", "--state", "closed", "--json").output.strip() == "[]"
     assert invoke(recorded, "tickets", "list", "--since", "24.11.2026").exit_code == 2
 
@@ -107,3 +108,83 @@ def test_flag_mode_refused_where_server_drops_keywords(tmp_path, monkeypatch):
         with pytest.raises(ConfigError, match="does not keep the keyword"):
             application.poll_once()
         application.close()
+
+
+EXPLAIN_KEYS = {
+    "message",
+    "received_at",
+    "client",
+    "trust",
+    "product",
+    "scope",
+    "emergency",
+    "urgency",
+    "covered",
+    "state",
+    "priority",
+    "deadline",
+    "reply",
+    "alerts",
+    "billing",
+    "package",
+    "thread",
+    "rules",
+}
+DEMO = __import__("pathlib").Path(__file__).resolve().parents[2] / "mailbot" / "demo_mail"
+
+
+def test_explain_json_follows_explain_md(recorded):
+    result = invoke(
+        recorded, "explain", str(DEMO / "01-awaria-fk.eml"), "--json", "--at", "2026-11-25T21:30"
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert set(doc) >= EXPLAIN_KEYS
+    assert set(doc["message"]) >= {
+        "message_id",
+        "from",
+        "subject",
+        "date",
+        "attachments",
+        "automatic",
+    }
+    assert doc["received_at"] == "2026-11-25T21:30:00+01:00"
+    assert doc["client"]["id"] == "piekarnia" and doc["trust"] == "registered"
+    assert doc["emergency"] is True and doc["state"] == "new" and doc["priority"] == 1
+    assert doc["deadline"] == "2026-11-26T08:30:00+01:00"  # R-SLA-1: night not counted
+    assert doc["thread"] == {"ticket": None, "reason": "new ticket"}
+    assert "R-SLA-1" in doc["rules"]
+    assert {a["role"] for a in doc["alerts"]} == {"oncall", "opiekun"}
+
+
+def test_explain_sees_existing_thread_and_records_nothing(recorded):
+    before = invoke(recorded, "tickets", "list", "--json").output
+    raw = mail(
+        "Re: Błąd w raporcie VAT", "Nadal źle.", msgid="<a3@firma.pl>", in_reply_to="<a2@firma.pl>"
+    )
+    path = recorded.config.data_dir / "reply.eml"
+    path.write_bytes(raw)
+    doc = json.loads(invoke(recorded, "explain", str(path), "--json").output)
+    assert doc["thread"]["ticket"] is not None and "In-Reply-To" in doc["thread"]["reason"]
+    assert doc["trust"] == "unknown" and doc["reply"] == "unknown_sender"
+    assert invoke(recorded, "tickets", "list", "--json").output == before
+
+
+def test_explain_human_output_and_bad_input(recorded, tmp_path):
+    result = invoke(recorded, "explain", str(DEMO / "07-nieobecnosc.eml"))
+    assert result.exit_code == 0 and "out-of-office" in result.output
+    junk = tmp_path / "junk.eml"
+    junk.write_bytes(b"\x00\x01")
+    assert invoke(recorded, "explain", str(junk)).exit_code == 1
+    assert invoke(recorded, "explain", str(tmp_path / "missing.eml")).exit_code == 2
+    assert (
+        invoke(recorded, "explain", str(DEMO / "01-awaria-fk.eml"), "--at", "jutro").exit_code == 2
+    )
+
+
+def test_rules_check_and_clients_import(recorded):
+    result = invoke(recorded, "rules", "check")
+    assert result.exit_code == 0, result.output
+    assert "clients:" in result.output and "staff:" in result.output
+    result = invoke(recorded, "clients", "import")
+    assert result.exit_code == 0 and "unchanged" in result.output  # synced at start already

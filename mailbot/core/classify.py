@@ -1,0 +1,301 @@
+"""How urgent, what scope, which product: Polish phrase rules over a mail (pure, no I/O).
+
+Phrases and weights live in ``rules/classify.toml``, whose header explains the scoring,
+the pattern syntax and why stems on folded text (ą→a, ł→l, punctuation → space, one
+character for one, so a match quotes the client's words) beat a lemmatiser here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from mailbot.core.quotes import split_quoted
+from mailbot.errors import ConfigError
+
+SCOPES = ("year_split", "database_repair", "document_fix", "programming", "visit",
+          "hardware", "consultation", "other")  # also the tie-break order  # fmt: skip
+PRODUCTS = ("SOOT", "F-K", "Kadry-Płace", "Hurtownia Danych")  # anything else: "other"
+_SPECIAL = {"ł": "l", "Ł": "l", "ß": "s", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d"}
+_GAP = r"(?:\s+[a-z0-9]+){0,4}"
+_SPEC_WORD = re.compile(r"[a-z0-9]+\*?(?:\|[a-z0-9]+\*?)*")
+_BREAK = re.compile(r"(?<=[.!?;])\s+|\s+[–—-]\s+|\n[ \t]*\n")
+_SIGNATURE = re.compile(r"^--[ \t]?$", re.MULTILINE)
+_KEYS = {
+    "": {"emergency", "scope", "product"},
+    "emergency": {"threshold", "phrases", "cancel", "ignore", "continuation"},
+    "scope": {"min_score", "question_default", "emergency_scopes", "phrases"},
+    "product": {"min_score", "margin", "names_only_scopes", "phrases"},
+}
+
+
+def fold(text: str) -> str:
+    """Same length as `text`: lower case, no diacritics, non-alphanumerics as spaces."""
+    out = []
+    for ch in text:
+        c = _SPECIAL.get(ch) or unicodedata.normalize("NFKD", ch)[0].lower()[0]
+        out.append(c if c.isascii() and c.isalnum() else " ")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One pattern from the rules file, with what it says and how much it weighs."""
+
+    regex: re.Pattern[str]
+    weight: float
+    label: str  # emergency: failure/everywhere/both, a cue's reason; scope or product name
+    kind: str = ""  # product phrases: name or hint
+
+    def find(self, text: str, folded: str) -> str | None:
+        """The matched words as written in `text` (folded alike), or None."""
+        m = self.regex.search(folded)
+        return " ".join(text[m.start() : m.end()].split()) if m else None
+
+
+@dataclass(frozen=True)
+class ClassifyRules:
+    """Validated rules/classify.toml (see that file for the meaning of each part)."""
+
+    threshold: float
+    signals: tuple[Phrase, ...]  # label: failure, everywhere or both
+    cancels: tuple[Phrase, ...]  # message-wide, label = reason shown to staff
+    ignores: tuple[Phrase, ...]  # sentence-wide, label = reason shown to staff
+    continuation: tuple[Phrase, ...]
+    scope_phrases: tuple[Phrase, ...]
+    scope_min: float
+    question_scope: str
+    emergency_scopes: tuple[str, ...]
+    product_phrases: tuple[Phrase, ...]
+    product_min: float
+    product_margin: float
+    names_only_scopes: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any], source: str) -> ClassifyRules:
+        """Validate a parsed TOML document; ConfigError names the entry and key."""
+        v = _Validator(source)
+        tables = {"": doc} | {k: v.get(doc, k, dict) for k in ("emergency", "scope", "product")}
+        for where, allowed in _KEYS.items():
+            v.keys(tables[where], where, allowed)
+        em, sc, pr = tables["emergency"], tables["scope"], tables["product"]
+        return cls(
+            threshold=v.number(em, "emergency.threshold"),
+            signals=v.entries(em, "emergency.phrases", "kind", ("failure", "everywhere", "both")),
+            cancels=v.entries(em, "emergency.cancel", "reason", None),
+            ignores=v.entries(em, "emergency.ignore", "reason", None, weighted=False),
+            continuation=v.patterns(em, "emergency.continuation", "continuation"),
+            scope_phrases=v.entries(sc, "scope.phrases", "scope", SCOPES),
+            scope_min=v.number(sc, "scope.min_score"),
+            question_scope=v.get(sc, "scope.question_default", str, SCOPES),
+            emergency_scopes=v.choices(sc, "scope.emergency_scopes", SCOPES),
+            product_phrases=v.entries(pr, "product.phrases", "product", PRODUCTS, kinds=True),
+            product_min=v.number(pr, "product.min_score"),
+            product_margin=v.number(pr, "product.margin"),
+            names_only_scopes=v.choices(pr, "product.names_only_scopes", SCOPES),
+        )
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The verdict and, for staff, the phrases behind each part of it."""
+
+    emergency: bool
+    score: float
+    reasons: tuple[str, ...]
+    scope: str
+    scope_reasons: tuple[str, ...]
+    product: str
+    product_reasons: tuple[str, ...]
+
+
+def classify(
+    subject: str, text: str, rules: ClassifyRules, *, is_reply: bool = False
+) -> Classification:
+    """Classify what the sender wrote now (R-HRS-3, R-SLA-1, R-SCO-1/2).
+
+    A reply's subject repeats the old one: it counts for the product only. The quoted
+    history counts when the new text says the failure continues ("dalej to samo") or
+    names no scope/product (a thank-you in an F-K thread is about F-K)."""
+    new, history = split_quoted(text)
+    new = _SIGNATURE.split(new, maxsplit=1)[0]  # legal footers say "nie jest Pan adresatem"
+    own = (new,) if is_reply else (subject, new)
+    score, failing, reasons = _emergency(own, rules)
+    if is_reply and any(_first(p, (new,)) for p in rules.continuation):
+        extra, _, thread = _emergency((subject, history), rules, positive_only=True)
+        score = max(score, extra)
+        reasons += tuple(f"thread: {r}" for r in thread)
+    emergency = score >= rules.threshold
+    scope, scope_reasons = _scope(own, history, rules, emergency, failing)
+    for parts, prefix in (((subject, new), ""), ((history,), "thread: ")):  # thread: fallback
+        product, why = _product(parts, rules, scope in rules.names_only_scopes)
+        product_reasons = tuple(prefix + r for r in why)
+        if product or not history:
+            break
+    return Classification(emergency, round(score, 3), reasons, scope, scope_reasons,
+                          product or "other", product_reasons)  # fmt: skip
+
+
+def _emergency(
+    parts: tuple[str, ...], rules: ClassifyRules, *, positive_only: bool = False
+) -> tuple[float, bool, tuple[str, ...]]:
+    """(score, any failure phrase seen, reasons): best failure + best everywhere − cancels."""
+    best = {"failure": 0.0, "everywhere": 0.0}
+    reasons: list[str] = []
+    for sentence in (s for part in parts for s in _BREAK.split(part) if s.strip()):
+        folded = fold(sentence)
+        hits = [(p, f) for p in rules.signals if (f := p.find(sentence, folded))]
+        if not hits:
+            continue
+        why = next((f"{c.label}: {f!r}" for c in rules.ignores if (f := c.find(sentence, folded))),
+                   "question" if sentence.rstrip().endswith("?") else None)  # fmt: skip
+        if why:
+            reasons.append(f"{why} (ignored {', '.join(repr(f) for _, f in hits)})")
+            continue
+        for phrase, found in hits:
+            for side in ("failure", "everywhere") if phrase.label == "both" else (phrase.label,):
+                best[side] = max(best[side], phrase.weight)
+            if repr(found) not in reasons:
+                reasons.append(repr(found))
+    score = min(1.0, best["failure"] + best["everywhere"])
+    for cue in () if positive_only else rules.cancels:
+        if found := _first(cue, parts):
+            score -= cue.weight
+            reasons.append(f"{cue.label}: {found!r}")
+    return max(0.0, score), best["failure"] > 0, tuple(reasons)
+
+
+def _scope(
+    own: tuple[str, ...], history: str, rules: ClassifyRules, emergency: bool, failing: bool
+) -> tuple[str, tuple[str, ...]]:
+    """Best-scoring scope; an emergency's scope is its failure (R-SCO-1/2)."""
+    allowed = rules.emergency_scopes if emergency else SCOPES
+    note = ("emergency: only " + "/".join(allowed),) if emergency else ()
+    for parts, prefix in ((own, ""), ((history,), "thread: ")):
+        scores: dict[str, float] = {}
+        why: dict[str, list[str]] = {}
+        for p in rules.scope_phrases:
+            if found := _first(p, parts):  # each phrase counts once
+                scores[p.label] = scores.get(p.label, 0.0) + p.weight
+                why.setdefault(p.label, []).append(prefix + repr(found))
+        best = max(allowed, key=lambda s: (scores.get(s, 0.0), -SCOPES.index(s)))
+        if scores.get(best, 0.0) >= rules.scope_min:
+            return best, note + tuple(why[best])
+        if any(v >= rules.scope_min for v in scores.values()):
+            break  # the new text has a topic, just not one allowed here: keep it
+    if not emergency and not failing and any("?" in part for part in own):
+        return rules.question_scope, ("a question, no other scope",)
+    return "other", note
+
+
+def _product(
+    parts: tuple[str, ...], rules: ClassifyRules, names_only: bool
+) -> tuple[str | None, tuple[str, ...]]:
+    """Names count per mention, hints once each; the best must lead by the margin."""
+    scores: dict[str, float] = {}
+    why: list[str] = []
+    texts = [(text, fold(text)) for text in parts]
+    for p in sorted(rules.product_phrases, key=lambda p: p.kind != "name"):  # names first
+        hits = [(t, m) for t, f in texts for m in p.regex.finditer(f)]
+        if p.kind == "name":  # every mention counts; a name is not read again as a hint
+            texts = [(t, p.regex.sub(lambda m: " " * len(m[0]), f)) for t, f in texts]
+        else:  # a hint counts once, and not at all where only names count
+            hits = [] if names_only else hits[:1]
+        for t, m in hits:
+            scores[p.label] = scores.get(p.label, 0.0) + p.weight
+            why.append(f"{p.label} {p.kind}: {' '.join(t[m.start() : m.end()].split())!r}")
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1]) + [("", 0.0), ("", 0.0)]
+    (top, first), (_, second) = ranked[0], ranked[1]
+    if first >= rules.product_min and first - second >= rules.product_margin - 1e-9:
+        return top, tuple(why)
+    return None, tuple(why) + (("no product leads clearly",) if scores else ())
+
+
+def _first(phrase: Phrase, parts: tuple[str, ...]) -> str | None:
+    """The phrase as found in the first part that has it (parts are matched apart)."""
+    return next((found for part in parts if (found := phrase.find(part, fold(part)))), None)
+
+
+def compile_pattern(spec: Any) -> re.Pattern[str]:
+    """Pattern syntax of rules/classify.toml (see its header) → regex over folded text."""
+    if not isinstance(spec, str):
+        raise ValueError("must be a string")
+    words = "".join(c if c in "*|." else fold(c) for c in spec).split()
+    if not words or ".." in (words[0], words[-1]):
+        raise ValueError("needs a word first and last")
+    parts: list[str] = []
+    for word in words:
+        if word == "..":
+            parts.append(_GAP)
+            continue
+        if not _SPEC_WORD.fullmatch(word):
+            raise ValueError(f"bad word {word!r} (letters/digits, optional * at the end, |)")
+        alts = (re.escape(a.rstrip("*")) + ("[a-z0-9]*" if a.endswith("*") else "")
+                for a in word.split("|"))  # fmt: skip
+        parts.append((r"\s+" if parts else "") + "(?:" + "|".join(alts) + ")")
+    return re.compile(r"\b" + "".join(parts) + r"\b")
+
+
+@dataclass(frozen=True)
+class _Validator:
+    """Reads one rules document; every fault is a ConfigError naming the file and key."""
+
+    source: str
+
+    def fail(self, key: str, message: str) -> ConfigError:
+        return ConfigError(f"{key}: {message}", file=self.source, key=key)
+
+    def keys(self, table: dict, where: str, allowed: set[str]) -> None:
+        for key in table:
+            if key not in allowed:
+                path = f"{where}.{key}" if where else key
+                raise self.fail(path, f"unknown key (expected one of {sorted(allowed)})")
+
+    def check(self, value: Any, path: str, kind: Any, allowed: Any = None) -> Any:
+        if value is None:
+            raise self.fail(path, "missing")
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise self.fail(path, f"must be a {getattr(kind, '__name__', 'number')}: {value!r}")
+        if allowed is not None and value not in allowed:
+            raise self.fail(path, f"{value!r} is not one of {list(allowed)}")
+        return value
+
+    def get(self, table: dict, path: str, kind: Any, allowed: Any = None) -> Any:
+        return self.check(table.get(path.rsplit(".", 1)[-1]), path, kind, allowed)
+
+    def number(self, table: dict, path: str) -> float:
+        value = self.get(table, path, (int, float))
+        if not 0 <= value <= 1:
+            raise self.fail(path, f"must be between 0 and 1, not {value}")
+        return float(value)
+
+    def choices(self, table: dict, path: str, allowed: tuple) -> tuple[str, ...]:
+        values = enumerate(self.get(table, path, list))
+        return tuple(self.check(v, f"{path}[{i}]", str, allowed) for i, v in values)
+
+    def patterns(self, table: dict, path: str, label: str, weight: float = 1.0,
+                 kind: str = "") -> tuple[Phrase, ...]:  # fmt: skip
+        out = []
+        for i, spec in enumerate(self.get(table, path, list)):
+            try:
+                out.append(Phrase(compile_pattern(spec), weight, label, kind))
+            except ValueError as exc:
+                raise self.fail(f"{path}[{i}]", f"pattern {spec!r}: {exc}") from None
+        return tuple(out)
+
+    def entries(self, table: dict, path: str, label_key: str, allowed: Any,
+                *, weighted: bool = True, kinds: bool = False) -> tuple[Phrase, ...]:  # fmt: skip
+        """[[path]] tables: `label_key` (one of `allowed`), weight, kind, match."""
+        out: list[Phrase] = []
+        for i, item in enumerate(self.get(table, path, list)):
+            at = f"{path}[{i}]"
+            entry = self.check(item, at, dict)
+            extra = ({"weight"} if weighted else set()) | ({"kind"} if kinds else set())
+            self.keys(entry, at, {label_key, "match"} | extra)
+            label = self.get(entry, f"{at}.{label_key}", str, allowed)
+            weight = self.number(entry, f"{at}.weight") if weighted else 0.0
+            kind = self.get(entry, f"{at}.kind", str, ("name", "hint")) if kinds else ""
+            out.extend(self.patterns(entry, f"{at}.match", label, weight, kind))
+        return tuple(out)

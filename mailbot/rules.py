@@ -1,0 +1,45 @@
+"""Everything under rules/ as one validated bundle: staff and clients (rulebook.py) and
+the classification phrases (core/classify.py). Loaded at start-up; a mistake stops
+mailbot with the file, entry and key named."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from mailbot.core.classify import ClassifyRules
+from mailbot.errors import ConfigError
+from mailbot.rulebook import Rulebook, load_rulebook
+
+
+@dataclass(frozen=True)
+class Rules:
+    book: Rulebook
+    classify: ClassifyRules
+
+    def summary(self, today: date | None = None) -> list[str]:
+        c = self.classify
+        return [
+            *self.book.summary(today),
+            f"classification: {len(c.signals)} emergency signals (threshold {c.threshold}), "
+            f"{len(c.cancels) + len(c.ignores)} cancelling cues, "
+            f"{len(c.scope_phrases)} scope phrases, {len(c.product_phrases)} product phrases",
+        ]
+
+
+def load_classify_rules(path: Path) -> ClassifyRules:
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError("file not found", file=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+    return ClassifyRules.from_dict(doc, str(path))
+
+
+def load_rules(rules_dir: Path) -> Rules:
+    rules_dir = Path(rules_dir)
+    return Rules(load_rulebook(rules_dir), load_classify_rules(rules_dir / "classify.toml"))
