@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from mailbot.core.classify import classify
+from mailbot.core.classify import Classification, ClassifyRules, classify
 from mailbot.core.contracts import Client
 from mailbot.core.decide import IntakeDecision, PackageState, decide
 from mailbot.core.loops import automatic_reason
@@ -32,6 +32,12 @@ def no_ledger(_session: Session | None, _client: Client, _at: datetime) -> None:
 
 def nobody_on_call(_at: datetime) -> None:
     return None
+
+
+def classify_mail(mail: InboundMail, rules: ClassifyRules) -> Classification:
+    """Pure and the costliest part of the decision: the parse workers run it."""
+    is_reply = strip_prefixes(mail.subject) != mail.subject.strip() or bool(mail.in_reply_to)
+    return classify(mail.subject, mail.text, rules, is_reply=is_reply)
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,7 @@ class Decider:
         mail: InboundMail,
         received: datetime,
         thread: ThreadMatch,
+        what: Classification | None = None,
     ) -> Decided:
         from mailbot.core.contracts import identify_sender
 
@@ -77,8 +84,7 @@ class Decider:
             received,
             self.trusted,
         )
-        is_reply = strip_prefixes(mail.subject) != mail.subject.strip() or bool(mail.in_reply_to)
-        what = classify(mail.subject, mail.text, self.rules.classify, is_reply=is_reply)
+        what = what or classify_mail(mail, self.rules.classify)
         client = sender.client
         package = (
             self.package_state(session, client, received)

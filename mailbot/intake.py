@@ -22,9 +22,10 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.core.classify import Classification, ClassifyRules
 from mailbot.core.decide import escalates, follow_up_reply
 from mailbot.core.threads import match_thread, ticket_number_in_subject
-from mailbot.decider import Decided, Decider
+from mailbot.decider import Decided, Decider, classify_mail
 from mailbot.errors import TransientError
 from mailbot.model import FetchedMessage, InboundMail
 from mailbot.parse import parse_message
@@ -71,6 +72,7 @@ class Prepared:
 
     parsed: InboundMail | ParseFailure
     sha256: str
+    what: Classification | None = None  # classified in the worker when rules were given
 
 
 def parse_safely(raw: bytes, oversized: bool = False) -> InboundMail | ParseFailure:
@@ -81,11 +83,21 @@ def parse_safely(raw: bytes, oversized: bool = False) -> InboundMail | ParseFail
         return ParseFailure(f"{type(exc).__name__}: {exc}".strip())
 
 
-def prepare(raw: bytes, oversized: bool = False, raw_root: Path | None = None) -> Prepared:
-    """Keep the raw bytes, then parse. Runs in the parse workers: both cost CPU, and the
-    main process is the bottleneck of a backlog."""
+def prepare(
+    raw: bytes, oversized: bool = False, raw_root: Path | None = None,
+    rules: ClassifyRules | None = None,
+) -> Prepared:
+    """Keep the raw bytes, parse, classify. Runs in the parse workers: all three cost
+    CPU, and the main process (IMAP, database) is the bottleneck of a backlog."""
     sha = RawStore(raw_root).put(raw) if raw_root else hashlib.sha256(raw).hexdigest()
-    return Prepared(parse_safely(raw, oversized), sha)
+    parsed = parse_safely(raw, oversized)
+    what = None
+    if rules is not None and isinstance(parsed, InboundMail):
+        try:
+            what = classify_mail(parsed, rules)
+        except Exception:  # noqa: BLE001 - the main process retries and reports it
+            what = None
+    return Prepared(parsed, sha, what)
 
 
 def _decision_columns(decided: Decided | None, history: bool) -> dict[str, object]:
@@ -150,8 +162,12 @@ class Intake:
         self.tz = tz
         self.decider = decider  # None: record and thread only (no rules loaded)
 
+    @property
+    def classify_rules(self) -> ClassifyRules | None:
+        return self.decider.rules.classify if self.decider else None
+
     def prepare(self, raw: bytes, oversized: bool = False) -> Prepared:
-        return prepare(raw, oversized, self.raw_store.root)
+        return prepare(raw, oversized, self.raw_store.root, self.classify_rules)
 
     def record(
         self,
@@ -226,7 +242,8 @@ class Intake:
             return self._quarantine_in(
                 session, fetched, prepared.sha256, prepared.parsed.reason, now
             )
-        return self._store(session, fetched, prepared.parsed, prepared.sha256, history, now)
+        return self._store(session, fetched, prepared.parsed, prepared.sha256, history, now,
+                           prepared.what)
 
     def _store(
         self,
@@ -236,9 +253,10 @@ class Intake:
         sha: str,
         history: bool,
         now: datetime,
+        what: Classification | None = None,
     ) -> Outcome:
         """SQL Core statements, not the ORM unit of work: this is the hot path of a backlog
-        (the ORM version managed ~180 messages/s; see bench/README.md)."""
+        (the ORM version managed ~180 messages/s; see the README's benchmark section)."""
         conn = session.connection()
         received = fetched.internal_date or now
         existing = conn.execute(_FIND_KEY, {"key": mail.message_id}).first()
@@ -269,7 +287,7 @@ class Intake:
         ticket = None
         if match.ticket:
             ticket = conn.execute(_FIND_TICKET, {"number": match.ticket}).first()
-        decided = self.decider(session, mail, received, match) if self.decider else None
+        decided = self.decider(session, mail, received, match, what) if self.decider else None
         columns = _decision_columns(decided, history)
         escalated = False
         if ticket is None:

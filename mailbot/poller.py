@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import PROCESSED_KEYWORD, ImapConfig
+from mailbot.core.classify import ClassifyRules
 from mailbot.edges.imap import FolderStatus, ImapMailbox
 from mailbot.errors import ConfigError
 from mailbot.intake import Intake, Outcome, ParseFailure, Prepared, prepare
@@ -54,15 +55,18 @@ GROUP_COMMIT = 50  # messages per transaction at most (see intake.record_group)
 
 
 def _prepare_all(
-    pool: Executor | None, batch: list[FetchedMessage], raw_root: Path
+    pool: Executor | None, batch: list[FetchedMessage], raw_root: Path,
+    rules: ClassifyRules | None,
 ) -> Iterator[Prepared]:
-    """Parse (and keep raw bytes) in worker processes; results come back in order."""
+    """Keep raw bytes, parse and classify in worker processes; results come in order.
+    The rules travel once per chunk (pickle memoises them within a chunk)."""
     raws = [m.raw for m in batch]
     flags = [m.oversized for m in batch]
     roots = [raw_root] * len(batch)
+    ruleset = [rules] * len(batch)
     if pool is None or len(batch) < 16:  # not worth the pickling round trip
-        return map(prepare, raws, flags, roots)
-    return pool.map(prepare, raws, flags, roots, chunksize=max(1, len(batch) // 16))
+        return map(prepare, raws, flags, roots, ruleset)
+    return pool.map(prepare, raws, flags, roots, ruleset, chunksize=max(1, len(batch) // 16))
 
 
 class Poller:
@@ -190,7 +194,8 @@ class Poller:
         done: list[int] = []
         group: list[tuple[FetchedMessage, Prepared, bool]] = []
         try:
-            prepared = _prepare_all(self.pool(), batch, self.intake.raw_store.root)
+            prepared = _prepare_all(self.pool(), batch, self.intake.raw_store.root,
+                                    self.intake.classify_rules)
             for i, (fetched, prep) in enumerate(zip(batch, prepared, strict=True)):
                 group.append((fetched, prep, self._is_history(fetched, backlog_until)))
                 if len(group) < GROUP_COMMIT and i < len(batch) - 1:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mailbot.core.quotes import split_quoted
@@ -18,12 +19,12 @@ from mailbot.errors import ConfigError
 SCOPES = ("year_split", "database_repair", "document_fix", "programming", "visit",
           "hardware", "consultation", "other")  # also the tie-break order  # fmt: skip
 PRODUCTS = ("SOOT", "F-K", "Kadry-Płace", "Hurtownia Danych")  # anything else: "other"
-_SPECIAL = {"ł": "l", "Ł": "l", "ß": "s", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d"}
+_SPECIAL = {"ł": "l", "Ł": "l"}  # the Polish letter Unicode does not decompose
 _GAP = r"(?:\s+[a-z0-9]+){0,4}"
 _SPEC_WORD = re.compile(r"[a-z0-9]+\*?(?:\|[a-z0-9]+\*?)*")
 _BREAK = re.compile(r"(?<=[.!?;])\s+|\s+[–—-]\s+|\n[ \t]*\n")
 _SIGNATURE = re.compile(r"^--[ \t]?$", re.MULTILINE)
-_KEYS = {
+_KEYS = {  # the keys each table may have: a typo is an error, not a silently unused rule
     "": {"emergency", "scope", "product"},
     "emergency": {"threshold", "phrases", "cancel", "ignore", "continuation"},
     "scope": {"min_score", "question_default", "emergency_scopes", "phrases"},
@@ -31,13 +32,11 @@ _KEYS = {
 }
 
 
+@lru_cache(maxsize=64)  # each part of a mail is folded once, not once per phrase
 def fold(text: str) -> str:
     """Same length as `text`: lower case, no diacritics, non-alphanumerics as spaces."""
-    out = []
-    for ch in text:
-        c = _SPECIAL.get(ch) or unicodedata.normalize("NFKD", ch)[0].lower()[0]
-        out.append(c if c.isascii() and c.isalnum() else " ")
-    return "".join(out)
+    chars = (_SPECIAL.get(c) or unicodedata.normalize("NFKD", c)[0].lower()[0] for c in text)
+    return "".join(c if c.isascii() and c.isalnum() else " " for c in chars)
 
 
 @dataclass(frozen=True)
@@ -77,10 +76,9 @@ class ClassifyRules:
     def from_dict(cls, doc: dict[str, Any], source: str) -> ClassifyRules:
         """Validate a parsed TOML document; ConfigError names the entry and key."""
         v = _Validator(source)
-        tables = {"": doc} | {k: v.get(doc, k, dict) for k in ("emergency", "scope", "product")}
-        for where, allowed in _KEYS.items():
-            v.keys(tables[where], where, allowed)
-        em, sc, pr = tables["emergency"], tables["scope"], tables["product"]
+        em, sc, pr = (v.get(doc, k, dict) for k in ("emergency", "scope", "product"))
+        for where, table in {"": doc, "emergency": em, "scope": sc, "product": pr}.items():
+            v.keys(table, where, _KEYS[where])
         return cls(
             threshold=v.number(em, "emergency.threshold"),
             signals=v.entries(em, "emergency.phrases", "kind", ("failure", "everywhere", "both")),
@@ -119,6 +117,7 @@ def classify(
     A reply's subject repeats the old one: it counts for the product only. The quoted
     history counts when the new text says the failure continues ("dalej to samo") or
     names no scope/product (a thank-you in an F-K thread is about F-K)."""
+    subject, text = (unicodedata.normalize("NFC", t) for t in (subject, text))  # macOS: NFD
     new, history = split_quoted(text)
     new = _SIGNATURE.split(new, maxsplit=1)[0]  # legal footers say "nie jest Pan adresatem"
     own = (new,) if is_reply else (subject, new)
@@ -143,28 +142,27 @@ def _emergency(
 ) -> tuple[float, bool, tuple[str, ...]]:
     """(score, any failure phrase seen, reasons): best failure + best everywhere − cancels."""
     best = {"failure": 0.0, "everywhere": 0.0}
-    reasons: list[str] = []
+    quoted: list[str] = []  # the phrases that count, each once
+    reasons: list[str] = []  # then what was ignored or cancelled
     for sentence in (s for part in parts for s in _BREAK.split(part) if s.strip()):
         folded = fold(sentence)
         hits = [(p, f) for p in rules.signals if (f := p.find(sentence, folded))]
-        if not hits:
-            continue
         why = next((f"{c.label}: {f!r}" for c in rules.ignores if (f := c.find(sentence, folded))),
                    "question" if sentence.rstrip().endswith("?") else None)  # fmt: skip
-        if why:
+        if why and hits:
             reasons.append(f"{why} (ignored {', '.join(repr(f) for _, f in hits)})")
             continue
         for phrase, found in hits:
             for side in ("failure", "everywhere") if phrase.label == "both" else (phrase.label,):
                 best[side] = max(best[side], phrase.weight)
-            if repr(found) not in reasons:
-                reasons.append(repr(found))
+            if not any(found in q for q in quoted + [f for _, f in hits if f != found]):
+                quoted.append(found)  # not again, nor inside a longer quote
     score = min(1.0, best["failure"] + best["everywhere"])
     for cue in () if positive_only else rules.cancels:
         if found := _first(cue, parts):
             score -= cue.weight
             reasons.append(f"{cue.label}: {found!r}")
-    return max(0.0, score), best["failure"] > 0, tuple(reasons)
+    return max(0.0, score), best["failure"] > 0, tuple(map(repr, quoted)) + tuple(reasons)
 
 
 def _scope(
@@ -218,10 +216,8 @@ def _first(phrase: Phrase, parts: tuple[str, ...]) -> str | None:
     return next((found for part in parts if (found := phrase.find(part, fold(part)))), None)
 
 
-def compile_pattern(spec: Any) -> re.Pattern[str]:
+def compile_pattern(spec: str) -> re.Pattern[str]:
     """Pattern syntax of rules/classify.toml (see its header) → regex over folded text."""
-    if not isinstance(spec, str):
-        raise ValueError("must be a string")
     words = "".join(c if c in "*|." else fold(c) for c in spec).split()
     if not words or ".." in (words[0], words[-1]):
         raise ValueError("needs a word first and last")
@@ -280,7 +276,8 @@ class _Validator:
         out = []
         for i, spec in enumerate(self.get(table, path, list)):
             try:
-                out.append(Phrase(compile_pattern(spec), weight, label, kind))
+                regex = compile_pattern(self.check(spec, f"{path}[{i}]", str))
+                out.append(Phrase(regex, weight, label, kind))
             except ValueError as exc:
                 raise self.fail(f"{path}[{i}]", f"pattern {spec!r}: {exc}") from None
         return tuple(out)

@@ -48,6 +48,9 @@ _HEADER_NEXT = re.compile(
 _ATTRIBUTION_END = re.compile(r"(?:napisa[łl](?:\(a\)|a)?|pisze|wrote|schrieb)\s*:\s*$", re.I)
 _ATTRIBUTION_START = re.compile(r"^\s*(?:w\s+dniu|dnia|on)\s", re.IGNORECASE)
 _IOS = re.compile(r"^\s*wiadomo[śs][ćc]\s+napisana\s+przez\s.*:\s*$", re.IGNORECASE)
+# The first half of a wrapped attribution: ends inside "<address>" or starts like one
+# ("W dniu", "Dnia", "On", Gmail's "pon., 16 lis 2026").
+_WRAPPED = re.compile(r"<\s*$|^\s*(?:w\s+dniu|dnia|on)\s|^\s*\w{2,5}\.,\s*\d", re.IGNORECASE)
 _DATEISH = re.compile(r"\d{1,2}[:.]\d{2}|\b\d{4}\b|@")
 _QUOTED = re.compile(r"^[ \t]*>")
 _QUOTE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)+")
@@ -108,9 +111,11 @@ def _attribution_span(lines: list[str], i: int) -> int:
     if not line.strip() or i + 1 >= len(lines):
         return 0
     following = _QUOTE_MARKS.sub("", lines[i + 1])
-    if not following.strip() or _is_attribution(following):
-        return 0  # the next line is the attribution on its own: line i is text
-    return 2 if _is_attribution(line.rstrip() + " " + following.strip()) else 0
+    if not following.strip() or not _is_attribution(f"{line.rstrip()} {following.strip()}"):
+        return 0
+    if _is_attribution(following) and not _WRAPPED.search(line):
+        return 0  # the next line is an attribution on its own and line i is text before it
+    return 2
 
 
 def _is_attribution(line: str) -> bool:
