@@ -63,7 +63,11 @@ def main() -> int:
     ap.add_argument("--messages", type=int, default=10_000)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
-    base = Path(tempfile.mkdtemp(prefix="mailbot-bench-"))
+    with tempfile.TemporaryDirectory(prefix="mailbot-bench-") as tmp:
+        return run(Path(tmp), args)
+
+
+def run(base: Path, args: argparse.Namespace) -> int:
     with Dovecot.start(base / "dovecot") as dovecot:
         big = dovecot.add_user("big", "big")
         small = dovecot.add_user("small", "small")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import signal
@@ -30,10 +31,18 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def tune_gc() -> None:
+    """Parsing mail allocates millions of short-lived objects and no cycles worth
+    chasing; the default collector thresholds cost ~30% of intake time (measured with
+    bench/ingest.py). Runs in the main process and in each parse worker."""
+    gc.set_threshold(50_000, 20, 20)
+
+
 class App:
     """Everything one mailbot process needs, built from the config and nothing else."""
 
     def __init__(self, config: Config, *, clock: Callable[[], datetime] = utc_now):
+        tune_gc()
         self.config = config
         self.clock = clock
         self.engine = make_engine(config.database_url)
@@ -65,7 +74,9 @@ class App:
             self._pool = None
         if self._pool is None and self.config.parse_workers > 1:
             self._pool = ProcessPoolExecutor(
-                self.config.parse_workers, mp_context=multiprocessing.get_context("forkserver")
+                self.config.parse_workers,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=tune_gc,
             )
         return self._pool
 

@@ -148,17 +148,26 @@ class Poller:
         if self.imap.processed == "move" and not self._target_ready:
             self.mailbox.ensure_folder(self.imap.processed_folder)
             self._target_ready = True
-        for start in range(0, len(uids), self.imap.batch_size):
+        # Pipelined: while batch N is recorded here, the workers already prepare batch
+        # N+1 (fetched just before). A stop drops the prefetched batch: it was neither
+        # recorded nor moved, so the next poll fetches it again.
+        pending: tuple[list[FetchedMessage], Iterator[Prepared]] | None = None
+        for start in range(0, len(uids) + self.imap.batch_size, self.imap.batch_size):
+            chunk = uids[start : start + self.imap.batch_size]
+            upcoming = None
+            if chunk and not self.stop.is_set():
+                batch = self.mailbox.fetch_messages(
+                    folder, uidvalidity, chunk, self.imap.max_message_size)
+                upcoming = (batch, _prepare_all(self.pool(), batch, self.intake.raw_store.root,
+                                                self.intake.classify_rules))
+            if pending is not None:
+                self._record_batch(*pending, backlog_until, report)
             if self.stop.is_set():
                 report.stopped = True
                 return
-            batch = self.mailbox.fetch_messages(
-                folder,
-                uidvalidity,
-                uids[start : start + self.imap.batch_size],
-                self.imap.max_message_size,
-            )
-            self._record_batch(batch, backlog_until, report)
+            pending = upcoming
+            if pending is None:
+                return
 
     def _check_validity(self, folder: str, status: FolderStatus, now: datetime) -> None:
         """Start the checkpoint on a first run (backlog = history), or restart it when
@@ -189,13 +198,12 @@ class Poller:
                 self._reconciled = True  # a full resync covers every UID anyway
 
     def _record_batch(
-        self, batch: list[FetchedMessage], backlog_until: int, report: PollReport
+        self, batch: list[FetchedMessage], prepared: Iterator[Prepared], backlog_until: int,
+        report: PollReport,
     ) -> None:
         done: list[int] = []
         group: list[tuple[FetchedMessage, Prepared, bool]] = []
         try:
-            prepared = _prepare_all(self.pool(), batch, self.intake.raw_store.root,
-                                    self.intake.classify_rules)
             for i, (fetched, prep) in enumerate(zip(batch, prepared, strict=True)):
                 group.append((fetched, prep, self._is_history(fetched, backlog_until)))
                 if len(group) < GROUP_COMMIT and i < len(batch) - 1:

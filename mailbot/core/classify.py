@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -32,14 +32,30 @@ _KEYS = {  # the keys each table may have: a typo is an error, not a silently un
 }
 
 
+def _fold_char(c: str) -> str:
+    c = _SPECIAL.get(c) or unicodedata.normalize("NFKD", c)[0].lower()[0]
+    return c if c.isascii() and c.isalnum() else " "
+
+
+class _FoldTable(dict[int, str]):
+    """str.translate table that fills itself: each character is worked out once."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = folded = _fold_char(chr(code))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 @lru_cache(maxsize=64)  # each part of a mail is folded once, not once per phrase
 def fold(text: str) -> str:
-    """Same length as `text`: lower case, no diacritics, non-alphanumerics as spaces."""
-    chars = (_SPECIAL.get(c) or unicodedata.normalize("NFKD", c)[0].lower()[0] for c in text)
-    return "".join(c if c.isascii() and c.isalnum() else " " for c in chars)
+    """Same length as `text`: lower case, no diacritics, non-alphanumerics as spaces.
+    (str.translate: a per-character Python loop cost ~2 ms per mail.)"""
+    return text.translate(_FOLD_TABLE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: the index holds these very objects
 class Phrase:
     """One pattern from the rules file, with what it says and how much it weighs."""
 
@@ -47,10 +63,15 @@ class Phrase:
     weight: float
     label: str  # emergency: failure/everywhere/both, a cue's reason; scope or product name
     kind: str = ""  # product phrases: name or hint
+    needles: tuple[str, ...] = ()  # one of these must occur for the regex to match
+
+    def present(self, folded: str) -> bool:
+        """Cheap substring pre-check before the regex (most phrases are absent)."""
+        return not self.needles or any(n in folded for n in self.needles)
 
     def find(self, text: str, folded: str) -> str | None:
         """The matched words as written in `text` (folded alike), or None."""
-        m = self.regex.search(folded)
+        m = self.regex.search(folded) if self.present(folded) else None
         return " ".join(text[m.start() : m.end()].split()) if m else None
 
 
@@ -71,6 +92,17 @@ class ClassifyRules:
     product_min: float
     product_margin: float
     names_only_scopes: tuple[str, ...]
+    # Phrases by the first 3 letters of their needles (see _present_only), built once.
+    by_prefix: dict[str, frozenset[Phrase]] = field(
+        init=False, repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        index: dict[str, set[Phrase]] = {}
+        for p in (*self.signals, *self.cancels, *self.ignores, *self.continuation,
+                  *self.scope_phrases, *self.product_phrases):  # fmt: skip
+            for needle in p.needles or ("",):
+                index.setdefault(needle[:3], set()).add(p)
+        object.__setattr__(self, "by_prefix", {k: frozenset(v) for k, v in index.items()})
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any], source: str) -> ClassifyRules:
@@ -118,6 +150,7 @@ def classify(
     history counts when the new text says the failure continues ("dalej to samo") or
     names no scope/product (a thank-you in an F-K thread is about F-K)."""
     subject, text = (unicodedata.normalize("NFC", t) for t in (subject, text))  # macOS: NFD
+    rules = _present_only(rules, fold(f"{subject}\n{text}"))
     new, history = split_quoted(text)
     new = _SIGNATURE.split(new, maxsplit=1)[0]  # legal footers say "nie jest Pan adresatem"
     own = (new,) if is_reply else (subject, new)
@@ -144,10 +177,17 @@ def _emergency(
     best = {"failure": 0.0, "everywhere": 0.0}
     quoted: list[str] = []  # the phrases that count, each once
     reasons: list[str] = []  # then what was ignored or cancelled
+    # Speed: a phrase absent from the whole text is absent from each sentence, so only
+    # the phrases present somewhere are tried sentence by sentence (most mails: none).
+    whole = [fold(part) for part in parts]
+    signals = [p for p in rules.signals if any(p.present(f) and p.regex.search(f) for f in whole)]
+    ignores = [p for p in rules.ignores if any(p.present(f) and p.regex.search(f) for f in whole)]
     for sentence in (s for part in parts for s in _BREAK.split(part) if s.strip()):
+        if not signals:
+            break
         folded = fold(sentence)
-        hits = [(p, f) for p in rules.signals if (f := p.find(sentence, folded))]
-        why = next((f"{c.label}: {f!r}" for c in rules.ignores if (f := c.find(sentence, folded))),
+        hits = [(p, f) for p in signals if (f := p.find(sentence, folded))]
+        why = next((f"{c.label}: {f!r}" for c in ignores if (f := c.find(sentence, folded))),
                    "question" if sentence.rstrip().endswith("?") else None)  # fmt: skip
         if why and hits:
             reasons.append(f"{why} (ignored {', '.join(repr(f) for _, f in hits)})")
@@ -196,7 +236,7 @@ def _product(
     why: list[str] = []
     texts = [(text, fold(text)) for text in parts]
     for p in sorted(rules.product_phrases, key=lambda p: p.kind != "name"):  # names first
-        hits = [(t, m) for t, f in texts for m in p.regex.finditer(f)]
+        hits = [(t, m) for t, f in texts if p.present(f) for m in p.regex.finditer(f)]
         if p.kind == "name":  # every mention counts; a name is not read again as a hint
             texts = [(t, p.regex.sub(lambda m: " " * len(m[0]), f)) for t, f in texts]
         else:  # a hint counts once, and not at all where only names count
@@ -214,6 +254,32 @@ def _product(
 def _first(phrase: Phrase, parts: tuple[str, ...]) -> str | None:
     """The phrase as found in the first part that has it (parts are matched apart)."""
     return next((found for part in parts if (found := phrase.find(part, fold(part)))), None)
+
+
+def _present_only(rules: ClassifyRules, folded: str) -> ClassifyRules:
+    """The rules cut to the phrases whose first word occurs in the mail at all: a
+    substring test per phrase instead of a regex per phrase and sentence (5x faster)."""
+    index = rules.by_prefix
+    candidates = set(index.get("", ()))  # phrases without a usable needle: always tried
+    for prefix in {w[:3] for w in folded.split()}:
+        candidates.update(index.get(prefix, ()))
+    for short in (k for k in index if 0 < len(k) < 3):  # needles shorter than 3 letters
+        candidates.update(index[short])
+
+    def live(phrases: tuple[Phrase, ...]) -> tuple[Phrase, ...]:
+        return tuple(p for p in phrases if p in candidates and p.present(folded))
+
+    return replace(
+        rules, signals=live(rules.signals), cancels=live(rules.cancels),
+        ignores=live(rules.ignores), continuation=live(rules.continuation),
+        scope_phrases=live(rules.scope_phrases), product_phrases=live(rules.product_phrases),
+    )  # fmt: skip
+
+
+def _needles(spec: str) -> tuple[str, ...]:
+    """The first word's alternatives as plain stems: the regex cannot match without one."""
+    first = "".join(c if c in "*|." else fold(c) for c in spec).split()[0]
+    return tuple(a.rstrip("*") for a in first.split("|") if a.rstrip("*"))
 
 
 def compile_pattern(spec: str) -> re.Pattern[str]:
@@ -277,7 +343,7 @@ class _Validator:
         for i, spec in enumerate(self.get(table, path, list)):
             try:
                 regex = compile_pattern(self.check(spec, f"{path}[{i}]", str))
-                out.append(Phrase(regex, weight, label, kind))
+                out.append(Phrase(regex, weight, label, kind, _needles(spec)))
             except ValueError as exc:
                 raise self.fail(f"{path}[{i}]", f"pattern {spec!r}: {exc}") from None
         return tuple(out)

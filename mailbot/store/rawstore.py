@@ -21,13 +21,22 @@ class RawStore:
         return self.root / sha256[:2] / f"{sha256}.eml"
 
     def put(self, raw: bytes, sha256: str | None = None) -> str:
+        """Write-then-rename, so a reader never sees half a file. Rewriting an existing
+        file is harmless (same name, same bytes) and cheaper than asking first."""
         digest = sha256 or hashlib.sha256(raw).hexdigest()
         path = self.path_for(digest)
-        if path.exists() and path.stat().st_size == len(raw):
-            return digest
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(raw)
+        tmp = f"{path}.tmp{os.getpid()}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        try:
+            view = memoryview(raw)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
         return digest
 

@@ -318,3 +318,19 @@ def test_score_is_best_failure_plus_best_everywhere_minus_cancels(text, score):
     result = classify("", text, ClassifyRules.from_dict(TINY, "tiny.toml"))
     assert result.score == pytest.approx(score)
     assert result.emergency is (score >= 0.8)
+
+
+def test_rules_survive_pickling_for_the_parse_workers():
+    """The workers get the rules pickled: the phrase index must still point at phrases."""
+    import pickle
+    import tomllib
+    from pathlib import Path
+
+    from mailbot.core.classify import ClassifyRules, classify
+
+    path = Path(__file__).resolve().parents[2] / "rules" / "classify.toml"
+    rules = ClassifyRules.from_dict(tomllib.loads(path.read_text("utf-8")), str(path))
+    copy = pickle.loads(pickle.dumps(rules))
+    subject, text = "AWARIA F-K", "F-K nie działa na żadnym komputerze, nikt nie może pracować."
+    assert classify(subject, text, copy) == classify(subject, text, rules)
+    assert classify(subject, text, copy).emergency
