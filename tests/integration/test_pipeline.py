@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from email import message_from_bytes
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,67 @@ def test_polish_charsets_through_dovecot(make_app, mailbox):
         for fragment in case.get("text_contains", []):
             assert fragment in m.body_text
     assert len(stored) == len(good)
+
+
+DEMO_MAIL = Path(__file__).resolve().parents[2] / "mailbot" / "demo_mail"
+
+
+def test_decision_is_stored_on_the_ticket(make_app, mailbox):
+    """Issue 3: the pipeline stores the intake decision; a follow-up keeps it."""
+    app = make_app()
+    prime(app)
+    for eml in sorted(DEMO_MAIL.glob("*.eml")):  # delivered when they were written
+        raw = eml.read_bytes()
+        sent = parsedate_to_datetime(message_from_bytes(raw)["Date"])
+        mailbox.append("INBOX", raw, date=sent)
+    app.poll_once()
+    with app.sessions() as s:
+        by_subject = {t.subject[:20]: t for t in s.scalars(select(Ticket))}
+        keys = {m.message_key: m for m in s.scalars(select(Message))}
+        thread_sizes = {t.subject[:20]: len(t.messages) for t in by_subject.values()}
+    awaria = by_subject["AWARIA – F-K nie uru"]
+    assert (awaria.client_id, awaria.trust, awaria.emergency, awaria.priority) == (
+        "piekarnia",
+        "registered",
+        True,
+        1,
+    )
+    assert awaria.deadline is not None and awaria.state == "new"
+    doc = json.loads(awaria.decision)
+    assert doc["reply"] == "outside_hours_emergency" and "R-SLA-1" in doc["rules"]
+    # the Outlook follow-up from an unregistered colleague joins the ticket, which keeps
+    # its decision (issue 3: follow-ups keep the ticket's decision unless urgency rises)
+    assert thread_sizes["AWARIA – F-K nie uru"] == 2
+    assert by_subject["Prośba o nowe zestaw"].state == "out_of_scope"
+    assert by_subject["Pytanie o zasiłek ch"].state == "needs_identification"
+    ooo = [m for m in keys.values() if m.automatic]
+    assert [m.automatic for m in ooo] == ["out-of-office"]
+    assert all(t.reply is None or not t.history for t in by_subject.values())
+
+
+def test_follow_up_that_reports_an_emergency_escalates(make_app, mailbox):
+    app = make_app()
+    prime(app)
+    first = mail(
+        "Pytanie o raport",
+        "Jak wydrukować raport VAT?",
+        sender="biuro@piekarnia-kowalski.pl",
+        msgid="<e1@piekarnia-kowalski.pl>",
+    )
+    mailbox.append("INBOX", first)
+    app.poll_once()
+    (ticket,) = tickets(app).values()
+    assert not ticket.emergency and ticket.priority == 3
+    urgent = mail(
+        "Re: Pytanie o raport",
+        "Teraz F-K nie działa na żadnym komputerze, nikt nie może pracować.",
+        sender="biuro@piekarnia-kowalski.pl",
+        msgid="<e2@piekarnia-kowalski.pl>",
+        in_reply_to="<e1@piekarnia-kowalski.pl>",
+    )
+    mailbox.append("INBOX", urgent)
+    app.poll_once()
+    (ticket,) = tickets(app).values()
+    assert ticket.emergency and ticket.priority == 1 and ticket.deadline is not None
+    (event,) = events(app, "escalated")
+    assert "żadnym komputerze" in event.detail
