@@ -17,12 +17,13 @@ from datetime import time as dtime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import PROCESSED_KEYWORD, ImapConfig
 from mailbot.core.classify import ClassifyRules
 from mailbot.edges.imap import FolderStatus, ImapMailbox
-from mailbot.errors import ConfigError
+from mailbot.errors import ConfigError, TransientError
 from mailbot.intake import Intake, Outcome, ParseFailure, Prepared, prepare
 from mailbot.model import FetchedMessage, InboundMail
 from mailbot.store import repo
@@ -100,8 +101,12 @@ class Poller:
         folder = self.imap.folder
         report = PollReport(folder)
         try:
-            self._poll(folder, report)
+            try:
+                self._poll(folder, report)
+            except (OperationalError, InterfaceError) as exc:  # the database went away
+                raise TransientError(f"database unavailable: {exc.orig}") from exc
         except BaseException:
+            # Start the next poll from scratch: new connection, leftovers re-checked.
             self._reconciled = self._target_ready = False
             self.mailbox.close()
             raise
