@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mailbot.errors import ConfigError
+from mailbot.errors import ConfigError, read_toml
 
 TLS_MODES = ("ssl", "starttls", "none")
 PROCESSED_MODES = ("move", "flag")
@@ -210,13 +209,7 @@ class _Reader:
 
 def load_config(path: str | os.PathLike[str]) -> Config:
     p = Path(path).expanduser().resolve()
-    try:
-        with p.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError("config file not found", file=str(p)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", file=str(p)) from None
+    doc = read_toml(p, "config file")
     _check_keys(p, doc)
     r = _Reader(p, doc)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -22,7 +21,7 @@ import phonenumbers
 
 from mailbot.core import contracts as core
 from mailbot.core.contracts import ADDONS, PRODUCTS, ROLES, STAFF_DOMAIN, Client, Staff
-from mailbot.errors import ConfigError
+from mailbot.errors import ConfigError, read_toml
 
 _ID = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
 _LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
@@ -160,12 +159,7 @@ def _load_clients(path: Path, staff: tuple[Staff, ...]) -> tuple[Client, ...]:
 
 def _entries(path: Path, table: str, kind: type) -> list[_Entry]:
     """The [[table]] entries of one file; an entry may use the fields of `kind` as keys."""
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("rules file not found", file=str(path)) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+    doc = read_toml(path, "rules file")
     items = doc.pop(table, [])
     for key in doc:
         raise ConfigError(f"unknown key (only [[{table}]] belongs here)", file=str(path), key=key)

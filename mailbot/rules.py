@@ -4,13 +4,12 @@ mailbot with the file, entry and key named."""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from mailbot.core.classify import ClassifyRules
-from mailbot.errors import ConfigError
+from mailbot.errors import read_toml
 from mailbot.rulebook import Rulebook, load_rulebook
 
 
@@ -30,14 +29,7 @@ class Rules:
 
 
 def load_classify_rules(path: Path) -> ClassifyRules:
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError("file not found", file=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
-    return ClassifyRules.from_dict(doc, str(path))
+    return ClassifyRules.from_dict(read_toml(path, "rules file"), str(path))
 
 
 def load_rules(rules_dir: Path) -> Rules:
