@@ -411,6 +411,29 @@ def _print_explanation(doc: dict) -> None:
 @rules_app.command("check")
 def rules_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:
     """Validate rules/ (staff, clients, classification) and print a summary."""
+    from mailbot.oncall_loader import check_no_gaps
+    from mailbot.rules import load_rules
+
+    cfg = _config(config)
+    try:
+        rules = load_rules(cfg.rules_dir)
+        check_no_gaps(rules.oncall, datetime.now(cfg.tz))  # issue 4: no gaps in the rota
+    except ConfigError as exc:
+        raise fail(f"rules error: {exc}", 2) from None
+    today = datetime.now(cfg.tz).date()
+    out.print(f"rules in {cfg.rules_dir}: OK", highlight=False)
+    for line in rules.summary(today):
+        out.print(f"  {line}", highlight=False)
+
+
+@app.command()
+def oncall(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    at: Annotated[str | None, typer.Option(
+        help="When, e.g. 2026-12-24T20:00 (Europe/Warsaw). Default: now.")] = None,
+) -> None:
+    """Who is on duty (rules/oncall.toml), until when, and the escalation chain."""
+    from mailbot.core.oncall import escalation_chain, on_duty
     from mailbot.rules import load_rules
 
     cfg = _config(config)
@@ -418,10 +441,21 @@ def rules_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:
         rules = load_rules(cfg.rules_dir)
     except ConfigError as exc:
         raise fail(f"rules error: {exc}", 2) from None
-    today = datetime.now(cfg.tz).date()
-    out.print(f"rules in {cfg.rules_dir}: OK", highlight=False)
-    for line in rules.summary(today):
-        out.print(f"  {line}", highlight=False)
+    when = _parse_at(at, cfg) if at else datetime.now(cfg.tz)
+    duty = on_duty(rules.oncall, when)
+    if duty is None:
+        raise fail(f"nobody is on duty at {when:%Y-%m-%d %H:%M}: fix rules/oncall.toml", 1)
+
+    def who(staff_id: str) -> str:
+        s = rules.book.staff_member(staff_id)
+        return f"{s.name} ({staff_id}, {s.phone or 'no phone'})" if s else staff_id
+
+    out.print(f"On duty at {when.astimezone(cfg.tz):%Y-%m-%d %H:%M}: {who(duty.staff_id)}, "
+              f"until {duty.until.astimezone(cfg.tz):%Y-%m-%d %H:%M}"
+              + (f" — {duty.reason}" if duty.reason else ""), highlight=False)
+    chain = escalation_chain(rules.oncall, when, None)
+    out.print("Escalation: " + " → ".join(f"{role}: {who(sid)}" for role, sid in chain),
+              highlight=False)
 
 
 @clients_app.command("import")

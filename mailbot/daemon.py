@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from mailbot.config import Config
-from mailbot.decider import Decider
+from mailbot.decider import Decider, rota_lookup
 from mailbot.edges.imap import ImapMailbox, ImapSettings
 from mailbot.errors import MailbotError
 from mailbot.intake import Intake
@@ -54,6 +54,7 @@ class App:
             config.tz,
             own_addresses=config.own_addresses,
             trusted_authserv_ids=config.trusted_authserv_ids,
+            oncall=rota_lookup(self.rules.oncall),
         )
         self.intake = Intake(self.sessions, self.raw_store, config.tz, self.decider)
         self.stop = threading.Event()

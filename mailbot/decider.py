@@ -16,6 +16,7 @@ from mailbot.core.classify import Classification, ClassifyRules, classify
 from mailbot.core.contracts import Client
 from mailbot.core.decide import IntakeDecision, PackageState, decide
 from mailbot.core.loops import automatic_reason
+from mailbot.core.oncall import OncallRules, on_duty
 from mailbot.core.threads import ThreadMatch, strip_prefixes
 from mailbot.explain import explain_document
 from mailbot.model import InboundMail
@@ -32,6 +33,15 @@ def no_ledger(_session: Session | None, _client: Client, _at: datetime) -> None:
 
 def nobody_on_call(_at: datetime) -> None:
     return None
+
+
+def rota_lookup(rules: OncallRules) -> OncallLookup:
+    """Who is on duty at an instant, from rules/oncall.toml (issue 4)."""
+    def lookup(at: datetime) -> str | None:
+        duty = on_duty(rules, at)
+        return duty.staff_id if duty else None
+
+    return lookup
 
 
 def classify_mail(mail: InboundMail, rules: ClassifyRules) -> Classification:

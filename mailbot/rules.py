@@ -9,7 +9,10 @@ from datetime import date
 from pathlib import Path
 
 from mailbot.core.classify import ClassifyRules
+from mailbot.core.oncall import OncallRules
 from mailbot.errors import read_toml
+from mailbot.oncall_loader import load_oncall
+from mailbot.oncall_loader import summary as oncall_summary
 from mailbot.rulebook import Rulebook, load_rulebook
 
 
@@ -17,6 +20,7 @@ from mailbot.rulebook import Rulebook, load_rulebook
 class Rules:
     book: Rulebook
     classify: ClassifyRules
+    oncall: OncallRules
 
     def summary(self, today: date | None = None) -> list[str]:
         c = self.classify
@@ -25,6 +29,7 @@ class Rules:
             f"classification: {len(c.signals)} emergency signals (threshold {c.threshold}), "
             f"{len(c.cancels) + len(c.ignores)} cancelling cues, "
             f"{len(c.scope_phrases)} scope phrases, {len(c.product_phrases)} product phrases",
+            *oncall_summary(self.oncall),
         ]
 
 
@@ -34,4 +39,6 @@ def load_classify_rules(path: Path) -> ClassifyRules:
 
 def load_rules(rules_dir: Path) -> Rules:
     rules_dir = Path(rules_dir)
-    return Rules(load_rulebook(rules_dir), load_classify_rules(rules_dir / "classify.toml"))
+    book = load_rulebook(rules_dir)
+    return Rules(book, load_classify_rules(rules_dir / "classify.toml"),
+                 load_oncall(rules_dir, book))

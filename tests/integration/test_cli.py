@@ -188,3 +188,17 @@ def test_rules_check_and_clients_import(recorded):
     assert "clients:" in result.output and "staff:" in result.output
     result = invoke(recorded, "clients", "import")
     assert result.exit_code == 0 and "unchanged" in result.output  # synced at start already
+
+
+def test_oncall_command(recorded):
+    result = invoke(recorded, "oncall", "--at", "2026-12-24T20:00")
+    assert result.exit_code == 0, result.output
+    assert "On duty at 2026-12-24 20:00" in result.output and "Escalation:" in result.output
+    assert invoke(recorded, "oncall", "--at", "wczoraj").exit_code == 2
+
+
+def test_emergency_alert_names_the_person_on_duty(recorded):
+    doc = json.loads(invoke(recorded, "explain", str(DEMO / "01-awaria-fk.eml"), "--json",
+                            "--at", "2026-12-24T20:00").output)
+    oncall = [a for a in doc["alerts"] if a["role"] == "oncall"]
+    assert oncall and oncall[0]["to"] == "magdalena.wojcik"  # the Wigilia override
