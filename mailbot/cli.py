@@ -4,18 +4,26 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
-import sys
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from mailbot.config import Config, load_config
+from mailbot.cli_common import (
+    DEFAULT_CONFIG,
+    ConfigOpt,
+    build_app,
+    fail,
+    local_time,
+    out,
+    parse_at,
+    read_config,
+    setup_logging,
+)
+from mailbot.cli_ledger import register_ledger_commands
 from mailbot.errors import ConfigError, MailbotError, SchemaError
 
 app = typer.Typer(
@@ -35,54 +43,14 @@ rules_app = typer.Typer(
 clients_app = typer.Typer(help="Clients in the database.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(clients_app, name="clients")
-
-ConfigOpt = Annotated[
-    Path, typer.Option("--config", "-c", envvar="MAILBOT_CONFIG", help="Config file (TOML).")
-]
-DEFAULT_CONFIG = Path("config.toml")
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
-
-
-def setup_logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
-    logging.getLogger("imapclient").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-
-
-def fail(message: str, code: int) -> typer.Exit:
-    err.print(f"[bold red]mailbot:[/] {message}", markup=True, highlight=False)
-    return typer.Exit(code)
-
-
-def _config(path: Path) -> Config:
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        raise fail(f"configuration error: {exc}", 2) from None
-
-
-def _app(path: Path):
-    cfg = _config(path)  # before anything heavy is imported or connected
-    from mailbot.daemon import App
-
-    return App(cfg)
-
-
-def _local(dt: datetime | None, cfg: Config) -> str:
-    return dt.astimezone(cfg.tz).strftime("%Y-%m-%d %H:%M") if dt else "-"
+register_ledger_commands(app)
 
 
 @app.command()
 def run(config: ConfigOpt = DEFAULT_CONFIG, verbose: bool = False) -> None:
     """Run the daemon: poll the mailbox every interval until SIGTERM/SIGINT."""
     setup_logging(verbose)
-    application = _app(config)
+    application = build_app(config)
     try:
         code = application.run()
     except (ConfigError, SchemaError) as exc:
@@ -100,7 +68,7 @@ def poll(
     if not once:
         raise fail("use `mailbot poll --once` for one pass, or `mailbot run` for the daemon", 2)
     setup_logging(verbose)
-    application = _app(config)
+    application = build_app(config)
     try:
         application.check_schema()
         report = application.poll_once()
@@ -118,7 +86,7 @@ def db_upgrade(config: ConfigOpt = DEFAULT_CONFIG) -> None:
     """Apply database migrations (run before starting a new version)."""
     from mailbot.store.db import make_engine, upgrade
 
-    cfg = _config(config)
+    cfg = read_config(config)
     engine = make_engine(cfg.database_url)
     try:
         before, after = upgrade(engine)
@@ -134,7 +102,7 @@ def db_status(config: ConfigOpt = DEFAULT_CONFIG) -> None:
     """Show the schema revision and whether an upgrade is needed."""
     from mailbot.store.db import current_revision, head_revision, make_engine
 
-    cfg = _config(config)
+    cfg = read_config(config)
     engine = make_engine(cfg.database_url)
     try:
         current, head = current_revision(engine), head_revision()
@@ -159,7 +127,7 @@ def tickets_list(
     """Tickets, newest first."""
     from mailbot.store import repo
 
-    application = _app(config)
+    application = build_app(config)
     cfg = application.config
     since_dt = None
     if since:
@@ -197,7 +165,7 @@ def tickets_list(
         table.add_row(
             t.number,
             t.state + (" (history)" if t.history else ""),
-            _local(t.created_at, cfg),
+            local_time(t.created_at, cfg),
             t.requester,
             t.subject[:70],
             str(n),
@@ -210,7 +178,7 @@ def tickets_show(number: str, config: ConfigOpt = DEFAULT_CONFIG) -> None:
     """One ticket: its thread oldest first, and its event log."""
     from mailbot.store import repo
 
-    application = _app(config)
+    application = build_app(config)
     cfg = application.config
     with application.sessions() as session:
         ticket = repo.load_ticket(session, number)
@@ -220,13 +188,14 @@ def tickets_show(number: str, config: ConfigOpt = DEFAULT_CONFIG) -> None:
         out.rule(f"{ticket.number} · {ticket.state} · {ticket.subject}")
         out.print(
             f"Requester: {ticket.requester_name} <{ticket.requester}>   "
-            f"created {_local(ticket.created_at, cfg)}"
+            f"created {local_time(ticket.created_at, cfg)}"
             + ("   [history: no reply/alert]" if ticket.history else ""),
             highlight=False,
         )
         for m in ticket.messages:
             out.rule(
-                f"{_local(m.received_at, cfg)}  {m.sender_name} <{m.sender_address}>", style="dim"
+                f"{local_time(m.received_at, cfg)}  {m.sender_name} <{m.sender_address}>",
+                style="dim",
             )
             out.print(
                 f"Subject: {m.subject}   Message-ID: {m.message_key}", highlight=False, markup=False
@@ -241,7 +210,9 @@ def tickets_show(number: str, config: ConfigOpt = DEFAULT_CONFIG) -> None:
                 out.print(f"  📎 {a.filename} ({a.content_type}, {a.size} B)", markup=False)
         out.rule("Events", style="dim")
         for e in ticket.events:
-            out.print(f"{_local(e.at, cfg)}  {e.kind}: {e.detail}", markup=False, highlight=False)
+            out.print(
+                f"{local_time(e.at, cfg)}  {e.kind}: {e.detail}", markup=False, highlight=False
+            )
     application.close()
 
 
@@ -253,7 +224,7 @@ def quarantine_list(
     """Messages set aside with the reason; raw bytes are kept for a retry."""
     from mailbot.store import repo
 
-    application = _app(config)
+    application = build_app(config)
     cfg = application.config
     with application.sessions() as session:
         entries = repo.list_quarantine(session, include_resolved=all_)
@@ -264,7 +235,7 @@ def quarantine_list(
     for e in entries:
         table.add_row(
             str(e.id),
-            _local(e.created_at, cfg),
+            local_time(e.created_at, cfg),
             f"{e.folder}/{e.uid}",
             str(e.raw_size),
             e.reason[:120],
@@ -276,7 +247,7 @@ def quarantine_list(
 @quarantine_app.command("retry")
 def quarantine_retry(entry_id: int, config: ConfigOpt = DEFAULT_CONFIG) -> None:
     """Parse a quarantined message again from its kept raw bytes and record it."""
-    application = _app(config)
+    application = build_app(config)
     try:
         outcome = application.intake.retry_quarantined(entry_id, application.clock())
     except KeyError:
@@ -307,7 +278,7 @@ def explain(
     from mailbot.parse import parse_message
     from mailbot.store import repo
 
-    application = _app(config)
+    application = build_app(config)
     cfg = application.config
     try:
         try:
@@ -318,7 +289,7 @@ def explain(
             raise fail(
                 f"{message} is not usable mail (it would be quarantined): {exc}", 1
             ) from None
-        when = _parse_at(at, cfg) if at else (mail.date or application.clock())
+        when = parse_at(at, cfg) if at else (mail.date or application.clock())
         application.check_schema()
         with application.sessions() as session:
             refs = [r for r in (mail.in_reply_to, *mail.references) if r]
@@ -340,16 +311,6 @@ def explain(
         print(json.dumps(decided.document, ensure_ascii=False, indent=2))
         return
     _print_explanation(decided.document)
-
-
-def _parse_at(value: str, cfg: Config) -> datetime:
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise fail(
-            f"--at must be an ISO date and time like 2026-11-28T21:30, got {value!r}", 2
-        ) from None
-    return when if when.tzinfo else when.replace(tzinfo=cfg.tz)
 
 
 def _print_explanation(doc: dict) -> None:
@@ -414,7 +375,7 @@ def rules_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:
     from mailbot.oncall_loader import check_no_gaps
     from mailbot.rules import load_rules
 
-    cfg = _config(config)
+    cfg = read_config(config)
     try:
         rules = load_rules(cfg.rules_dir)
         check_no_gaps(rules.oncall, datetime.now(cfg.tz))  # issue 4: no gaps in the rota
@@ -429,19 +390,20 @@ def rules_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:
 @app.command()
 def oncall(
     config: ConfigOpt = DEFAULT_CONFIG,
-    at: Annotated[str | None, typer.Option(
-        help="When, e.g. 2026-12-24T20:00 (Europe/Warsaw). Default: now.")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="When, e.g. 2026-12-24T20:00 (Europe/Warsaw). Default: now.")
+    ] = None,
 ) -> None:
     """Who is on duty (rules/oncall.toml), until when, and the escalation chain."""
     from mailbot.core.oncall import escalation_chain, on_duty
     from mailbot.rules import load_rules
 
-    cfg = _config(config)
+    cfg = read_config(config)
     try:
         rules = load_rules(cfg.rules_dir)
     except ConfigError as exc:
         raise fail(f"rules error: {exc}", 2) from None
-    when = _parse_at(at, cfg) if at else datetime.now(cfg.tz)
+    when = parse_at(at, cfg) if at else datetime.now(cfg.tz)
     duty = on_duty(rules.oncall, when)
     if duty is None:
         raise fail(f"nobody is on duty at {when:%Y-%m-%d %H:%M}: fix rules/oncall.toml", 1)
@@ -450,12 +412,16 @@ def oncall(
         s = rules.book.staff_member(staff_id)
         return f"{s.name} ({staff_id}, {s.phone or 'no phone'})" if s else staff_id
 
-    out.print(f"On duty at {when.astimezone(cfg.tz):%Y-%m-%d %H:%M}: {who(duty.staff_id)}, "
-              f"until {duty.until.astimezone(cfg.tz):%Y-%m-%d %H:%M}"
-              + (f" — {duty.reason}" if duty.reason else ""), highlight=False)
+    out.print(
+        f"On duty at {when.astimezone(cfg.tz):%Y-%m-%d %H:%M}: {who(duty.staff_id)}, "
+        f"until {duty.until.astimezone(cfg.tz):%Y-%m-%d %H:%M}"
+        + (f" — {duty.reason}" if duty.reason else ""),
+        highlight=False,
+    )
     chain = escalation_chain(rules.oncall, when, None)
-    out.print("Escalation: " + " → ".join(f"{role}: {who(sid)}" for role, sid in chain),
-              highlight=False)
+    out.print(
+        "Escalation: " + " → ".join(f"{role}: {who(sid)}" for role, sid in chain), highlight=False
+    )
 
 
 @clients_app.command("import")
@@ -464,7 +430,7 @@ def clients_import(config: ConfigOpt = DEFAULT_CONFIG) -> None:
     from mailbot.rules import load_rules
     from mailbot.store import repo
 
-    application = _app(config)
+    application = build_app(config)
     try:
         rules = load_rules(application.config.rules_dir)
         with application.sessions.begin() as session:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from mailbot import ledger_store
 from mailbot.config import Config
 from mailbot.decider import Decider, rota_lookup
 from mailbot.edges.imap import ImapMailbox, ImapSettings
@@ -55,6 +56,7 @@ class App:
             own_addresses=config.own_addresses,
             trusted_authserv_ids=config.trusted_authserv_ids,
             oncall=rota_lookup(self.rules.oncall),
+            package_state=ledger_store.package_state,
         )
         self.intake = Intake(self.sessions, self.raw_store, config.tz, self.decider)
         self.stop = threading.Event()

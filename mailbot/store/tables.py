@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     TypeDecorator,
@@ -182,3 +185,54 @@ class QuarantineEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     resolution: Mapped[str] = mapped_column(Text, default="")
+
+
+class PackagePurchase(Base):
+    """A prepaid package (R-PAK-1). Append-only, like the rest of the ledger."""
+
+    __tablename__ = "package_purchase"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("client.id"), index=True)
+    purchased: Mapped[date] = mapped_column(Date)
+    hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    valid_until: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class TimeEntry(Base):
+    """One intervention logged by staff (`mailbot log`), for every contract."""
+
+    __tablename__ = "time_entry"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    client_id: Mapped[str | None] = mapped_column(ForeignKey("client.id"), index=True)
+    staff: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    minutes: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    contract: Mapped[str] = mapped_column(String(16))
+    multiplier: Mapped[int] = mapped_column(Integer, default=1)
+    billable: Mapped[bool] = mapped_column(Boolean, default=False)
+    billable_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PackageDeduction(Base):
+    """Hours drawn from a package for a time entry (R-PAK-2, R-PAK-5); overdraft when
+    no valid package had hours left (R-PAK-3)."""
+
+    __tablename__ = "package_deduction"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    time_entry_id: Mapped[int] = mapped_column(ForeignKey("time_entry.id"), index=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("client.id"), index=True)
+    package_id: Mapped[int | None] = mapped_column(ForeignKey("package_purchase.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    minutes: Mapped[int] = mapped_column(Integer)
+    rounded_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    multiplier: Mapped[int] = mapped_column(Integer)
+    charged_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    overdraft_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(0))
+    reason: Mapped[str] = mapped_column(Text, default="")

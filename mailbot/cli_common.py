@@ -1,0 +1,70 @@
+"""What every command shares: the config option, errors as one line and an exit code
+(2: the operator must fix something; 1: the operation failed), consoles, time input."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from mailbot.config import Config, load_config
+from mailbot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from mailbot.daemon import App
+
+ConfigOpt = Annotated[
+    Path, typer.Option("--config", "-c", envvar="MAILBOT_CONFIG", help="Config file (TOML).")
+]
+DEFAULT_CONFIG = Path("config.toml")
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+
+def setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    logging.getLogger("imapclient").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    err.print(f"[bold red]mailbot:[/] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+def read_config(path: Path) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise fail(f"configuration error: {exc}", 2) from None
+
+
+def build_app(path: Path) -> App:
+    cfg = read_config(path)  # before anything heavy is imported or connected
+    from mailbot.daemon import App
+
+    return App(cfg)
+
+
+def local_time(dt: datetime | None, cfg: Config) -> str:
+    return dt.astimezone(cfg.tz).strftime("%Y-%m-%d %H:%M") if dt else "-"
+
+
+def parse_at(value: str, cfg: Config) -> datetime:
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(
+            f"--at must be an ISO date and time like 2026-11-28T21:30, got {value!r}", 2
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=cfg.tz)

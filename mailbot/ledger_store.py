@@ -1,0 +1,194 @@
+"""The package ledger in the database: rows in, the pure ledger (core/ledger.py) decides.
+
+Every change is an INSERT; nothing is updated in place. A write takes a per-client lock
+first (an advisory lock on PostgreSQL, the write lock on SQLite), so two staff logging
+time at once on the same package cannot both draw the last hour (R-PAK-1..5).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from mailbot.core import ledger
+from mailbot.core.contracts import Client, local_day
+from mailbot.core.decide import PackageState
+from mailbot.store import repo
+from mailbot.store.tables import (
+    PackageDeduction,
+    PackagePurchase,
+    Ticket,
+    TimeEntry,
+)
+
+
+def lock_client(session: Session, client_id: str) -> None:
+    """Serialise ledger writes per client for the rest of this transaction."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        key = zlib.crc32(f"mailbot-ledger:{client_id}".encode())
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    else:  # SQLite: an empty write takes the database's write lock at once
+        session.execute(text("UPDATE client SET id = id WHERE id = :c"), {"c": client_id})
+
+
+def purchases(session: Session, client_id: str) -> list[ledger.Purchase]:
+    rows = session.scalars(
+        select(PackagePurchase)
+        .where(PackagePurchase.client_id == client_id)
+        .order_by(PackagePurchase.id)
+    )
+    return [
+        ledger.Purchase(r.id, r.client_id, r.purchased, Decimal(r.hours), r.valid_until)
+        for r in rows
+    ]
+
+
+def deductions(session: Session, client_id: str) -> list[ledger.Deduction]:
+    rows = session.scalars(
+        select(PackageDeduction)
+        .where(PackageDeduction.client_id == client_id)
+        .order_by(PackageDeduction.id)
+    )
+    return [
+        ledger.Deduction(
+            r.id,
+            r.client_id,
+            r.package_id,
+            r.at,
+            r.minutes,
+            Decimal(r.rounded_hours),
+            r.multiplier,
+            Decimal(r.charged_hours),
+            r.reason,
+            Decimal(r.overdraft_hours),
+        )
+        for r in rows
+    ]
+
+
+def package_state(session: Session | None, client: Client, at: datetime) -> PackageState | None:
+    """What the intake decision needs (R-PAK-3); None when nothing was ever bought."""
+    if session is None:
+        return None
+    return ledger.package_state(purchases(session, client.id), deductions(session, client.id), at)
+
+
+def add_purchase(
+    session: Session,
+    client_id: str,
+    purchased: date,
+    hours: Decimal,
+    by: str,
+    now: datetime,
+    note: str = "",
+) -> PackagePurchase:
+    lock_client(session, client_id)
+    row = PackagePurchase(
+        client_id=client_id,
+        purchased=purchased,
+        hours=hours,
+        valid_until=ledger.valid_until(purchased),
+        created_by=by,
+        created_at=now,
+        note=note,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def release_on_hold(session: Session, client_id: str, now: datetime, why: str) -> list[str]:
+    """Tickets waiting for a package go back to `new` once one is bought (R-PAK-3)."""
+    released = []
+    for ticket in session.scalars(
+        select(Ticket).where(Ticket.client_id == client_id, Ticket.state == "on_hold")
+    ):
+        ticket.state, ticket.updated_at = "new", now
+        repo.add_event(session, ticket, "released", now, why)
+        released.append(ticket.number)
+    return released
+
+
+@dataclass(frozen=True)
+class Logged:
+    entry: TimeEntry
+    plan: ledger.DeductionPlan | None
+    left: Decimal | None
+
+
+def log_time(
+    session: Session,
+    ticket: Ticket,
+    client: Client | None,
+    contract: str,
+    minutes: int,
+    at: datetime,
+    staff: str,
+    note: str,
+    now: datetime,
+) -> Logged:
+    """One intervention: a time entry and, for package clients, the deductions."""
+    emergency = bool(ticket.emergency)
+    plan = None
+    billable, why = False, ""
+    if client is not None and contract in ledger.PACKAGE_CONTRACTS:
+        lock_client(session, client.id)
+        balances = ledger.balance(
+            purchases(session, client.id), deductions(session, client.id), local_day(at)
+        )
+        plan = ledger.plan_deduction(balances, at, minutes, emergency, contract)
+        mult = plan.multiplier
+    else:
+        mult = 1
+        addons = set(client.addons) if client else set()
+        billable, why = ledger.billable_after_hours(at, emergency, contract, addons)
+    entry = TimeEntry(
+        ticket_id=ticket.id,
+        client_id=client.id if client else None,
+        staff=staff,
+        at=at,
+        minutes=minutes,
+        note=note,
+        emergency=emergency,
+        contract=contract,
+        multiplier=mult,
+        billable=billable,
+        billable_reason=why if billable else "",
+        created_at=now,
+    )
+    session.add(entry)
+    session.flush()
+    left = None
+    if plan is not None and client is not None:
+        for d in plan.entries(client.id):
+            session.add(
+                PackageDeduction(
+                    time_entry_id=entry.id,
+                    client_id=client.id,
+                    package_id=d.package_id,
+                    at=d.at,
+                    minutes=d.minutes,
+                    rounded_hours=d.rounded_hours,
+                    multiplier=d.multiplier,
+                    charged_hours=d.charged_hours,
+                    overdraft_hours=d.overdraft_hours,
+                    reason=d.reason,
+                )
+            )
+        session.flush()
+        state = package_state(session, client, at)
+        left = state.hours_left if state else None
+    detail = f"{minutes} min by {staff}" + (f": {note}" if note else "")
+    if plan is not None:
+        detail += f"; charged {plan.charged_hours} h ({plan.reason})"
+        if plan.overdraft_hours:
+            detail += f", overdraft {plan.overdraft_hours} h"
+    elif billable:
+        detail += f"; billable: {why}"
+    repo.add_event(session, ticket, "time_logged", now, detail)
+    return Logged(entry, plan, left)
