@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -242,6 +244,78 @@ def register_ledger_commands(app: typer.Typer) -> None:
         elif logged.entry.billable:
             line += f"; billable: {logged.entry.billable_reason}"
         out.print(line, highlight=False)
+
+    billing_app = typer.Typer(help="Billing.", no_args_is_help=True)
+    app.add_typer(billing_app, name="billing")
+
+    @billing_app.command("report")
+    def billing_report(
+        month: Annotated[str, typer.Option(help="YYYY-MM")],
+        csv_file: Annotated[Path | None, typer.Option("--csv", help="Also write CSV here.")] = None,
+        config: ConfigOpt = DEFAULT_CONFIG,
+    ) -> None:
+        """Per client: billable after-hours work, package hours used, packages bought
+        and expired with hours unused (R-BIL-1, R-PAK-1..5)."""
+        from mailbot import ledger_store
+
+        try:
+            first = date.fromisoformat(f"{month}-01")
+        except ValueError:
+            raise fail(f"--month must be YYYY-MM, got {month!r}", 2) from None
+        nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        application = build_app(config)
+        tz = application.config.tz
+        start, end = (datetime.combine(d, time(0), tz) for d in (first, nxt))
+        with application.sessions() as session:
+            lines = ledger_store.billing_report(
+                session,
+                [c.id for c in application.rules.book.clients],
+                start,
+                end,
+                first,
+                nxt - timedelta(days=1),
+            )
+        application.close()
+        headers = [
+            "client",
+            "billable interventions",
+            "billable minutes",
+            "package hours used",
+            "overdraft hours",
+            "packages bought",
+            "hours bought",
+            "packages expired",
+            "hours expired unused",
+        ]
+        rows = [
+            [
+                x.client_id,
+                x.billable_interventions,
+                x.billable_minutes,
+                x.package_hours_used,
+                x.overdraft_hours,
+                x.packages_bought,
+                x.hours_bought,
+                x.packages_expired,
+                x.hours_expired_unused,
+            ]
+            for x in lines
+        ]
+        table = Table(title=f"Billing {month}")
+        for h in headers:
+            table.add_column(h, overflow="fold")
+        for r in rows:
+            table.add_row(*map(str, r))
+        out.print(table if rows else f"nothing to bill in {month}")
+        for x in lines:
+            for n in x.notes:
+                out.print(f"  {x.client_id}: {n}", highlight=False, markup=False)
+        if csv_file:
+            with csv_file.open("w", newline="", encoding="utf-8") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(headers)
+                writer.writerows(rows)
+            out.print(f"CSV written to {csv_file}", highlight=False)
 
     @app.command("update-fee")
     def update_fee(

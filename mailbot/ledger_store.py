@@ -192,3 +192,67 @@ def log_time(
         detail += f"; billable: {why}"
     repo.add_event(session, ticket, "time_logged", now, detail)
     return Logged(entry, plan, left)
+
+
+@dataclass(frozen=True)
+class BillingLine:
+    client_id: str
+    billable_interventions: int
+    billable_minutes: int
+    package_hours_used: Decimal
+    overdraft_hours: Decimal
+    packages_bought: int
+    hours_bought: Decimal
+    packages_expired: int
+    hours_expired_unused: Decimal
+    notes: tuple[str, ...]
+
+
+def billing_report(
+    session: Session, client_ids: list[str], start: datetime, end: datetime, first: date, last: date
+) -> list[BillingLine]:
+    """Per client, for [start, end) (a Warsaw month): billable after-hours care work
+    (R-BIL-1), package hours used and overdrawn (R-PAK-2/5), packages bought, packages
+    that expired in the month with hours unused (R-PAK-1)."""
+    lines = []
+    for client_id in client_ids:
+        entries = list(
+            session.scalars(
+                select(TimeEntry).where(
+                    TimeEntry.client_id == client_id,
+                    TimeEntry.at >= start,
+                    TimeEntry.at < end,
+                    TimeEntry.billable.is_(True),
+                )
+            )
+        )
+        drawn = [d for d in deductions(session, client_id) if start <= d.at < end]
+        bought = purchases(session, client_id)
+        in_month = [p for p in bought if first <= p.purchased <= last]
+        balances = ledger.balance(bought, deductions(session, client_id), last)
+        expired = [b for b in balances if first <= b.purchase.valid_until <= last and b.left > 0]
+        line = BillingLine(
+            client_id,
+            len(entries),
+            sum(e.minutes for e in entries),
+            sum((d.charged_hours for d in drawn), Decimal(0)),
+            sum((d.overdraft_hours for d in drawn), Decimal(0)),
+            len(in_month),
+            sum((p.hours for p in in_month), Decimal(0)),
+            len(expired),
+            sum((b.left for b in expired), Decimal(0)),
+            tuple(
+                f"{e.at:%Y-%m-%d %H:%M} UTC, {e.minutes} min: {e.billable_reason}" for e in entries
+            ),
+        )
+        if any(
+            (
+                line.billable_interventions,
+                line.package_hours_used,
+                line.overdraft_hours,
+                line.packages_bought,
+                line.packages_expired,
+            )
+        ):
+            lines.append(line)
+    return lines

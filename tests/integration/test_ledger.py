@@ -166,3 +166,31 @@ def test_update_fee_and_expiring(pakiet_client):
     )
     result = run(application, "package", "expiring", "--within", "14d")
     assert client.id in result.output
+
+
+def test_billing_report(pakiet_client, tmp_path):
+    application, client = pakiet_client
+    now = datetime.now(UTC)
+    with application.sessions.begin() as s:
+        ledger_store.add_purchase(s, client.id, now.date(), Decimal(3), "test", now)
+        ticket = repo.Ticket(
+            number="KJM-2026-900002",
+            state="new",
+            subject="x",
+            requester=client.addresses[0],
+            created_at=now,
+            updated_at=now,
+            client_id=client.id,
+            emergency=False,
+        )
+        s.add(ticket)
+        s.flush()
+        ledger_store.log_time(s, ticket, client, "pakiet", 40, now, "staff", "", now)
+    month = now.astimezone(application.config.tz).strftime("%Y-%m")
+    out = tmp_path / "billing.csv"
+    result = run(application, "billing", "report", "--month", month, "--csv", str(out))
+    assert result.exit_code == 0, result.output
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("client,") and len(rows) == 2
+    assert rows[1].split(",")[:7] == [client.id, "0", "0", "1.00", "0.00", "1", "3.00"]
+    assert run(application, "billing", "report", "--month", "11/2026").exit_code == 2
