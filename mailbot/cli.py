@@ -16,6 +16,7 @@ from mailbot.cli_common import (
     DEFAULT_CONFIG,
     ConfigOpt,
     build_app,
+    err,
     fail,
     local_time,
     out,
@@ -373,16 +374,23 @@ def _print_explanation(doc: dict) -> None:
 def rules_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:
     """Validate rules/ (staff, clients, classification) and print a summary."""
     from mailbot.oncall_loader import check_no_gaps
+    from mailbot.render import TemplateSet, check_all
     from mailbot.rules import load_rules
 
     cfg = read_config(config)
     try:
         rules = load_rules(cfg.rules_dir)
         check_no_gaps(rules.oncall, datetime.now(cfg.tz))  # issue 4: no gaps in the rota
+        problems = check_all(TemplateSet.load(cfg.templates_dir))  # issue 5
     except ConfigError as exc:
         raise fail(f"rules error: {exc}", 2) from None
+    if problems:
+        for problem in problems:
+            err.print(f"template problem: {problem}", markup=False, highlight=False)
+        raise fail(f"{len(problems)} template problem(s) in {cfg.templates_dir}", 2)
     today = datetime.now(cfg.tz).date()
-    out.print(f"rules in {cfg.rules_dir}: OK", highlight=False)
+    out.print(f"rules in {cfg.rules_dir}: OK; templates in {cfg.templates_dir}: OK",
+              highlight=False)
     for line in rules.summary(today):
         out.print(f"  {line}", highlight=False)
 

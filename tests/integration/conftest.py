@@ -13,6 +13,7 @@ from mailbot.store.db import make_engine, upgrade
 
 PASSWORD_ENV = "MAILBOT_TEST_IMAP_PASSWORD"
 RULES = Path(__file__).resolve().parents[2] / "rules"
+TEMPLATES = RULES.parent / "templates"
 
 
 def write_config(tmp_path: Path, account, db_url: str, *, tls: str = "none", **imap_extra) -> Path:
@@ -34,7 +35,7 @@ def write_config(tmp_path: Path, account, db_url: str, *, tls: str = "none", **i
     lines += ["", "[intake]"]
     lines += [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in intake.items()]
     lines += ["", "[storage]", f'data_dir = "{tmp_path / "data"}"', f'database_url = "{db_url}"']
-    lines += ["", "[general]", f'rules_dir = "{RULES}"']
+    lines += ["", "[general]", f'rules_dir = "{RULES}"', f'templates_dir = "{TEMPLATES}"']
     path = tmp_path / "config.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -202,3 +202,17 @@ def test_emergency_alert_names_the_person_on_duty(recorded):
                             "--at", "2026-12-24T20:00").output)
     oncall = [a for a in doc["alerts"] if a["role"] == "oncall"]
     assert oncall and oncall[0]["to"] == "magdalena.wojcik"  # the Wigilia override
+
+
+def test_rules_check_renders_templates(recorded, tmp_path):
+    import shutil
+
+    broken = tmp_path / "templates"
+    shutil.copytree(DEMO.parents[1] / "templates", broken)
+    (broken / "ack_opieka.txt.j2").write_text("Dzień dobry, {{ brak_takiej_zmiennej }}\n")
+    config = recorded.config.path
+    text = config.read_text()
+    config.write_text(text.replace(str(DEMO.parents[1] / "templates"), str(broken)))
+    result = invoke(recorded, "rules", "check")
+    assert result.exit_code == 2
+    assert "brak_takiej_zmiennej" in result.output and "ack_opieka" in result.output
