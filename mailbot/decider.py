@@ -107,7 +107,7 @@ class Decider:
             received,
             automatic=automatic_reason(mail, self.own_addresses),
             package=package,
-            oncall=self.oncall(received),
+            oncall=self.oncall(received) if what.emergency else None,  # only pages use it
         )
         document = explain_document(
             mail,

@@ -114,8 +114,8 @@ def domain_of(address: str) -> str:
 
 def is_free_mail(domain: str) -> bool:
     """True for a free-mail provider's domain or any subdomain of one."""
-    d = domain.lower().rstrip(".")
-    return any(d == f or d.endswith("." + f) for f in FREE_MAIL_DOMAINS)
+    labels = domain.lower().rstrip(".").split(".")
+    return any(".".join(labels[i:]) in FREE_MAIL_DOMAINS for i in range(len(labels) - 1))
 
 
 def nip_is_valid(nip: str) -> bool:
