@@ -50,6 +50,7 @@ _INSERT_TICKET = insert(_T).returning(_T.c.id)
 _INSERT_MESSAGE = insert(_M).returning(_M.c.id)
 _INSERT_ATTACHMENT = insert(_A)
 _INSERT_EVENT = insert(_E)
+_PENDING_EVENTS = "mailbot_pending_events"  # Session.info key: events batched per group
 
 
 @dataclass(frozen=True)
@@ -208,10 +209,13 @@ class Intake:
         outcomes: list[Outcome] = []
         try:
             with self.sessions.begin() as session:
+                events = session.info[_PENDING_EVENTS] = []
                 for fetched, prepared, history in items:
                     outcomes.append(self._record_in(session, fetched, prepared, history, now))
                     if stop():
                         break
+                if events:  # one executemany for the group's ticket events
+                    session.connection().execute(_INSERT_EVENT, events)
                 done = items[: len(outcomes)]
                 last = max(done, key=lambda item: item[0].uid)[0]
                 repo.save_checkpoint(session, last.folder, last.uidvalidity, last.uid, now)
@@ -265,7 +269,7 @@ class Intake:
             if existing.raw_sha256 != sha:
                 detail += f"; different bytes kept as raw {sha[:12]}"
                 self._event(
-                    conn,
+                    session,
                     existing.ticket_id,
                     "duplicate_message_id",
                     now,
@@ -333,11 +337,11 @@ class Intake:
             else match.reason
         )
         kind = {"created": "created", "reopened": "reopened"}.get(action, "follow_up")
-        self._event(conn, ticket_id, kind, now, detail, message_id)
+        self._event(session, ticket_id, kind, now, detail, message_id)
         summary = _summary(decided, history, action != "created" and not escalated)
         if escalated:
             self._event(
-                conn,
+                session,
                 ticket_id,
                 "escalated",
                 now,
@@ -348,18 +352,17 @@ class Intake:
 
     @staticmethod
     def _event(
-        conn, ticket_id: int, kind: str, at: datetime, detail: str, message_id: int | None
+        session: Session, ticket_id: int, kind: str, at: datetime, detail: str,
+        message_id: int | None,
     ) -> None:
-        conn.execute(
-            _INSERT_EVENT,
-            {
-                "ticket_id": ticket_id,
-                "kind": kind,
-                "at": at,
-                "detail": detail,
-                "message_id": message_id,
-            },
-        )
+        """Insert now, or with the rest of a group in one executemany (record_group)."""
+        row = {"ticket_id": ticket_id, "kind": kind, "at": at, "detail": detail,
+               "message_id": message_id}
+        pending = session.info.get(_PENDING_EVENTS)
+        if pending is None:
+            session.connection().execute(_INSERT_EVENT, row)
+        else:
+            pending.append(row)
 
     @staticmethod
     def _message_values(
