@@ -85,6 +85,17 @@ _NEXT = (
 )
 
 
+_STORED = select(_M.c.message_key).where(_M.c.message_key.in_(bindparam("keys", expanding=True)))
+
+
+def stored_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    """Which of these Message-IDs are stored already (one query for a whole group)."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return set()
+    return set(session.connection().execute(_STORED, {"keys": wanted}).scalars())
+
+
 def existing_ticket_numbers(session: Session, numbers: Iterable[str]) -> set[str]:
     wanted = [n for n in numbers if n]
     if not wanted:

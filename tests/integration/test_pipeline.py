@@ -365,3 +365,13 @@ def test_follow_up_that_reports_an_emergency_escalates(make_app, mailbox):
     assert ticket.emergency and ticket.priority == 1 and ticket.deadline is not None
     (event,) = events(app, "escalated")
     assert "żadnym komputerze" in event.detail
+
+
+def test_same_message_twice_in_one_batch_is_recorded_once(make_app, mailbox):
+    app = make_app()
+    prime(app)
+    raw = mail("Dwa razy to samo", msgid="<twice@firma.pl>")
+    mailbox.append_many("INBOX", [raw, mail("Inna", msgid="<other@firma.pl>"), raw])
+    report = app.poll_once()
+    assert report.actions == {"created": 2, "duplicate": 1}
+    assert len(messages(app)) == 2 and mailbox.uids("INBOX") == []
