@@ -25,6 +25,7 @@ from mailbot.cli_common import (
     setup_logging,
 )
 from mailbot.cli_ledger import register_ledger_commands
+from mailbot.cli_queue import register_queue_commands
 from mailbot.errors import ConfigError, MailbotError, SchemaError
 
 app = typer.Typer(
@@ -45,6 +46,7 @@ clients_app = typer.Typer(help="Clients in the database.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(clients_app, name="clients")
 register_ledger_commands(app)
+register_queue_commands(app, tickets_app)
 
 
 @app.command()
@@ -389,8 +391,9 @@ def rules_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:
             err.print(f"template problem: {problem}", markup=False, highlight=False)
         raise fail(f"{len(problems)} template problem(s) in {cfg.templates_dir}", 2)
     today = datetime.now(cfg.tz).date()
-    out.print(f"rules in {cfg.rules_dir}: OK; templates in {cfg.templates_dir}: OK",
-              highlight=False)
+    out.print(
+        f"rules in {cfg.rules_dir}: OK; templates in {cfg.templates_dir}: OK", highlight=False
+    )
     for line in rules.summary(today):
         out.print(f"  {line}", highlight=False)
 

@@ -45,7 +45,9 @@ _FIND_KEY = (
     .join(_T, _T.c.id == _M.c.ticket_id)
     .where(_M.c.message_key == bindparam("key"))
 )
-_FIND_TICKET = select(_T.c.id, _T.c.state, _T.c.emergency).where(_T.c.number == bindparam("number"))
+_FIND_TICKET = select(_T.c.id, _T.c.state, _T.c.emergency, _T.c.reacted_at).where(
+    _T.c.number == bindparam("number")
+)
 _INSERT_TICKET = insert(_T).returning(_T.c.id)
 _INSERT_MESSAGE = insert(_M).returning(_M.c.id)
 _INSERT_ATTACHMENT = insert(_A)
@@ -307,6 +309,7 @@ class Intake:
         decided = self.decider(session, mail, received, match, what) if self.decider else None
         columns = _decision_columns(decided, history)
         escalated = False
+        reacted = None
         if ticket is None:
             action = "created"
             number = repo.next_ticket_number(session, received.astimezone(self.tz).year)
@@ -321,6 +324,10 @@ class Intake:
             ticket_id, number = ticket.id, match.ticket
             action = "reopened" if ticket.state in CLOSED_STATES else "follow_up"
             values = {"updated_at": now} | ({"state": "new"} if action == "reopened" else {})
+            staff = decided.decision.staff_id if decided else None
+            if staff and ticket.reacted_at is None:  # issue 4: a colleague answered
+                values |= {"reacted_at": received, "reacted_by": staff}
+                reacted = staff
             if decided and escalates(ticket.emergency, decided.decision):
                 escalated = True  # the follow-up reports an emergency: its decision rules
                 values |= columns
@@ -351,6 +358,15 @@ class Intake:
         )
         kind = {"created": "created", "reopened": "reopened"}.get(action, "follow_up")
         self._event(session, ticket_id, kind, now, detail, message_id)
+        if reacted:
+            self._event(
+                session,
+                ticket_id,
+                "reaction",
+                now,
+                f"first reaction: {reacted} replied by mail (stops the R-SLA-1 clock)",
+                message_id,
+            )
         summary = _summary(decided, history, action != "created" and not escalated)
         if escalated:
             self._event(

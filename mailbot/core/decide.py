@@ -69,6 +69,7 @@ class IntakeDecision:
     rules: tuple[str, ...]
     reasons: tuple[str, ...] = field(default=())  # everything else worth showing staff
     addons: tuple[str, ...] = ()
+    staff_id: str | None = None  # the colleague who wrote, for trust == "staff"
 
 
 def _covered(contract: str | None, addons: frozenset[str], at: datetime) -> bool:
@@ -194,6 +195,7 @@ def decide(
         rules=tuple(dict.fromkeys(rules)),
         reasons=tuple(reasons),
         addons=tuple(sorted(addons)),
+        staff_id=sender.staff.id if sender.trust == "staff" and sender.staff else None,
     )
 
 
@@ -214,7 +216,7 @@ def _reply(state: str, trust: str, contract: str | None, emergency: bool, covere
 def escalates(ticket_emergency: bool, new: IntakeDecision) -> bool:
     """A follow-up keeps its ticket's decision unless it raises the urgency (issue 3):
     then the new decision (deadline, alerts, priority) replaces the ticket's."""
-    return new.emergency and not ticket_emergency
+    return new.emergency and not ticket_emergency and new.trust != "staff"
 
 
 def follow_up_reply(new: IntakeDecision) -> str | None:

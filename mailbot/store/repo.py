@@ -192,6 +192,18 @@ def load_ticket(session: Session, number: str) -> Ticket | None:
     )
 
 
+def open_queue(session: Session, states: Iterable[str]) -> list[Ticket]:
+    """Open tickets in handling order (R-PAK-6): priority (emergencies, then care
+    clients), then arrival. History (backlog) tickets are not work."""
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(Ticket.state.in_(list(states)), Ticket.history.is_(False))
+            .order_by(func.coalesce(Ticket.priority, 9), Ticket.created_at, Ticket.id)
+        )
+    )
+
+
 def count_messages(session: Session) -> int:
     return session.scalar(select(func.count(Message.id))) or 0
 

@@ -104,6 +104,11 @@ class Ticket(Base):
     reply: Mapped[str | None] = mapped_column(String(64))
     billing: Mapped[str] = mapped_column(String(16), default="none")
     decision: Mapped[str | None] = mapped_column(Text)
+    # The first reaction stops the R-SLA-1 clock (issue #4): a staff reply or `mailbot ack`.
+    reacted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    reacted_by: Mapped[str | None] = mapped_column(String(64))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     messages: Mapped[list[Message]] = relationship(
         back_populates="ticket", order_by="Message.received_at"
     )

@@ -198,8 +198,16 @@ def test_oncall_command(recorded):
 
 
 def test_emergency_alert_names_the_person_on_duty(recorded):
-    doc = json.loads(invoke(recorded, "explain", str(DEMO / "01-awaria-fk.eml"), "--json",
-                            "--at", "2026-12-24T20:00").output)
+    doc = json.loads(
+        invoke(
+            recorded,
+            "explain",
+            str(DEMO / "01-awaria-fk.eml"),
+            "--json",
+            "--at",
+            "2026-12-24T20:00",
+        ).output
+    )
     oncall = [a for a in doc["alerts"] if a["role"] == "oncall"]
     assert oncall and oncall[0]["to"] == "magdalena.wojcik"  # the Wigilia override
 
@@ -216,3 +224,56 @@ def test_rules_check_renders_templates(recorded, tmp_path):
     result = invoke(recorded, "rules", "check")
     assert result.exit_code == 2
     assert "brak_takiej_zmiennej" in result.output and "ack_opieka" in result.output
+
+
+def test_queue_ack_close_assign_reopen(make_app, mailbox):
+    """Issues 4/7: handling order, the first reaction, and the ticket life cycle."""
+    application = make_app()
+    prime(application)
+    for eml in ("10-pytanie-kadry.eml", "01-awaria-fk.eml"):
+        mailbox.append("INBOX", (DEMO / eml).read_bytes())
+    application.poll_once()
+    queue = json.loads(invoke(application, "queue", "--json").output)
+    assert [q["emergency"] for q in queue] == [True, False]  # emergencies first (R-PAK-6)
+    urgent, calm = queue[0]["number"], queue[1]["number"]
+    assert queue[0]["deadline"] and queue[0]["time_left"] != "-"
+    result = invoke(application, "ack", urgent, "--by", "tomasz.kaczmarek")
+    assert result.exit_code == 0, result.output
+    assert json.loads(invoke(application, "queue", "--json").output)[0]["time_left"] == "reacted"
+    assert (
+        "already reacted" in invoke(application, "ack", urgent, "--by", "tomasz.kaczmarek").output
+    )
+    assert invoke(application, "ack", urgent, "--by", "nobody").exit_code == 2
+    assert invoke(application, "tickets", "assign", calm, "jan.wisniewski").exit_code == 0
+    assert invoke(application, "tickets", "close", calm, "--note", "odpowiedziano").exit_code == 0
+    assert [q["number"] for q in json.loads(invoke(application, "queue", "--json").output)] == [
+        urgent
+    ]
+    assert invoke(application, "tickets", "close", calm).exit_code == 1
+    assert invoke(application, "tickets", "reopen", calm).exit_code == 0
+    shown = invoke(application, "tickets", "show", calm).output
+    assert "assigned" in shown and "closed" in shown and "reopened" in shown
+    human = invoke(application, "queue")
+    assert human.exit_code == 0 and urgent in human.output
+
+
+def test_staff_reply_through_the_mailbox_is_the_first_reaction(make_app, mailbox):
+    application = make_app()
+    prime(application)
+    mailbox.append("INBOX", (DEMO / "01-awaria-fk.eml").read_bytes())
+    application.poll_once()
+    (row,) = json.loads(invoke(application, "tickets", "list", "--json").output)
+    reply = mail(
+        f"Re: [{row['number']}] AWARIA",
+        "Dzień dobry, już się łączymy.",
+        sender="tomasz.kaczmarek@kjmssoft.pl",
+        msgid="<staff1@kjmssoft.pl>",
+    )
+    mailbox.append("INBOX", reply)
+    application.poll_once()
+    queue = json.loads(invoke(application, "queue", "--json").output)
+    assert queue[0]["time_left"] == "reacted"
+    assert (
+        "first reaction: tomasz.kaczmarek"
+        in invoke(application, "tickets", "show", row["number"]).output
+    )

@@ -1,0 +1,186 @@
+"""Working the queue: `queue`, `ack`, and `tickets close/assign/reopen` (issues 4, 7)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from mailbot.cli_common import DEFAULT_CONFIG, ConfigOpt, build_app, fail, out, parse_at
+
+OPEN_STATES = ("new", "on_hold", "needs_identification", "out_of_scope")
+
+
+def _left(deadline: datetime | None, reacted: bool, now: datetime) -> tuple[str, str]:
+    """(time left as text, style) for the R-SLA-1 deadline."""
+    if deadline is None:
+        return "-", ""
+    if reacted:
+        return "reacted", "green"
+    minutes = int((deadline - now).total_seconds() // 60)
+    if minutes < 0:
+        return f"BREACHED {-minutes // 60}h{-minutes % 60:02d}m ago", "bold red"
+    return f"{minutes // 60}h{minutes % 60:02d}m", "yellow" if minutes <= 30 else ""
+
+
+def register_queue_commands(app: typer.Typer, tickets_app: typer.Typer) -> None:
+    @app.command()
+    def queue(
+        config: ConfigOpt = DEFAULT_CONFIG,
+        as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
+    ) -> None:
+        """Open tickets in handling order: emergencies, care clients, arrival (R-PAK-6)."""
+        from mailbot.store import repo
+
+        application = build_app(config)
+        cfg = application.config
+        now = application.clock()
+        with application.sessions() as session:
+            rows = repo.open_queue(session, OPEN_STATES)
+        application.close()
+        items = []
+        for t in rows:
+            left, style = _left(t.deadline, t.reacted_at is not None, now)
+            age = int((now - t.created_at).total_seconds() // 60)
+            items.append({
+                "number": t.number, "priority": t.priority, "state": t.state,
+                "client": t.client_id, "contract": t.contract, "product": t.product,
+                "emergency": t.emergency, "age_minutes": age,
+                "deadline": t.deadline.astimezone(cfg.tz).isoformat() if t.deadline else None,
+                "time_left": left, "assignee": t.assignee, "subject": t.subject,
+                "_style": style,
+            })  # fmt: skip
+        if as_json:
+            print(
+                json.dumps(
+                    [{k: v for k, v in i.items() if k != "_style"} for i in items],
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+            return
+        table = Table(title=f"Queue ({len(items)} open)")
+        for col in (
+            "#",
+            "Ticket",
+            "State",
+            "Client",
+            "Contract",
+            "Product",
+            "Urgency",
+            "Age",
+            "Deadline",
+            "Left",
+            "Whose turn",
+            "Subject",
+        ):
+            table.add_column(col, overflow="fold")
+        for n, i in enumerate(items, 1):
+            deadline = (
+                datetime.fromisoformat(i["deadline"]).strftime("%d.%m %H:%M")
+                if i["deadline"]
+                else "-"
+            )
+            table.add_row(
+                str(n), i["number"], i["state"], i["client"] or "?", i["contract"] or "-",
+                i["product"] or "-", "AWARIA" if i["emergency"] else "",
+                f"{i['age_minutes'] // 60}h{i['age_minutes'] % 60:02d}m", deadline,
+                i["time_left"], i["assignee"] or "-", (i["subject"] or "")[:50],
+                style=i["_style"] or None,
+            )  # fmt: skip
+        out.print(table)  # rich drops the colours by itself when piped
+
+    @app.command()
+    def ack(
+        number: str,
+        by: Annotated[str, typer.Option(help="Staff id of who reacted.")],
+        at: Annotated[str | None, typer.Option(help="When (default: now).")] = None,
+        config: ConfigOpt = DEFAULT_CONFIG,
+    ) -> None:
+        """Record the first reaction to a ticket: stops its R-SLA-1 clock (issue 4)."""
+        from mailbot.store import repo
+
+        application = build_app(config)
+        if application.rules.book.staff_member(by) is None:
+            application.close()
+            raise fail(f"no staff member {by!r} in rules/staff.toml", 2)
+        when = parse_at(at, application.config) if at else application.clock()
+        try:
+            with application.sessions.begin() as session:
+                ticket = repo.ticket_by_number(session, number)
+                if ticket is None:
+                    raise fail(f"no ticket {number}", 1)
+                if ticket.reacted_at is not None:
+                    seen = ticket.reacted_at.astimezone(application.config.tz)
+                    out.print(
+                        f"{ticket.number}: already reacted to by {ticket.reacted_by} "
+                        f"at {seen:%Y-%m-%d %H:%M}",
+                        highlight=False,
+                    )
+                    return
+                ticket.reacted_at, ticket.reacted_by = when, by
+                repo.add_event(
+                    session,
+                    ticket,
+                    "acknowledged",
+                    application.clock(),
+                    f"reaction recorded by {by} at {when.isoformat()}",
+                )
+        finally:
+            application.close()
+        out.print(f"{number}: reaction by {by} recorded", highlight=False)
+
+    def _change(number: str, config, change, what: str) -> None:
+        from mailbot.store import repo
+
+        application = build_app(config)
+        try:
+            with application.sessions.begin() as session:
+                ticket = repo.ticket_by_number(session, number)
+                if ticket is None:
+                    raise fail(f"no ticket {number}", 1)
+                detail = change(ticket, application)
+                ticket.updated_at = application.clock()
+                repo.add_event(session, ticket, what, application.clock(), detail)
+        finally:
+            application.close()
+        out.print(f"{number}: {what} ({detail})", highlight=False)
+
+    @tickets_app.command("close")
+    def close(number: str, note: str = "", config: ConfigOpt = DEFAULT_CONFIG) -> None:
+        """Close a ticket (a later message from the client reopens it)."""
+
+        def change(t, application):
+            if t.state == "closed":
+                raise fail(f"{t.number} is already closed", 1)
+            t.state, t.closed_at = "closed", application.clock()
+            return note or "closed"
+
+        _change(number, config, change, "closed")
+
+    @tickets_app.command("reopen")
+    def reopen(number: str, config: ConfigOpt = DEFAULT_CONFIG) -> None:
+        """Reopen a closed ticket."""
+
+        def change(t, application):
+            if t.state != "closed":
+                raise fail(f"{t.number} is not closed (state {t.state})", 1)
+            t.state, t.closed_at = "new", None
+            return "reopened by staff"
+
+        _change(number, config, change, "reopened")
+
+    @tickets_app.command("assign")
+    def assign(number: str, staff: str, config: ConfigOpt = DEFAULT_CONFIG) -> None:
+        """Say whose turn a ticket is."""
+
+        def change(t, application):
+            if application.rules.book.staff_member(staff) is None:
+                raise fail(f"no staff member {staff!r} in rules/staff.toml", 2)
+            t.assignee = staff
+            return f"assigned to {staff}"
+
+        _change(number, config, change, "assigned")
