@@ -40,6 +40,41 @@ class ImapConfig:
 
 
 @dataclass(frozen=True)
+class SmtpConfig:
+    mode: str  # capture (write .eml files under data_dir/sent) | smtp
+    host: str
+    port: int
+    tls: str
+    user: str | None
+    password_env: str | None
+    password_file: Path | None
+    cafile: Path | None
+    timeout: float
+    from_address: str
+    from_name: str
+
+    def password(self, environ: dict[str, str] | None = None) -> str | None:
+        """The SMTP secret from its environment variable or file, None without a user."""
+        if not self.user:
+            return None
+        env = os.environ if environ is None else environ
+        if self.password_env and env.get(self.password_env):
+            return env[self.password_env]
+        if self.password_file:
+            try:
+                return self.password_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot read password file: {exc.strerror}", key="smtp.password_file"
+                ) from exc
+        raise ConfigError(
+            f"smtp.user is set but {self.password_env or 'no variable'} is "
+            "empty and no password_file is given",
+            key="smtp.password_env",
+        )
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     imap: ImapConfig
@@ -53,6 +88,9 @@ class Config:
     templates_dir: Path
     own_addresses: tuple[str, ...] = ("pomoc@kjmssoft.pl",)
     trusted_authserv_ids: frozenset[str] = frozenset()
+    smtp: SmtpConfig | None = None
+    replies_per_sender_per_hour: int = 5
+    max_attempts: int = 8
 
     @property
     def tz(self) -> ZoneInfo:
@@ -117,6 +155,20 @@ _SCHEMA: dict[str, set[str]] = {
     },
     "storage": {"data_dir", "database_url"},
     "general": {"timezone", "rules_dir", "templates_dir"},
+    "smtp": {
+        "mode",
+        "host",
+        "port",
+        "tls",
+        "user",
+        "password_env",
+        "password_file",
+        "cafile",
+        "timeout",
+        "from_address",
+        "from_name",
+    },
+    "outbox": {"replies_per_sender_per_hour", "max_attempts"},
 }
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h)?\s*$")
@@ -267,7 +319,31 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         templates_dir=r.path("general.templates_dir", "templates") or p.parent / "templates",
         own_addresses=r.strings("intake.own_addresses", ["pomoc@kjmssoft.pl"]),
         trusted_authserv_ids=frozenset(r.strings("intake.trusted_authserv_ids", [])),
+        smtp=_smtp(r),
+        replies_per_sender_per_hour=r.integer("outbox.replies_per_sender_per_hour", 5, 0, 1000),
+        max_attempts=r.integer("outbox.max_attempts", 8, 1, 100),
     )
+
+
+def _smtp(r: _Reader) -> SmtpConfig:
+    mode = r.choice("smtp.mode", "capture", ("capture", "smtp"))
+    tls = r.choice("smtp.tls", "ssl", TLS_MODES)
+    host = r.string("smtp.host", "", required=mode == "smtp")
+    if r.get("smtp.password") is not None:
+        raise r.error(
+            "smtp.password",
+            "passwords do not belong in the config file: use password_env or password_file",
+        )
+    return SmtpConfig(
+        mode=mode, host=host,
+        port=r.integer("smtp.port", 465 if tls == "ssl" else 587, 1, 65535), tls=tls,
+        user=r.string("smtp.user", "") or None,
+        password_env=r.string("smtp.password_env", "MAILBOT_SMTP_PASSWORD") or None,
+        password_file=r.path("smtp.password_file", None), cafile=r.path("smtp.cafile", None),
+        timeout=float(r.integer("smtp.timeout", 30, 1, 600)),
+        from_address=r.string("smtp.from_address", "pomoc@kjmssoft.pl", required=True),
+        from_name=r.string("smtp.from_name", "Wsparcie KJM"),
+    )  # fmt: skip
 
 
 def _check_keys(path: Path, doc: dict[str, Any]) -> None:
@@ -281,5 +357,7 @@ def _check_keys(path: Path, doc: dict[str, Any]) -> None:
         if not isinstance(value, dict):
             raise ConfigError("must be a table", file=str(path), key=section)
         for key in value:
-            if key not in _SCHEMA[section] and not (section == "imap" and key == "password"):
+            if key not in _SCHEMA[section] and not (
+                section in ("imap", "smtp") and key == "password"
+            ):
                 raise ConfigError("unknown setting", file=str(path), key=f"{section}.{key}")

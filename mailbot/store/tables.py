@@ -241,3 +241,33 @@ class PackageDeduction(Base):
     charged_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     overdraft_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(0))
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class OutboxItem(Base):
+    """Mail (and later SMS) to send, written in the same transaction as the ticket change
+    that caused it; a sender job delivers it (transactional outbox, issue #5)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("dedup_key", name="uq_outbox_dedup"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # reply | alert_email
+    template: Mapped[str] = mapped_column(String(64))
+    dedup_key: Mapped[str] = mapped_column(String(400))  # one per message and kind, ever
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    recipient_name: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    threading: Mapped[str] = mapped_column(Text, default="{}")  # In-Reply-To etc., JSON
+    message_id: Mapped[str] = mapped_column(String(998))
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    # pending -> sending -> sent; failed (gave up or cannot render); uncertain (crash
+    # mid-send of a client reply: never resent, listed for staff); suppressed (rate limit)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
