@@ -75,6 +75,7 @@ def poll(
     try:
         application.check_schema()
         report = application.poll_once()
+        sent = application.deliver()
     except (ConfigError, SchemaError) as exc:
         raise fail(str(exc), 2) from None
     except MailbotError as exc:
@@ -82,6 +83,8 @@ def poll(
     finally:
         application.close()
     out.print(report.summary(), highlight=False)
+    if sent:
+        out.print("outbox: " + ", ".join(f"{k} {v}" for k, v in sent.items()), highlight=False)
 
 
 @db_app.command("upgrade")

@@ -27,6 +27,80 @@ def _left(deadline: datetime | None, reacted: bool, now: datetime) -> tuple[str,
 
 
 def register_queue_commands(app: typer.Typer, tickets_app: typer.Typer) -> None:
+    outbox_app = typer.Typer(
+        help="Replies and alerts waiting, sent, failed (issue 5).", no_args_is_help=True
+    )
+    app.add_typer(outbox_app, name="outbox")
+
+    @outbox_app.command("list")
+    def outbox_list(
+        config: ConfigOpt = DEFAULT_CONFIG,
+        state: Annotated[
+            list[str] | None,
+            typer.Option(help="Only these states (pending, sent, failed, uncertain, suppressed)."),
+        ] = None,
+        limit: int = 100,
+    ) -> None:
+        """Outgoing mail, newest first; `failed` and `uncertain` need a person."""
+        from sqlalchemy import select
+
+        from mailbot.store.tables import OutboxItem, Ticket
+
+        application = build_app(config)
+        tz = application.config.tz
+        with application.sessions() as session:
+            q = (
+                select(OutboxItem, Ticket.number)
+                .join(Ticket, Ticket.id == OutboxItem.ticket_id)
+                .order_by(OutboxItem.id.desc())
+                .limit(limit)
+            )
+            if state:
+                q = q.where(OutboxItem.state.in_(state))
+            rows = list(session.execute(q))
+        application.close()
+        table = Table(title=f"Outbox ({len(rows)})")
+        for col in (
+            "#",
+            "Created",
+            "Ticket",
+            "Kind",
+            "To",
+            "Template",
+            "State",
+            "Tries",
+            "Problem",
+        ):
+            table.add_column(col, overflow="fold")
+        for item, number in rows:
+            style = {"failed": "bold red", "uncertain": "yellow"}.get(item.state)
+            table.add_row(
+                str(item.id),
+                f"{item.created_at.astimezone(tz):%Y-%m-%d %H:%M}",
+                number,
+                item.kind,
+                item.recipient,
+                item.template,
+                item.state,
+                str(item.attempts),
+                item.last_error[:80],
+                style=style,
+            )
+        out.print(table)
+
+    @outbox_app.command("send")
+    def outbox_send(config: ConfigOpt = DEFAULT_CONFIG) -> None:
+        """Deliver what is due now (the daemon does this after every poll)."""
+        application = build_app(config)
+        try:
+            counts = application.deliver()
+        finally:
+            application.close()
+        out.print(
+            "outbox: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing due"),
+            highlight=False,
+        )
+
     @app.command()
     def queue(
         config: ConfigOpt = DEFAULT_CONFIG,

@@ -14,12 +14,17 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from mailbot import ledger_store
+from mailbot.compose import make_message_id
 from mailbot.config import Config
 from mailbot.decider import Decider, rota_lookup
 from mailbot.edges.imap import ImapMailbox, ImapSettings
-from mailbot.errors import MailbotError
+from mailbot.edges.smtp import CaptureMailer, Mailer, SmtpMailer
+from mailbot.errors import ConfigError, MailbotError
 from mailbot.intake import Intake
+from mailbot.outbox import Outbox, OutboxPolicy
+from mailbot.outbox_sender import OutboxSender
 from mailbot.poller import Poller, PollReport
+from mailbot.render import TemplateSet, check_all
 from mailbot.rules import load_rules
 from mailbot.store import repo
 from mailbot.store.db import check_schema, make_engine, session_factory
@@ -58,7 +63,15 @@ class App:
             oncall=rota_lookup(self.rules.oncall),
             package_state=ledger_store.package_state,
         )
-        self.intake = Intake(self.sessions, self.raw_store, config.tz, self.decider)
+        self.templates = TemplateSet.load(config.templates_dir)
+        self.outbox = Outbox(
+            self.templates,
+            self.rules,
+            OutboxPolicy(config.replies_per_sender_per_hour, config.max_attempts),
+            make_message_id,
+        )
+        self.intake = Intake(self.sessions, self.raw_store, config.tz, self.decider, self.outbox)
+        self._sender: OutboxSender | None = None
         self.stop = threading.Event()
         self._pool: Executor | None = None
         self._poller: Poller | None = None
@@ -113,6 +126,52 @@ class App:
             )
         return self._poller
 
+    def check_templates(self) -> None:
+        """What runs is what was checked: templates are compiled once, at start."""
+        problems = check_all(self.templates)
+        if problems:
+            raise ConfigError(
+                f"{len(problems)} template problem(s): " + "; ".join(problems),
+                file=str(self.config.templates_dir),
+            )
+
+    def sender(self) -> OutboxSender:
+        """The outbox sender; the first use in a process recovers rows a crash left."""
+        if self._sender is None:
+            smtp = self.config.smtp
+            assert smtp is not None
+            if smtp.mode == "smtp":
+                mailer: Mailer = SmtpMailer(
+                    smtp.host,
+                    smtp.port,
+                    smtp.tls,
+                    smtp.user,
+                    smtp.password(),
+                    smtp.cafile,
+                    smtp.timeout,
+                    None,
+                )
+            else:
+                mailer = CaptureMailer(self.config.data_dir / "sent")
+            self._sender = OutboxSender(
+                self.sessions,
+                mailer,
+                from_address=smtp.from_address,
+                from_name=smtp.from_name,
+                max_attempts=self.config.max_attempts,
+                clock=self.clock,
+            )
+            recovered = self._sender.recover()
+            if recovered.counts:
+                log.warning("outbox recovered after an interruption: %s", recovered.counts)
+        return self._sender
+
+    def deliver(self) -> dict[str, int]:
+        report = self.sender().deliver_pending()
+        if report.counts:
+            log.info("outbox: %s", ", ".join(f"{k} {v}" for k, v in report.counts.items()))
+        return report.counts
+
     def poll_once(self) -> PollReport:
         report = self.poller().poll_once()
         log.info("poll done: %s", report.summary())
@@ -126,11 +185,21 @@ class App:
             log.error("poll failed, will retry at the next interval: %s", exc)
         except Exception:
             log.exception("poll crashed unexpectedly, will retry at the next interval")
+        if self.stop.is_set():
+            return
+        try:  # the outbox is delivered even when the mailbox is unreachable
+            self.deliver()
+        except MailbotError as exc:
+            log.error("outbox delivery failed, will retry: %s", exc)
+        except Exception:
+            log.exception("outbox delivery crashed unexpectedly, will retry")
 
     def run(self) -> int:
         """Poll every interval until SIGTERM/SIGINT; finish the message in hand, exit 0."""
         self.check_schema()
+        self.check_templates()
         self.poller()  # resolve the password now: a config error stops us before any poll
+        self.sender()
 
         def on_signal(signum: int, _frame: object) -> None:
             log.info(

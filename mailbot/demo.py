@@ -82,6 +82,12 @@ def run_demo(data_dir: Path, *, keep_running: bool, console: Console) -> int:
             console.print(f"Delivered {len(raws)} demo messages to INBOX; polling…")
             report = application.poll_once()
             console.print(report.summary(), highlight=False)
+            sent = application.deliver()
+            console.print(
+                f"Replies and alerts captured in {config.data_dir / 'sent'}: "
+                + (", ".join(f"{k} {v}" for k, v in sent.items()) or "none"),
+                highlight=False,
+            )
             with application.sessions() as session:
                 rows = repo.list_tickets(session)
             table = Table(title="Tickets recorded")

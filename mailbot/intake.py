@@ -23,11 +23,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.core.classify import Classification, ClassifyRules
-from mailbot.core.decide import escalates, follow_up_reply
+from mailbot.core.decide import IntakeDecision, escalates, follow_up_reply
 from mailbot.core.threads import match_thread, ticket_number_in_subject
 from mailbot.decider import Decided, Decider, classify_mail
 from mailbot.errors import TransientError
 from mailbot.model import FetchedMessage, InboundMail
+from mailbot.outbox import Outbox, reply_context
 from mailbot.parse import parse_message
 from mailbot.store import repo
 from mailbot.store.rawstore import RawStore
@@ -162,11 +163,13 @@ class Intake:
         raw_store: RawStore,
         tz: ZoneInfo,
         decider: Decider | None = None,
+        outbox: Outbox | None = None,
     ):
         self.sessions = sessions
         self.raw_store = raw_store
         self.tz = tz
         self.decider = decider  # None: record and thread only (no rules loaded)
+        self.outbox = outbox  # None: nothing is queued for sending
 
     @property
     def classify_rules(self) -> ClassifyRules | None:
@@ -367,6 +370,18 @@ class Intake:
                 f"first reaction: {reacted} replied by mail (stops the R-SLA-1 clock)",
                 message_id,
             )
+        if decided is not None and self.outbox is not None and not history:
+            self._queue_mail(
+                session,
+                mail,
+                decided.decision,
+                number,
+                ticket_id,
+                message_id,
+                received,
+                now,
+                new=action == "created" or escalated,
+            )
         summary = _summary(decided, history, action != "created" and not escalated)
         if escalated:
             self._event(
@@ -378,6 +393,49 @@ class Intake:
                 message_id,
             )
         return Outcome(action, number, mail.message_id, match.reason, summary)
+
+    def _queue_mail(
+        self,
+        session: Session,
+        mail: InboundMail,
+        d: IntakeDecision,
+        number: str,
+        ticket_id: int,
+        message_id: int,
+        received: datetime,
+        now: datetime,
+        *,
+        new: bool,
+    ) -> None:
+        """The reply and the pages this message calls for, in this same transaction."""
+        assert self.outbox is not None
+        template = d.reply if new else follow_up_reply(d)
+        context = reply_context(mail, number, d, self.outbox.rules, received)
+        if template:
+            state = self.outbox.queue_reply(
+                session,
+                template=template,
+                context=context,
+                mail=mail,
+                ticket_id=ticket_id,
+                inbound_id=message_id,
+                emergency=d.emergency,
+                now=now,
+            )
+            if state != "pending":
+                self._event(
+                    session,
+                    ticket_id,
+                    f"reply_{state}",
+                    now,
+                    f"{template} to {mail.sender.address if mail.sender else '?'} "
+                    f"not sent ({state})",
+                    message_id,
+                )
+        if new and d.alerts:
+            self.outbox.queue_alerts(
+                session, d=d, context=context, ticket_id=ticket_id, step="receipt", now=now
+            )
 
     @staticmethod
     def _event(

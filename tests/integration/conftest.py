@@ -18,6 +18,8 @@ TEMPLATES = RULES.parent / "templates"
 
 def write_config(tmp_path: Path, account, db_url: str, *, tls: str = "none", **imap_extra) -> Path:
     intake = {"parse_workers": 0} | imap_extra.pop("intake", {})
+    extra_sections = {name: imap_extra.pop(name) for name in ("smtp", "outbox")
+                      if name in imap_extra}
     port = account.tls_port if tls == "ssl" else account.port
     lines = [
         "[imap]",
@@ -36,6 +38,9 @@ def write_config(tmp_path: Path, account, db_url: str, *, tls: str = "none", **i
     lines += [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in intake.items()]
     lines += ["", "[storage]", f'data_dir = "{tmp_path / "data"}"', f'database_url = "{db_url}"']
     lines += ["", "[general]", f'rules_dir = "{RULES}"', f'templates_dir = "{TEMPLATES}"']
+    for name, values in extra_sections.items():
+        lines += ["", f"[{name}]"]
+        lines += [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in values.items()]
     path = tmp_path / "config.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

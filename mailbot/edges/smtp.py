@@ -1,0 +1,284 @@
+"""The SMTP edge: smtplib behind a one-method Mailer; its failures become SmtpError.
+
+Two reactions for the outbox, decided here once: SmtpError (TransientError) = nobody got
+the message (or we cannot tell: see `maybe_delivered`), retry later with backoff;
+SmtpRejected = a recipient or the content was refused for good (5xx on RCPT or DATA),
+retrying cannot help and must not happen. Authentication failures are SmtpError, not
+SmtpRejected: they are a setting to fix, after which the queued mail must still go out.
+
+One connection per message: the outbox sends a handful an hour, and a fresh connection
+never trips over a server's idle timeout.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import os
+import re
+import secrets
+import smtplib
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, Protocol
+
+from mailbot.compose import address
+from mailbot.errors import ConfigError, TransientError
+
+TlsMode = Literal["ssl", "starttls", "none"]
+_DOT = re.compile(rb"(?m)^\.")
+
+
+class SmtpError(TransientError):
+    """Sending failed; the message is still ours to send again later.
+
+    `maybe_delivered` is True when the connection broke after the whole message was
+    handed over but before the server's answer: the server may have delivered it. The
+    outbox must not blindly resend a client reply then (a client never gets two)."""
+
+    def __init__(self, message: str, *, code: int | None = None, maybe_delivered: bool = False):
+        super().__init__(message)
+        self.code = code
+        self.maybe_delivered = maybe_delivered
+
+
+class SmtpRejected(SmtpError):
+    """Refused for good (5xx on RCPT or DATA): do not retry, mark the message failed.
+
+    `refused` maps each refused recipient to (code, server text); `delivered_to` lists
+    recipients that were accepted anyway (a partial delivery, e.g. one of two staff)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        refused: dict[str, tuple[int, str]] | None = None,
+        delivered_to: tuple[str, ...] = (),
+    ):
+        super().__init__(message, code=code)
+        self.refused = refused or {}
+        self.delivered_to = delivered_to
+
+
+class Mailer(Protocol):
+    def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> None:
+        """Deliver `raw` (CRLF bytes) or raise SmtpError / SmtpRejected."""
+        ...
+
+
+def _text(reply: bytes | str) -> str:
+    return (reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply).strip()
+
+
+@contextmanager
+def _converted(what: str, secret: str | None) -> Iterator[None]:
+    """Convert smtplib, socket and TLS failures into SmtpError, once, here."""
+    try:
+        yield
+    except SmtpError:
+        raise
+    except smtplib.SMTPAuthenticationError as exc:
+        raise SmtpError(
+            f"SMTP {what}: authentication failed ({exc.smtp_code} {_text(exc.smtp_error)}); "
+            "check the SMTP user and password",
+            code=exc.smtp_code,
+        ) from None  # never chain: the server's text is all we need to show
+    except (smtplib.SMTPException, OSError) as exc:  # ssl.SSLError, timeouts are OSError
+        text = str(exc) or type(exc).__name__
+        if secret:
+            text = text.replace(secret, "***")
+        code = getattr(exc, "smtp_code", None)
+        raise SmtpError(f"SMTP {what} failed: {text}", code=code) from exc
+
+
+class SmtpMailer:
+    """Delivers over SMTP: implicit TLS ("ssl", port 465), STARTTLS (587) or plain."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        tls: TlsMode = "starttls",
+        user: str | None = None,
+        password: str | None = None,
+        cafile: Path | None = None,
+        timeout: float = 30.0,
+        local_hostname: str | None = None,
+    ):
+        if tls not in ("ssl", "starttls", "none"):
+            raise ConfigError(f"SMTP tls must be ssl, starttls or none, not {tls!r}", key="tls")
+        if user and not password:
+            raise ConfigError("SMTP user is set but the password is empty", key="password")
+        self.host, self.port, self.tls = host, port, tls
+        self.user, self._password = user, password
+        self.cafile, self.timeout, self.local_hostname = cafile, timeout, local_hostname
+
+    def __repr__(self) -> str:  # never print the password
+        who = f"{self.user}@" if self.user else ""
+        return f"SmtpMailer({who}{self.host}:{self.port}, tls={self.tls})"
+
+    def _context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.cafile) if self.cafile else None)
+
+    def _connect(self) -> smtplib.SMTP:
+        where = f"connect to {self.host}:{self.port}"
+        with _converted(where, self._password):
+            if self.tls == "ssl":
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host,
+                    self.port,
+                    local_hostname=self.local_hostname,
+                    timeout=self.timeout,
+                    context=self._context(),
+                )
+            else:
+                conn = smtplib.SMTP(
+                    self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout
+                )
+        try:
+            with _converted(f"{where} (STARTTLS/login)", self._password):
+                if self.tls == "starttls":
+                    conn.starttls(context=self._context())
+                if self.user:
+                    self._login(conn, self.user, self._password or "")
+        except SmtpError:
+            _close(conn)
+            raise
+        return conn
+
+    @staticmethod
+    def _login(conn: smtplib.SMTP, user: str, password: str) -> None:
+        """smtplib.login, except for non-ASCII credentials (a Polish password with 'ł'),
+        which smtplib cannot encode: those go as AUTH PLAIN in UTF-8 (RFC 4616)."""
+        if user.isascii() and password.isascii():
+            conn.login(user, password)
+            return
+        conn.ehlo_or_helo_if_needed()
+        if "plain" not in conn.esmtp_features.get("auth", "").lower().split():
+            raise SmtpError("SMTP login: a non-ASCII user or password needs AUTH PLAIN")
+        token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+        code, reply = conn.docmd("AUTH", f"PLAIN {token}")
+        if code not in (235, 503):  # 503: already authenticated
+            raise smtplib.SMTPAuthenticationError(code, reply)
+
+    def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> None:
+        """One SMTP transaction. ValueError for a malformed address (a caller's bug).
+        `envelope_from=""` sends the null reverse-path (MAIL FROM:<>), which RFC 3834 3.3
+        allows for auto-replies; many submission servers refuse it, hence not the default."""
+        sender = address(envelope_from).addr_spec if envelope_from else ""
+        rcpts = list(dict.fromkeys(address(r).addr_spec for r in recipients))
+        if not rcpts:
+            raise ValueError("no recipients")
+        conn = self._connect()
+        try:
+            self._transaction(conn, sender, rcpts, raw)
+        finally:
+            _close(conn)
+
+    def _transaction(self, conn: smtplib.SMTP, sender: str, rcpts: list[str], raw: bytes) -> None:
+        """MAIL, RCPT, DATA by hand (not sendmail): to know which step failed, and so
+        whether the server may already have the message."""
+        with _converted("MAIL FROM", self._password):
+            conn.ehlo_or_helo_if_needed()
+            code, reply = conn.mail(sender)
+            if code != 250:
+                raise SmtpError(
+                    f"SMTP MAIL FROM {sender} refused: {code} {_text(reply)}", code=code
+                )
+            refused: dict[str, tuple[int, str]] = {}
+            for rcpt in rcpts:
+                code, reply = conn.rcpt(rcpt)
+                if code not in (250, 251):
+                    refused[rcpt] = (code, _text(reply))
+            accepted = tuple(r for r in rcpts if r not in refused)
+            transient = {r: c for r, c in refused.items() if c[0] < 500}
+            if transient or not accepted:
+                with suppress(smtplib.SMTPException, OSError):
+                    conn.rset()
+                detail = "; ".join(f"{r}: {c} {t}" for r, (c, t) in refused.items())
+                if transient:
+                    code = min(c for c, _ in transient.values())
+                    raise SmtpError(f"SMTP RCPT deferred: {detail}", code=code)
+                raise SmtpRejected(f"SMTP RCPT refused: {detail}", code=500, refused=refused)
+            code, reply = conn.docmd("DATA")
+            if code != 354:
+                error = SmtpRejected if code >= 500 else SmtpError
+                raise error(f"SMTP DATA refused: {code} {_text(reply)}", code=code)
+        body = _DOT.sub(b"..", raw)  # dot-stuffing (RFC 5321 4.5.2), as smtplib.data does
+        body += b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"
+        with _converted("DATA", self._password):
+            conn.send(body)
+        try:
+            code, reply = conn.getreply()
+        except (smtplib.SMTPException, OSError) as exc:
+            raise SmtpError(
+                f"SMTP connection lost after the message was sent, before the answer: {exc}",
+                maybe_delivered=True,
+            ) from exc
+        if code >= 500:
+            raise SmtpRejected(f"SMTP message refused: {code} {_text(reply)}", code=code)
+        if code != 250:
+            raise SmtpError(f"SMTP message deferred: {code} {_text(reply)}", code=code)
+        if refused:
+            detail = "; ".join(f"{r}: {c} {t}" for r, (c, t) in refused.items())
+            raise SmtpRejected(
+                f"SMTP delivered to {', '.join(accepted)} only; refused: {detail}",
+                code=min(c for c, _ in refused.values()),
+                refused=refused,
+                delivered_to=accepted,
+            )
+
+
+def _close(conn: smtplib.SMTP) -> None:
+    """QUIT politely; a failure here changes nothing about the message."""
+    try:
+        conn.quit()
+    except (smtplib.SMTPException, OSError):
+        with suppress(OSError):
+            conn.close()
+
+
+class CaptureMailer:
+    """Writes each message as `<UTC timestamp>-<n>.eml` into a folder instead of sending
+    (the demo's "outgoing mail captured locally"). Atomic: a reader never sees half a
+    file, and an existing file is never overwritten (another process may capture too).
+    Only disk errors fail, as SmtpError, so the outbox retries them like an outage."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.last_path: Path | None = None
+        self._n = itertools.count(1)
+
+    def __repr__(self) -> str:
+        return f"CaptureMailer({self.directory})"
+
+    def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = self.directory / f".{stamp}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+            with open(tmp, "xb") as f:
+                f.write(raw)
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                target = self._publish(tmp, stamp)
+            finally:
+                tmp.unlink(missing_ok=True)
+        except OSError as exc:
+            raise SmtpError(f"cannot capture mail in {self.directory}: {exc}") from exc
+        self.last_path = target
+
+    def _publish(self, tmp: Path, stamp: str) -> Path:
+        """Give the finished file its name: a hard link never replaces an existing file."""
+        while True:
+            target = self.directory / f"{stamp}-{next(self._n)}.eml"
+            try:
+                os.link(tmp, target)
+                return target
+            except FileExistsError:
+                continue

@@ -1,0 +1,164 @@
+"""Replies and alerts through the transactional outbox to a real SMTP server (aiosmtpd):
+threading headers, loop safety, rate limit, outage and crash semantics (issue 5)."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+import pytest
+from sqlalchemy import select
+
+from mailbot.store.tables import OutboxItem
+from tests.integration.smtp_server import (  # noqa: F401 - fixtures are used by name
+    RecordingHandler,
+    smtp_cert_dir_fixture,
+    smtp_server_fixture,
+)
+from tests.integration.test_pipeline import mail, prime
+
+pytestmark = pytest.mark.integration
+CLIENT = "biuro@piekarnia-kowalski.pl"  # a registered care client in rules/clients.toml
+
+
+def smtp_app(make_app, server, **outbox):
+    return make_app(smtp={"mode": "smtp", "host": server.host, "port": server.port,
+                          "tls": "none"}, outbox=outbox or {"max_attempts": 3})
+
+
+def rows(app) -> list[OutboxItem]:
+    with app.sessions() as s:
+        return list(s.scalars(select(OutboxItem).order_by(OutboxItem.id)))
+
+
+def test_reply_arrives_threaded_in_polish(make_app, mailbox, smtp_server):
+    server = smtp_server()
+    app = smtp_app(make_app, server)
+    prime(app)
+    mailbox.append("INBOX", mail("Błąd w raporcie VAT – pilne?", "Raport pokazuje zły miesiąc.",
+                                 sender=CLIENT, msgid="<c1@piekarnia-kowalski.pl>"))
+    app.poll_once()
+    assert app.deliver() == {"sent": 1}
+    (got,) = server.handler.messages
+    assert got.rcpt_tos == [CLIENT]
+    m = message_from_bytes(got.raw, policy=policy.default)
+    assert m["In-Reply-To"] == "<c1@piekarnia-kowalski.pl>"
+    assert "<c1@piekarnia-kowalski.pl>" in m["References"]
+    assert m["Auto-Submitted"] == "auto-replied"
+    number = rows(app)[0].subject.split("[")[1].split("]")[0]
+    assert m["Subject"].startswith("Re: ") and f"[{number}]" in m["Subject"]
+    assert m["Message-ID"] == rows(app)[0].message_id
+    text = m.get_body(("plain",)).get_content()
+    html = m.get_body(("html",)).get_content()
+    assert number in text and "Dzień dobry" in text and number in html
+    assert app.deliver() == {}  # sent once, never again
+
+
+@pytest.mark.parametrize("headers", [
+    {"Auto-Submitted": "auto-replied"}, {"Precedence": "bulk"},
+    {"List-Id": "<lista.piekarnia-kowalski.pl>"}, {"X-Autoreply": "yes"},
+])
+def test_no_reply_to_robots(make_app, mailbox, smtp_server, headers):
+    server = smtp_server()
+    app = smtp_app(make_app, server)
+    prime(app)
+    raw = mail("Zgłoszenie", sender=CLIENT, msgid="<r1@piekarnia-kowalski.pl>")
+    head, body = raw.split(b"\n\n", 1)
+    extra = "".join(f"{k}: {v}\n" for k, v in headers.items()).encode()
+    mailbox.append("INBOX", head + b"\n" + extra + b"\n" + body)
+    assert app.poll_once().fetched == 1
+    assert rows(app) == [] and app.deliver() == {}
+
+
+def test_no_reply_to_a_bounce_or_our_own_address(make_app, mailbox, smtp_server):
+    server = smtp_server()
+    app = smtp_app(make_app, server)
+    prime(app)
+    mailbox.append("INBOX", mail("Undelivered Mail Returned to Sender",
+                                 sender="MAILER-DAEMON@mx.piekarnia-kowalski.pl"))
+    mailbox.append("INBOX", mail("Pętla?", sender="pomoc@kjmssoft.pl"))
+    assert app.poll_once().fetched == 2
+    assert rows(app) == []
+
+
+def test_rate_limit_per_sender(make_app, mailbox, smtp_server):
+    server = smtp_server()
+    app = smtp_app(make_app, server, replies_per_sender_per_hour=2)
+    prime(app)
+    for i in range(4):
+        mailbox.append("INBOX", mail(f"Sprawa {i}", sender=CLIENT,
+                                     msgid=f"<rl{i}@piekarnia-kowalski.pl>"))
+    app.poll_once()
+    assert [r.state for r in rows(app)] == ["pending", "pending", "suppressed", "suppressed"]
+    assert app.deliver() == {"sent": 2}
+    assert len(server.handler.messages) == 2
+
+
+def test_smtp_down_then_back_delivers_once(make_app, mailbox, smtp_server):
+    from types import SimpleNamespace
+
+    from tests.servers import free_port
+
+    nothing_there = SimpleNamespace(host="127.0.0.1", port=free_port())  # SMTP is down
+    app = smtp_app(make_app, nothing_there, max_attempts=5)
+    prime(app)
+    mailbox.append("INBOX", mail("Awaria poczty", sender=CLIENT, msgid="<d1@x.pl>"))
+    app.poll_once()
+    assert app.deliver() == {"retry later": 1}
+    (row,) = rows(app)
+    assert row.state == "pending" and row.attempts == 1 and "refused" in row.last_error.lower()
+    back = smtp_server()  # up again, on another port: point the app at it
+    app.sender().mailer.port = back.port
+    with app.sessions.begin() as s:
+        s.get(OutboxItem, row.id).next_attempt_at = row.created_at  # retry now
+    assert app.deliver() == {"sent": 1}
+    assert len(back.handler.messages) == 1 and app.deliver() == {}
+
+
+def test_crash_mid_send_resends_alert_but_not_reply(make_app, mailbox, smtp_server):
+    server = smtp_server()
+    app = smtp_app(make_app, server)
+    prime(app)
+    raw = mail("AWARIA", "F-K nie działa na żadnym komputerze, nikt nie może pracować.",
+               sender=CLIENT, msgid="<e1@piekarnia-kowalski.pl>")
+    mailbox.append("INBOX", raw)
+    app.poll_once()
+    kinds = sorted(r.kind for r in rows(app))
+    assert kinds[0] == "alert_email" and "reply" in kinds  # the page and the reply
+
+    sender = app.sender()
+
+    def crash(*_a, **_k):
+        raise KeyboardInterrupt("killed while talking to the SMTP server")
+
+    sender.mailer.send = crash
+    with pytest.raises(KeyboardInterrupt):
+        app.deliver()
+    stuck = [r for r in rows(app) if r.state == "sending"]
+    assert len(stuck) == 1
+    restarted = smtp_app(make_app, server)  # a new process: recover() runs first
+    restarted.deliver()
+    deliver_again = restarted.deliver()
+    states = {r.kind + ":" + r.recipient: r.state for r in rows(restarted)}
+    if stuck[0].kind == "reply":
+        assert states[f"reply:{CLIENT}"] == "uncertain"  # never a second reply
+    else:
+        assert states[f"alert_email:{stuck[0].recipient}"] == "sent"  # an alert is resent
+    assert deliver_again == {}
+    assert all(s in ("sent", "uncertain") for s in states.values())
+
+
+def test_capture_mode_writes_eml_files(make_app, mailbox):
+    app = make_app()  # default [smtp] mode = "capture"
+    prime(app)
+    mailbox.append("INBOX", mail("Pytanie o raport", sender=CLIENT, msgid="<cap@x.pl>"))
+    app.poll_once()
+    assert app.deliver() == {"sent": 1}
+    (eml,) = (app.config.data_dir / "sent").glob("*.eml")
+    assert b"In-Reply-To: <cap@x.pl>" in eml.read_bytes()
+
+
+def test_history_gets_no_reply(make_app, mailbox):
+    mailbox.append("INBOX", mail("Stara sprawa", sender=CLIENT, msgid="<old@x.pl>"))
+    app = make_app()
+    app.poll_once()  # first start: backlog is history
+    assert rows(app) == []
