@@ -20,6 +20,7 @@ from mailbot.decider import Decider, rota_lookup
 from mailbot.edges.imap import ImapMailbox, ImapSettings
 from mailbot.edges.smtp import CaptureMailer, Mailer, SmtpMailer
 from mailbot.errors import ConfigError, MailbotError
+from mailbot.escalation import Escalator
 from mailbot.intake import Intake
 from mailbot.outbox import Outbox, OutboxPolicy
 from mailbot.outbox_sender import OutboxSender
@@ -72,6 +73,8 @@ class App:
         )
         self.intake = Intake(self.sessions, self.raw_store, config.tz, self.decider, self.outbox)
         self._sender: OutboxSender | None = None
+        self._delivering = threading.Lock()  # poll and escalation jobs both deliver
+        self.escalator = Escalator(self.sessions, self.rules, self.outbox, self.clock)
         self.stop = threading.Event()
         self._pool: Executor | None = None
         self._poller: Poller | None = None
@@ -167,10 +170,27 @@ class App:
         return self._sender
 
     def deliver(self) -> dict[str, int]:
-        report = self.sender().deliver_pending()
+        with self._delivering:
+            report = self.sender().deliver_pending()
         if report.counts:
             log.info("outbox: %s", ", ".join(f"{k} {v}" for k, v in report.counts.items()))
         return report.counts
+
+    def escalate(self) -> dict[str, int]:
+        """Due escalation steps -> alerts in the outbox (issue 4), then deliver them."""
+        steps = self.escalator.run()
+        if steps:
+            log.warning("escalation: %s", ", ".join(f"{k} {v}" for k, v in steps.items()))
+            self.deliver()
+        return steps
+
+    def _escalation_job(self) -> None:
+        try:
+            self.escalate()
+        except MailbotError as exc:
+            log.error("escalation check failed, will retry in a minute: %s", exc)
+        except Exception:
+            log.exception("escalation check crashed unexpectedly, will retry in a minute")
 
     def poll_once(self) -> PollReport:
         report = self.poller().poll_once()
@@ -220,6 +240,15 @@ class App:
             coalesce=True,
             misfire_grace_time=self.config.poll_interval,
             next_run_time=datetime.now(self.config.tz),
+        )
+        scheduler.add_job(  # R-SLA-1 reminders and breaches, every minute (issue 4)
+            self._escalation_job,
+            "interval",
+            seconds=60,
+            id="escalation",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=60,
         )
         scheduler.start()
         log.info(

@@ -135,18 +135,36 @@ class Outbox:
         step: str,
         now: datetime,
     ) -> int:
+        """The pages an intake decision calls for (step "receipt")."""
+        return self.queue_staff_alerts(
+            session,
+            alerts=[(a.role, a.to) for a in d.alerts],
+            context=context,
+            ticket_id=ticket_id,
+            step=step,
+            now=now,
+        )
+
+    def queue_staff_alerts(
+        self,
+        session: Session,
+        *,
+        alerts: list[tuple[str, str | None]],
+        context: dict[str, Any],
+        ticket_id: int,
+        step: str,
+        now: datetime,
+    ) -> int:
         """One e-mail per paged person and step (receipt, reminder, breach)."""
         queued = 0
-        for alert in d.alerts:
-            staff = self.rules.book.staff_member(alert.to) if alert.to else None
+        for role, staff_id in alerts:
+            staff = self.rules.book.staff_member(staff_id) if staff_id else None
             if staff is None:
                 log.error(
-                    "alert for ticket %s: nobody to page as %s (rota gap?)",
-                    context["ticket"],
-                    alert.role,
+                    "alert for ticket %s: nobody to page as %s (rota gap?)", context["ticket"], role
                 )
                 continue
-            ctx = context | {"role": alert.role}
+            ctx = context | {"role": role}
             rendered, error = self._render("alert_oncall", ctx, "")
             self._add(
                 session,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.compose import compose_alert_email, compose_reply
@@ -105,9 +105,15 @@ class OutboxSender:
 
     def _deliver_one(self, item_id: int, report: DeliveryReport) -> None:
         with self.sessions.begin() as session:  # claim it: `sending` is committed first
+            claimed = session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item_id, OutboxItem.state == "pending")
+                .values(state="sending")
+            ).rowcount
+            if claimed != 1:
+                return  # another sender (thread or instance) has it
             row = session.get(OutboxItem, item_id)
-            if row is None or row.state != "pending":
-                return
+            assert row is not None
             try:
                 raw = self._compose(row)
             except ValueError as exc:  # a bad address: retrying cannot help

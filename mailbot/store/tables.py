@@ -109,6 +109,7 @@ class Ticket(Base):
     reacted_by: Mapped[str | None] = mapped_column(String(64))
     assignee: Mapped[str | None] = mapped_column(String(64))
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    breached_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # R-SLA-1 missed
     messages: Mapped[list[Message]] = relationship(
         back_populates="ticket", order_by="Message.received_at"
     )

@@ -1,0 +1,50 @@
+"""Escalation steps (R-SLA-1, issue 4): reminder 30 min before, breach at the deadline,
+nothing once somebody reacted."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mailbot.core.sla import due_steps, roles_for
+
+W = ZoneInfo("Europe/Warsaw")
+DEADLINE = datetime(2026, 11, 26, 8, 30, tzinfo=W)
+
+
+@pytest.mark.parametrize(
+    ("minutes_before", "steps"),
+    [
+        (120, ()),
+        (31, ()),
+        (30, ("reminder",)),
+        (1, ("reminder",)),
+        (0, ("reminder", "breach")),
+        (-90, ("reminder", "breach")),
+    ],
+)
+def test_r_sla_1_steps(minutes_before, steps):
+    now = DEADLINE - timedelta(minutes=minutes_before)
+    assert due_steps(DEADLINE, None, now) == steps
+
+
+def test_reaction_or_closing_stops_escalation():
+    late = DEADLINE + timedelta(hours=1)
+    assert due_steps(DEADLINE, DEADLINE - timedelta(hours=1), late) == ()
+    assert due_steps(DEADLINE, None, late, closed=True) == ()
+    assert due_steps(None, None, late) == ()
+
+
+def test_roles():
+    assert roles_for("reminder") == ("oncall", "opiekun", "manager")
+    assert roles_for("breach") == ("manager",)
+
+
+@given(st.integers(-600, 600), st.integers(-600, 600))
+def test_steps_only_grow_with_time(a, b):
+    early, late = sorted((a, b))
+    first = due_steps(DEADLINE, None, DEADLINE + timedelta(minutes=early))
+    later = due_steps(DEADLINE, None, DEADLINE + timedelta(minutes=late))
+    assert set(first) <= set(later)
