@@ -26,42 +26,10 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from mailbot.compose import address
-from mailbot.errors import ConfigError, TransientError
+from mailbot.errors import ConfigError, SmtpError, SmtpRejected
 
 TlsMode = Literal["ssl", "starttls", "none"]
 _DOT = re.compile(rb"(?m)^\.")
-
-
-class SmtpError(TransientError):
-    """Sending failed; the message is still ours to send again later.
-
-    `maybe_delivered` is True when the connection broke after the whole message was
-    handed over but before the server's answer: the server may have delivered it. The
-    outbox must not blindly resend a client reply then (a client never gets two)."""
-
-    def __init__(self, message: str, *, code: int | None = None, maybe_delivered: bool = False):
-        super().__init__(message)
-        self.code = code
-        self.maybe_delivered = maybe_delivered
-
-
-class SmtpRejected(SmtpError):
-    """Refused for good (5xx on RCPT or DATA): do not retry, mark the message failed.
-
-    `refused` maps each refused recipient to (code, server text); `delivered_to` lists
-    recipients that were accepted anyway (a partial delivery, e.g. one of two staff)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: int | None = None,
-        refused: dict[str, tuple[int, str]] | None = None,
-        delivered_to: tuple[str, ...] = (),
-    ):
-        super().__init__(message, code=code)
-        self.refused = refused or {}
-        self.delivered_to = delivered_to
 
 
 class Mailer(Protocol):
