@@ -38,7 +38,8 @@ def config_for(base: Path, account, name: str, workers: int) -> Path:
         f'[imap]\nhost = "{account.host}"\nport = {account.port}\ntls = "none"\n'
         f'user = "{account.user}"\npassword_env = "{PASSWORD_ENV}"\nprocessed = "flag"\n'
         f"batch_size = 200\n\n[intake]\nparse_workers = {workers}\n\n"
-        f'[storage]\ndata_dir = "{base / name}"\n\n[general]\nrules_dir = "{ROOT / "rules"}"\n',
+        f'[storage]\ndata_dir = "{base / name}"\n\n'
+        f'[general]\nrules_dir = "{ROOT / "rules"}"\ntemplates_dir = "{ROOT / "templates"}"\n',
         encoding="utf-8",
     )
     return path
