@@ -56,6 +56,15 @@ def idle_poll_ms(app: App, rounds: int = 50) -> float:
     return statistics.median(times)
 
 
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python loop: this VM's speed varies between runs (0.8 to
+    1.5 s seen), so figures from different runs are comparable only next to this."""
+    t, total = time.perf_counter(), 0
+    for i in range(5_000_000):
+        total += i
+    return time.perf_counter() - t
+
+
 def rss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
@@ -89,6 +98,7 @@ def run(base: Path, args: argparse.Namespace) -> int:
 
         app = App(load_config(config_for(base, big, "big", args.workers)))
         upgrade(app.engine)
+        speed = machine_speed()
         os.sync()  # start from a clean page cache: a previous run's writeback skews it by 30%
         time.sleep(2)
         t = time.perf_counter()
@@ -116,7 +126,8 @@ def run(base: Path, args: argparse.Namespace) -> int:
         f"{rate:.0f} msg/s with {args.workers} parse workers  (target >= 500)"
     )
     print(f"        {report.summary()}")
-    print(f"cpu: main process {main_cpu:.1f}s busy of {elapsed:.1f}s wall")
+    print(f"cpu: main process {main_cpu:.1f}s busy of {elapsed:.1f}s wall; "
+          f"machine speed {speed:.2f}s for the reference loop (lower is faster)")
     print(
         f"peak memory: main process {main_mb:.0f} MB, largest parse worker {workers_mb:.0f} MB"
         "  (target < 300 MB)"
