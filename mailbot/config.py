@@ -75,6 +75,28 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class SmsConfig:
+    channel: str  # none | smsapi | webhook | email
+    token_env: str | None
+    sender_name: str | None
+    base_url: str
+    url: str
+    address_template: str
+    transliterate: bool
+    timeout: float
+
+    def token(self, environ: dict[str, str] | None = None) -> str | None:
+        env = os.environ if environ is None else environ
+        value = env.get(self.token_env) if self.token_env else None
+        if self.channel == "smsapi" and not value:
+            raise ConfigError(
+                f"environment variable {self.token_env} (the SMSAPI token) is not set",
+                key="sms.token_env",
+            )
+        return value or None
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     imap: ImapConfig
@@ -91,6 +113,7 @@ class Config:
     smtp: SmtpConfig | None = None
     replies_per_sender_per_hour: int = 5
     max_attempts: int = 8
+    sms: SmsConfig | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -169,6 +192,16 @@ _SCHEMA: dict[str, set[str]] = {
         "from_name",
     },
     "outbox": {"replies_per_sender_per_hour", "max_attempts"},
+    "sms": {
+        "channel",
+        "token_env",
+        "sender_name",
+        "base_url",
+        "url",
+        "address_template",
+        "transliterate",
+        "timeout",
+    },
 }
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h)?\s*$")
@@ -322,7 +355,23 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         smtp=_smtp(r),
         replies_per_sender_per_hour=r.integer("outbox.replies_per_sender_per_hour", 5, 0, 1000),
         max_attempts=r.integer("outbox.max_attempts", 8, 1, 100),
+        sms=_sms(r),
     )
+
+
+def _sms(r: _Reader) -> SmsConfig:
+    channel = r.choice("sms.channel", "none", ("none", "smsapi", "webhook", "email"))
+    transliterate = r.get("sms.transliterate", True)
+    if not isinstance(transliterate, bool):
+        raise r.error("sms.transliterate", f"must be true or false, got {transliterate!r}")
+    return SmsConfig(
+        channel=channel, token_env=r.string("sms.token_env", "MAILBOT_SMS_TOKEN") or None,
+        sender_name=r.string("sms.sender_name", "") or None,
+        base_url=r.string("sms.base_url", "https://api.smsapi.pl"),
+        url=r.string("sms.url", "", required=channel == "webhook"),
+        address_template=r.string("sms.address_template", "", required=channel == "email"),
+        transliterate=transliterate, timeout=float(r.integer("sms.timeout", 15, 1, 300)),
+    )  # fmt: skip
 
 
 def _smtp(r: _Reader) -> SmtpConfig:

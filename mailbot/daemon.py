@@ -18,6 +18,7 @@ from mailbot.compose import make_message_id
 from mailbot.config import Config
 from mailbot.decider import Decider, rota_lookup
 from mailbot.edges.imap import ImapMailbox, ImapSettings
+from mailbot.edges.sms import EmailToSmsChannel, SmsapiChannel, SmsChannel, WebhookChannel
 from mailbot.edges.smtp import CaptureMailer, Mailer, SmtpMailer
 from mailbot.errors import ConfigError, MailbotError
 from mailbot.escalation import Escalator
@@ -65,10 +66,16 @@ class App:
             package_state=ledger_store.package_state,
         )
         self.templates = TemplateSet.load(config.templates_dir)
+        sms = config.sms
         self.outbox = Outbox(
             self.templates,
             self.rules,
-            OutboxPolicy(config.replies_per_sender_per_hour, config.max_attempts),
+            OutboxPolicy(
+                config.replies_per_sender_per_hour,
+                config.max_attempts,
+                sms=bool(sms and sms.channel != "none"),
+                sms_transliterate=sms.transliterate if sms else True,
+            ),
             make_message_id,
         )
         self.intake = Intake(self.sessions, self.raw_store, config.tz, self.decider, self.outbox)
@@ -159,6 +166,7 @@ class App:
             self._sender = OutboxSender(
                 self.sessions,
                 mailer,
+                sms=self._sms_channel(mailer),
                 from_address=smtp.from_address,
                 from_name=smtp.from_name,
                 max_attempts=self.config.max_attempts,
@@ -168,6 +176,18 @@ class App:
             if recovered.counts:
                 log.warning("outbox recovered after an interruption: %s", recovered.counts)
         return self._sender
+
+    def _sms_channel(self, mailer: Mailer) -> SmsChannel | None:
+        sms = self.config.sms
+        if sms is None or sms.channel == "none":
+            return None
+        if sms.channel == "smsapi":
+            return SmsapiChannel(sms.token() or "", sms.sender_name, sms.base_url, sms.timeout)
+        if sms.channel == "webhook":
+            return WebhookChannel(sms.url, sms.token(), sms.timeout)
+        smtp = self.config.smtp
+        assert smtp is not None
+        return EmailToSmsChannel(mailer, sms.address_template, smtp.from_address)
 
     def deliver(self) -> dict[str, int]:
         with self._delivering:

@@ -34,6 +34,8 @@ log = logging.getLogger("mailbot.outbox")
 class OutboxPolicy:
     replies_per_sender_per_hour: int = 5
     max_attempts: int = 8
+    sms: bool = False  # an SMS channel is configured: alerts go by SMS too
+    sms_transliterate: bool = True
 
 
 def reply_context(
@@ -184,7 +186,44 @@ class Outbox:
                 now=now,
             )
             queued += 1
+            if self.policy.sms and staff.phone:
+                self._queue_sms(session, ctx, staff.id, staff.phone, ticket_id, step, now)
         return queued
+
+    def _queue_sms(
+        self,
+        session: Session,
+        ctx: dict[str, Any],
+        staff_id: str,
+        phone: str,
+        ticket_id: int,
+        step: str,
+        now: datetime,
+    ) -> None:
+        try:
+            text, error = (
+                self.templates.render_sms(ctx, transliterate=self.policy.sms_transliterate),
+                "",
+            )
+        except TemplateProblem as exc:
+            text, error = "", f"template alert_sms: {exc}"
+        self._add(
+            session,
+            kind="alert_sms",
+            template="alert_sms",
+            dedup=f"alert:{ctx['ticket']}:{step}:{staff_id}:sms",
+            ticket_id=ticket_id,
+            inbound_id=None,
+            to=phone,
+            name=staff_id,
+            rendered=Rendered("", text, "") if text else None,
+            threading={},
+            ticket=ctx["ticket"],
+            emergency=True,
+            state="pending" if text else "failed",
+            error=error,
+            now=now,
+        )
 
     def _render(
         self, template: str, context: dict[str, Any], error: str

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.compose import compose_alert_email, compose_reply
+from mailbot.edges.sms import SmsChannel, SmsError, SmsRejected
 from mailbot.edges.smtp import Mailer, SmtpError, SmtpRejected
 from mailbot.render import Rendered
 from mailbot.store import repo
@@ -50,13 +51,16 @@ class OutboxSender:
         from_name: str,
         max_attempts: int,
         clock: Callable[[], datetime],
+        sms: SmsChannel | None = None,
     ):
+        self.sms = sms
         self.sessions = sessions
         self.mailer = mailer
         self.from_address = from_address
         self.from_name = from_name
         self.max_attempts = max_attempts
         self.clock = clock
+        self.sms = sms
 
     def recover(self) -> DeliveryReport:
         """After a crash: rows left `sending` were maybe sent, maybe not."""
@@ -124,13 +128,20 @@ class OutboxSender:
             row.state, row.attempts = "sending", row.attempts + 1
             recipient, kind, attempts = row.recipient, row.kind, row.attempts
         try:
-            self.mailer.send(self.from_address, [recipient], raw)
-        except SmtpRejected as exc:
+            if kind == "alert_sms":
+                if self.sms is None:
+                    raise SmsRejected("no SMS channel is configured ([sms] channel)")
+                self.sms.send(recipient, raw.decode("utf-8"))
+            else:
+                self.mailer.send(self.from_address, [recipient], raw)
+        except (SmtpRejected, SmsRejected) as exc:
             self._finish(item_id, "failed", f"rejected: {exc}", report)
         except ValueError as exc:
             self._finish(item_id, "failed", f"bad address: {exc}", report)
-        except SmtpError as exc:
-            if exc.maybe_delivered and kind == "reply":  # a client must never get two
+        except (SmtpError, SmsError) as exc:
+            if (
+                getattr(exc, "maybe_delivered", False) and kind == "reply"
+            ):  # a client must never get two
                 self._finish(item_id, "uncertain", f"maybe delivered: {exc}", report)
             elif attempts >= self.max_attempts:
                 self._finish(item_id, "failed", f"gave up after {attempts} attempts: {exc}", report)
@@ -173,6 +184,8 @@ class OutboxSender:
             log.warning("outbox #%d: %s (%s)", item_id, error, state)
 
     def _compose(self, row: OutboxItem) -> bytes:
+        if row.kind == "alert_sms":
+            return row.body_text.encode("utf-8")  # the SMS text, rendered at queue time
         rendered = Rendered(row.subject, row.body_text, row.body_html)
         now = self.clock()
         if row.kind == "reply":

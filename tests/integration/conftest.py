@@ -18,7 +18,7 @@ TEMPLATES = RULES.parent / "templates"
 
 def write_config(tmp_path: Path, account, db_url: str, *, tls: str = "none", **imap_extra) -> Path:
     intake = {"parse_workers": 0} | imap_extra.pop("intake", {})
-    extra_sections = {name: imap_extra.pop(name) for name in ("smtp", "outbox")
+    extra_sections = {name: imap_extra.pop(name) for name in ("smtp", "outbox", "sms")
                       if name in imap_extra}
     port = account.tls_port if tls == "ssl" else account.port
     lines = [

@@ -21,8 +21,10 @@ CLIENT = "biuro@piekarnia-kowalski.pl"  # a registered care client in rules/clie
 
 
 def smtp_app(make_app, server, **outbox):
-    return make_app(smtp={"mode": "smtp", "host": server.host, "port": server.port,
-                          "tls": "none"}, outbox=outbox or {"max_attempts": 3})
+    return make_app(
+        smtp={"mode": "smtp", "host": server.host, "port": server.port, "tls": "none"},
+        outbox=outbox or {"max_attempts": 3},
+    )
 
 
 def rows(app) -> list[OutboxItem]:
@@ -34,8 +36,15 @@ def test_reply_arrives_threaded_in_polish(make_app, mailbox, smtp_server):
     server = smtp_server()
     app = smtp_app(make_app, server)
     prime(app)
-    mailbox.append("INBOX", mail("Błąd w raporcie VAT – pilne?", "Raport pokazuje zły miesiąc.",
-                                 sender=CLIENT, msgid="<c1@piekarnia-kowalski.pl>"))
+    mailbox.append(
+        "INBOX",
+        mail(
+            "Błąd w raporcie VAT – pilne?",
+            "Raport pokazuje zły miesiąc.",
+            sender=CLIENT,
+            msgid="<c1@piekarnia-kowalski.pl>",
+        ),
+    )
     app.poll_once()
     assert app.deliver() == {"sent": 1}
     (got,) = server.handler.messages
@@ -53,10 +62,15 @@ def test_reply_arrives_threaded_in_polish(make_app, mailbox, smtp_server):
     assert app.deliver() == {}  # sent once, never again
 
 
-@pytest.mark.parametrize("headers", [
-    {"Auto-Submitted": "auto-replied"}, {"Precedence": "bulk"},
-    {"List-Id": "<lista.piekarnia-kowalski.pl>"}, {"X-Autoreply": "yes"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Auto-Submitted": "auto-replied"},
+        {"Precedence": "bulk"},
+        {"List-Id": "<lista.piekarnia-kowalski.pl>"},
+        {"X-Autoreply": "yes"},
+    ],
+)
 def test_no_reply_to_robots(make_app, mailbox, smtp_server, headers):
     server = smtp_server()
     app = smtp_app(make_app, server)
@@ -73,8 +87,12 @@ def test_no_reply_to_a_bounce_or_our_own_address(make_app, mailbox, smtp_server)
     server = smtp_server()
     app = smtp_app(make_app, server)
     prime(app)
-    mailbox.append("INBOX", mail("Undelivered Mail Returned to Sender",
-                                 sender="MAILER-DAEMON@mx.piekarnia-kowalski.pl"))
+    mailbox.append(
+        "INBOX",
+        mail(
+            "Undelivered Mail Returned to Sender", sender="MAILER-DAEMON@mx.piekarnia-kowalski.pl"
+        ),
+    )
     mailbox.append("INBOX", mail("Pętla?", sender="pomoc@kjmssoft.pl"))
     assert app.poll_once().fetched == 2
     assert rows(app) == []
@@ -85,8 +103,9 @@ def test_rate_limit_per_sender(make_app, mailbox, smtp_server):
     app = smtp_app(make_app, server, replies_per_sender_per_hour=2)
     prime(app)
     for i in range(4):
-        mailbox.append("INBOX", mail(f"Sprawa {i}", sender=CLIENT,
-                                     msgid=f"<rl{i}@piekarnia-kowalski.pl>"))
+        mailbox.append(
+            "INBOX", mail(f"Sprawa {i}", sender=CLIENT, msgid=f"<rl{i}@piekarnia-kowalski.pl>")
+        )
     app.poll_once()
     assert [r.state for r in rows(app)] == ["pending", "pending", "suppressed", "suppressed"]
     assert app.deliver() == {"sent": 2}
@@ -118,8 +137,12 @@ def test_crash_mid_send_resends_alert_but_not_reply(make_app, mailbox, smtp_serv
     server = smtp_server()
     app = smtp_app(make_app, server)
     prime(app)
-    raw = mail("AWARIA", "F-K nie działa na żadnym komputerze, nikt nie może pracować.",
-               sender=CLIENT, msgid="<e1@piekarnia-kowalski.pl>")
+    raw = mail(
+        "AWARIA",
+        "F-K nie działa na żadnym komputerze, nikt nie może pracować.",
+        sender=CLIENT,
+        msgid="<e1@piekarnia-kowalski.pl>",
+    )
     mailbox.append("INBOX", raw)
     app.poll_once()
     kinds = sorted(r.kind for r in rows(app))
@@ -162,3 +185,47 @@ def test_history_gets_no_reply(make_app, mailbox):
     app = make_app()
     app.poll_once()  # first start: backlog is history
     assert rows(app) == []
+
+
+def test_emergency_pages_by_email_and_sms_once(make_app, mailbox, monkeypatch):
+    """Issue 4/5: an alert goes by e-mail and SMS (webhook gateway); a second delivery
+    round sends nothing again."""
+    received = []
+
+    class Gateway:
+        def send(self, phone, text):
+            received.append((phone, text))
+            return "sms-1"
+
+    monkeypatch.setenv("MAILBOT_SMS_TOKEN", "t0ken")
+    app = make_app(smtp={"mode": "capture"})
+    app.outbox.policy = type(app.outbox.policy)(5, 3, sms=True, sms_transliterate=True)
+    prime(app)
+    mailbox.append(
+        "INBOX",
+        mail(
+            "AWARIA",
+            "F-K nie działa na żadnym komputerze, nikt nie może pracować.",
+            sender=CLIENT,
+            msgid="<sms1@x.pl>",
+        ),
+    )
+    app.poll_once()
+    app.sender().sms = Gateway()
+    counts = app.deliver()
+    kinds = sorted(r.kind for r in rows(app))
+    assert kinds.count("alert_sms") == 2 and kinds.count("alert_email") == 2
+    assert counts == {"sent": 5}  # the reply, two e-mails, two SMS
+    assert all(p.startswith("+48") and len(t) <= 160 for p, t in received)
+    assert any("KJM-" in t for _, t in received)
+    assert app.deliver() == {}
+
+
+def test_sms_webhook_channel_from_config(make_app, mailbox):
+    from mailbot.edges.sms import WebhookChannel
+
+    app = make_app(
+        smtp={"mode": "capture"}, sms={"channel": "webhook", "url": "http://127.0.0.1:9/send"}
+    )
+    assert isinstance(app.sender().sms, WebhookChannel)
+    assert app.outbox.policy.sms

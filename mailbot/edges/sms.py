@@ -1,0 +1,298 @@
+"""The SMS edge: one-method channels (SMSAPI.pl, an HTTP webhook, email-to-SMS).
+
+As for SMTP, failures are converted here, once, into two reactions for the outbox:
+SmsError (TransientError) = retry later with backoff; SmsRejected = this message can never
+go (invalid number, content refused, a 4xx that says "your request is wrong"), mark it
+failed. Configuration problems (a wrong token, no credit left, an unregistered sender
+name, a webhook URL that answers 404) are SmsError, not SmsRejected: they apply to every
+message, and once fixed the queued alerts must still go out; an alert is never lost.
+
+Only the stdlib: a few requests an hour need no client library. Secrets (tokens, a webhook
+URL's query string) never appear in messages or reprs. Redirects are refused: urllib would
+resend the Authorization header to wherever they point.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+from typing import Any, Protocol
+
+import phonenumbers
+
+from mailbot.compose import address
+from mailbot.edges.smtp import Mailer
+from mailbot.errors import ConfigError, SmtpError, SmtpRejected, TransientError
+
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+class SmsError(TransientError):
+    """Not sent (or we cannot tell): keep the SMS and try again later.
+
+    `maybe_delivered` is True when the request went out whole but the answer never came
+    (a timeout or a dropped connection while waiting): the gateway may have sent it. For
+    an alert, sending again is right (two SMS beat none); the flag is for the record."""
+
+    def __init__(
+        self, message: str, *, code: int | str | None = None, maybe_delivered: bool = False
+    ):
+        super().__init__(message)
+        self.code, self.maybe_delivered = code, maybe_delivered
+
+
+class SmsRejected(SmsError):
+    """Refused for good (invalid number, content refused, a 4xx naming the request as
+    wrong): retrying cannot help and must not happen; mark the message failed."""
+
+
+class SmsChannel(Protocol):
+    def send(self, phone_e164: str, text: str) -> str:
+        """Send `text` to `phone_e164` ("+48601234567"); return the provider's message id
+        ("" when it gives none), or raise SmsError / SmsRejected. ValueError when the
+        number is not E.164 (a caller's bug: numbers are normalised when loaded)."""
+        ...
+
+
+def normalise_phone(raw: str, region: str = "PL") -> str:
+    """E.164 ("+48601234567") from how people write numbers ("601 234 567",
+    "0048 601-234-567"); ValueError for anything that is not a valid number, so
+    `mailbot rules check` reports it instead of an alert failing at 3 a.m."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not a phone number: {raw!r} ({exc})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"not a valid phone number: {raw!r}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _digits(phone_e164: str) -> str:
+    if not _E164.fullmatch(phone_e164):
+        raise ValueError(f"not an E.164 phone number: {phone_e164!r}")
+    return phone_e164[1:]
+
+
+def _safe_url(url: str) -> str:
+    """The URL without user info, query or fragment: where a gateway puts its key."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _check_url(url: str, key: str) -> None:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"SMS {key} must be an http(s) URL, not {_safe_url(url)!r}", key=key)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[override]
+        return None  # urlopen then raises HTTPError with the 3xx code
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
+    """(HTTP status, body) of one POST; SmsError when no answer came. A failure while
+    sending (URLError) means the gateway has nothing; one while waiting for or reading the
+    answer means it may have sent the SMS (maybe_delivered)."""
+    request, where = urllib.request.Request(url, body, headers, method="POST"), _safe_url(url)
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        with exc:
+            try:
+                return exc.code, exc.read()
+            except (OSError, http.client.HTTPException):
+                return exc.code, b""
+    except urllib.error.URLError as exc:
+        raise SmsError(f"SMS gateway {where} unreachable: {exc.reason}") from None
+    except (OSError, http.client.HTTPException) as exc:  # timeouts are OSError
+        what = f"no answer after the request was sent ({str(exc) or type(exc).__name__})"
+        raise SmsError(f"SMS gateway {where}: {what}", maybe_delivered=True) from None
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _short(text: object, secret: str | None) -> str:
+    out = " ".join(str(text).split())[:200]
+    return out.replace(secret, "***") if secret else out
+
+
+# 4xx that say "not now" or "not configured right", not "this message is wrong".
+_RETRY_4XX = frozenset({401, 403, 404, 405, 408, 425, 429})
+
+
+def _by_status(status: int, where: str, detail: str) -> SmsError:
+    """The error for a non-2xx answer that carries no better explanation."""
+    if status in (401, 403):
+        return SmsError(f"{where}: HTTP {status} {detail}; check the token", code=status)
+    if 400 <= status < 500 and status not in _RETRY_4XX:
+        return SmsRejected(f"{where}: HTTP {status} {detail}", code=status)
+    return SmsError(f"{where}: HTTP {status} {detail}", code=status)
+
+
+# SMSAPI.pl error codes (answer {"error": code, "message": ...}, HTTP 200 or 4xx).
+_SMSAPI_REJECTED = {
+    8: "error in the request",
+    11: "message empty or too long",
+    12: "message has more parts than allowed",
+    13: "no valid phone number",
+}
+_SMSAPI_CONFIG = {
+    14: "sender name not accepted; check sender_name (registered in the SMSAPI panel?)",
+    101: "authorisation failed; check the SMSAPI token",
+    102: "authorisation failed; check the SMSAPI token",
+    103: "no points left on the SMSAPI account (or a token without rights); top it up",
+    105: "this IP address is not allowed by the SMSAPI account's IP filter",
+}
+
+
+class SmsapiChannel:
+    """SMSAPI.pl REST: POST {base_url}/sms.do, OAuth token as Bearer, form fields.
+
+    Assumed from SMSAPI's docs and its client libraries: `to` without '+', `from` only
+    when set (else the account's default sender), `format=json`, `encoding=utf-8`;
+    success {"count": 1, "list": [{"id": ...}]}, error {"error": 13, "message": ...}
+    with HTTP 200 or 4xx. Code 14 (sender name) is treated as configuration, not as a
+    bad number: it would refuse every alert until fixed. `normalize=True` asks SMSAPI to
+    transliterate Polish letters itself (render_sms(transliterate=False))."""
+
+    def __init__(
+        self,
+        token: str,
+        sender_name: str | None = None,
+        base_url: str = "https://api.smsapi.pl",
+        timeout: float = 15,
+        normalize: bool = False,
+    ):
+        if not token or not token.strip():
+            raise ConfigError("SMSAPI token is empty", key="token")
+        _check_url(base_url, "base_url")
+        self._token = token.strip()
+        self.sender_name, self.timeout, self.normalize = sender_name or None, timeout, normalize
+        self.url = base_url.rstrip("/") + "/sms.do"
+
+    def __repr__(self) -> str:  # never print the token
+        return f"SmsapiChannel({_safe_url(self.url)}, from={self.sender_name!r})"
+
+    def send(self, phone_e164: str, text: str) -> str:
+        fields = {"to": _digits(phone_e164), "message": text}
+        fields |= {"format": "json", "encoding": "utf-8"}
+        if self.sender_name:
+            fields["from"] = self.sender_name
+        if self.normalize:
+            fields["normalize"] = "1"
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
+        body = urllib.parse.urlencode(fields, encoding="utf-8").encode("ascii")
+        status, answer = _post(self.url, body, headers, self.timeout)
+        payload, where = _json(answer), f"SMSAPI {_safe_url(self.url)}"
+        if isinstance(payload, dict) and payload.get("error") is not None:
+            raise self._error(payload, where, status)
+        if not 200 <= status < 300:
+            raise _by_status(status, where, _short(answer.decode("utf-8", "replace"), self._token))
+        try:
+            return str(payload["list"][0]["id"])
+        except (TypeError, KeyError, IndexError):
+            raise SmsError(
+                f"{where}: unexpected answer {_short(payload, self._token)!r}",
+                maybe_delivered=True,
+            ) from None
+
+    def _error(self, payload: dict[str, Any], where: str, status: int) -> SmsError:
+        raw = str(payload.get("error")).strip()
+        code: int | str = int(raw) if raw.isdigit() else raw  # SMSAPI sends 13 or "13"
+        said = _short(payload.get("message", ""), self._token)
+        if isinstance(code, int) and code in _SMSAPI_REJECTED:
+            return SmsRejected(f"{where}: {_SMSAPI_REJECTED[code]} ({code}: {said})", code=code)
+        default = "check the SMSAPI token" if status in (401, 403) else "not sent"  # OAuth errors
+        hint = _SMSAPI_CONFIG.get(code, default) if isinstance(code, int) else default
+        return SmsError(f"{where}: {hint} ({code}: {said})", code=code)
+
+
+class WebhookChannel:
+    """Any gateway behind a JSON POST {"to": "+48…", "text": "…"}, optional Bearer token.
+    2xx = accepted (id from the answer's "id" when there is one). 4xx = rejected for
+    good, except those that mean "not now" or "not configured right" (401, 403, 404, 405,
+    408, 425, 429), which are retried with 5xx, 3xx and network failures."""
+
+    def __init__(self, url: str, token: str | None = None, timeout: float = 15):
+        _check_url(url, "url")
+        self.url, self._token, self.timeout = url, token or None, timeout
+
+    def __repr__(self) -> str:  # the query string may hold a key; the token is secret
+        return f"WebhookChannel({_safe_url(self.url)}, token={'***' if self._token else None})"
+
+    def send(self, phone_e164: str, text: str) -> str:
+        _digits(phone_e164)
+        body = json.dumps({"to": phone_e164, "text": text}, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        status, answer = _post(self.url, body, headers, self.timeout)
+        if not 200 <= status < 300:
+            detail = _short(answer.decode("utf-8", "replace"), self._token)
+            raise _by_status(status, f"SMS webhook {_safe_url(self.url)}", detail)
+        payload = _json(answer)
+        found = payload.get("id") if isinstance(payload, dict) else None
+        return "" if found is None else str(found)
+
+
+class EmailToSmsChannel:
+    """An operator's email-to-SMS gateway: a plain-text mail to an address built from
+    `address_template` ({number} = digits without '+', {e164} = with '+'). Returns the
+    mail's Message-ID as the id (the gateway gives none). SMTP's split carries over:
+    SmtpRejected -> SmsRejected, SmtpError -> SmsError."""
+
+    def __init__(self, mailer: Mailer, address_template: str, from_addr: str, subject: str = ""):
+        if "{number}" not in address_template and "{e164}" not in address_template:
+            raise ConfigError("SMS address template needs {number} or {e164}", key="address")
+        try:
+            address(address_template.format(number="48601234567", e164="+48601234567"))
+            self.from_addr = address(from_addr).addr_spec
+        except (ValueError, KeyError, IndexError) as exc:
+            raise ConfigError(f"SMS email gateway: {exc}", key="address") from None
+        self.mailer, self.address_template, self.subject = mailer, address_template, subject
+
+    def __repr__(self) -> str:
+        return f"EmailToSmsChannel({self.address_template!r}, via {self.mailer!r})"
+
+    def send(self, phone_e164: str, text: str) -> str:
+        to = self.address_template.format(number=_digits(phone_e164), e164=phone_e164)
+        msg = EmailMessage(policy=SMTP)
+        msg["From"] = address(self.from_addr)
+        msg["To"] = address(to)
+        if self.subject:
+            msg["Subject"] = " ".join(self.subject.split())
+        msg["Date"] = format_datetime(datetime.now(UTC))
+        msg["Message-ID"] = msg_id = make_msgid(domain=self.from_addr.rsplit("@", 1)[1])
+        msg["Auto-Submitted"] = "auto-generated"
+        msg.set_content(" ".join(text.split()) + "\n", charset="utf-8", cte="quoted-printable")
+        try:
+            self.mailer.send(self.from_addr, [to], msg.as_bytes(policy=SMTP))
+        except SmtpRejected as exc:
+            raise SmsRejected(f"SMS via e-mail to {to} refused: {exc}", code=exc.code) from exc
+        except SmtpError as exc:
+            raise SmsError(
+                f"SMS via e-mail to {to} not sent: {exc}",
+                code=exc.code,
+                maybe_delivered=exc.maybe_delivered,
+            ) from exc
+        return msg_id
