@@ -37,6 +37,7 @@ class ImapConfig:
     batch_size: int
     max_message_size: int
     timeout: float
+    sent_folder: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ _SCHEMA: dict[str, set[str]] = {
         "batch_size",
         "max_message_size",
         "timeout",
+        "sent_folder",
     },
     "intake": {
         "poll_interval",
@@ -320,6 +322,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         batch_size=r.integer("imap.batch_size", 100, 1, 5000),
         max_message_size=r.size("imap.max_message_size", "25MB"),
         timeout=float(r.integer("imap.timeout", 60, 1, 3600)),
+        sent_folder=r.string("imap.sent_folder", "") or None,
     )
     if imap.cafile is not None and not imap.cafile.is_file():
         raise r.error("imap.cafile", f"file {imap.cafile} does not exist")

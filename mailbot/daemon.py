@@ -28,6 +28,7 @@ from mailbot.outbox_sender import OutboxSender
 from mailbot.poller import Poller, PollReport
 from mailbot.render import TemplateSet, check_all
 from mailbot.rules import load_rules
+from mailbot.sent_scan import SentScanner
 from mailbot.store import repo
 from mailbot.store.db import check_schema, make_engine, session_factory
 from mailbot.store.rawstore import RawStore
@@ -85,6 +86,7 @@ class App:
         self.stop = threading.Event()
         self._pool: Executor | None = None
         self._poller: Poller | None = None
+        self._scanner: SentScanner | None = None
 
     def check_schema(self) -> None:
         check_schema(self.engine)
@@ -215,7 +217,29 @@ class App:
     def poll_once(self) -> PollReport:
         report = self.poller().poll_once()
         log.info("poll done: %s", report.summary())
+        if self.config.imap.sent_folder:
+            self.scan_sent()
         return report
+
+    def scan_sent(self) -> int:
+        """Staff replies in the Sent folder are reactions too (issue 4)."""
+        if self._scanner is None:
+            i = self.config.imap
+            settings = ImapSettings(
+                i.host, i.port, i.tls, i.user, self.config.imap_password(), i.cafile, i.timeout
+            )
+            self._scanner = SentScanner(
+                ImapMailbox(settings),
+                i.sent_folder or "Sent",
+                self.sessions,
+                self.rules.book,
+                self.clock,
+            )
+        try:
+            return self._scanner.scan()
+        except BaseException:
+            self._scanner.mailbox.close()
+            raise
 
     def _poll_job(self) -> None:
         """Scheduler job: one failed poll is logged, never fatal; the next one retries."""
@@ -287,6 +311,8 @@ class App:
     def close(self) -> None:
         if self._poller is not None:
             self._poller.mailbox.close()
+        if self._scanner is not None:
+            self._scanner.mailbox.close()
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None

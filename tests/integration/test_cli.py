@@ -277,3 +277,29 @@ def test_staff_reply_through_the_mailbox_is_the_first_reaction(make_app, mailbox
         "first reaction: tomasz.kaczmarek"
         in invoke(application, "tickets", "show", row["number"]).output
     )
+
+
+def test_staff_reply_in_the_sent_folder_is_the_first_reaction(make_app, mailbox):
+    """Issue 4: staff answering from Outlook leave the reply in Sent, not the inbox."""
+    mailbox.append("Sent", mail("Stara wysłana", sender="tomasz.kaczmarek@kjmssoft.pl"))
+    application = make_app(sent_folder="Sent")
+    prime(application)  # the first scan starts from now: old sent mail is ignored
+    mailbox.append("INBOX", (DEMO / "01-awaria-fk.eml").read_bytes())
+    application.poll_once()
+    (row,) = json.loads(invoke(application, "tickets", "list", "--json").output)
+    mailbox.append(
+        "Sent",
+        mail(
+            f"RE: [{row['number']}] AWARIA",
+            "Łączymy się zdalnie.",
+            sender="tomasz.kaczmarek@kjmssoft.pl",
+            msgid="<s1@kjmssoft.pl>",
+        ),
+    )
+    application.poll_once()
+    assert json.loads(invoke(application, "queue", "--json").output)[0]["time_left"] == "reacted"
+    assert (
+        "replied from the Sent folder"
+        in invoke(application, "tickets", "show", row["number"]).output
+    )
+    assert mailbox.uids("Sent") and len(mailbox.uids("Sent")) == 2  # nothing moved there
