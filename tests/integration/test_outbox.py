@@ -83,19 +83,38 @@ def test_no_reply_to_robots(make_app, mailbox, smtp_server, headers):
     assert rows(app) == [] and app.deliver() == {}
 
 
-def test_no_reply_to_a_bounce_or_our_own_address(make_app, mailbox, smtp_server):
+def test_no_reply_to_bounces_robots_or_ourselves(make_app, mailbox, smtp_server):
     server = smtp_server()
     app = smtp_app(make_app, server)
     prime(app)
-    mailbox.append(
-        "INBOX",
-        mail(
-            "Undelivered Mail Returned to Sender", sender="MAILER-DAEMON@mx.piekarnia-kowalski.pl"
-        ),
+    bounce = mail(
+        "Undelivered Mail Returned to Sender", sender="MAILER-DAEMON@mx.piekarnia-kowalski.pl"
     )
+    mailbox.append("INBOX", bounce)
     mailbox.append("INBOX", mail("Pętla?", sender="pomoc@kjmssoft.pl"))
-    assert app.poll_once().fetched == 2
-    assert rows(app) == []
+    mailbox.append("INBOX", mail("Faktura nr 12/2026", sender="noreply@ksef.example.pl"))
+    mailbox.append("INBOX", mail("Automatyczna odpowiedź: Faktura", sender=CLIENT))
+    null_path = mail("Zwrot", sender=CLIENT, msgid="<np@x.pl>")
+    mailbox.append("INBOX", b"Return-Path: <>\n" + null_path)
+    report = b"\n".join(
+        [
+            b"From: postmaster@piekarnia-kowalski.pl",
+            b"To: pomoc@kjmssoft.pl",
+            b"Subject: Raport",
+            b"Message-ID: <dsn@x.pl>",
+            b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+            b"",
+            b"--b",
+            b"Content-Type: text/plain",
+            b"",
+            b"Nie dostarczono.",
+            b"--b--",
+            b"",
+        ]
+    )
+    mailbox.append("INBOX", report)
+    assert app.poll_once().fetched == 6
+    assert rows(app) == []  # RFC 3834: no auto-reply to any of them
 
 
 def test_rate_limit_per_sender(make_app, mailbox, smtp_server):
