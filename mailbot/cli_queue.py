@@ -168,6 +168,42 @@ def register_queue_commands(app: typer.Typer, tickets_app: typer.Typer) -> None:
         out.print(table)  # rich drops the colours by itself when piped
 
     @app.command()
+    def status(
+        config: ConfigOpt = DEFAULT_CONFIG,
+        as_json: Annotated[bool, typer.Option("--json", help="JSON for monitoring.")] = False,
+    ) -> None:
+        """Health for people and monitors: exit 0 OK, 1 WARNING, 2 CRITICAL."""
+        from mailbot import health
+        from mailbot.core.oncall import on_duty
+
+        application = build_app(config)
+        cfg = application.config
+        now = application.clock()
+        try:
+            with application.sessions() as session:
+                h = health.check(session, cfg.imap.folder, cfg.poll_interval, now)
+        except Exception as exc:  # noqa: BLE001 - a monitor must get an answer
+            application.close()
+            print(f"CRITICAL: database unavailable: {exc}")
+            raise typer.Exit(health.CRITICAL) from None
+        duty = on_duty(application.rules.oncall, now)
+        h.facts["on_call"] = duty.staff_id if duty else None
+        if duty is None:
+            h.problem(health.WARNING, "nobody is on call now (rules/oncall.toml)")
+        application.close()
+        h.facts["level"] = health.LEVELS[h.level]
+        if as_json:
+            print(json.dumps({**h.facts, "problems": h.problems}, indent=2))
+        else:
+            out.print(f"mailbot {health.LEVELS[h.level]}", highlight=False)
+            for key, value in h.facts.items():
+                if key != "level":
+                    out.print(f"  {key.replace('_', ' ')}: {value}", highlight=False)
+            for problem in h.problems:
+                out.print(f"  {problem}", highlight=False)
+        raise typer.Exit(h.level)
+
+    @app.command()
     def ack(
         number: str,
         by: Annotated[str, typer.Option(help="Staff id of who reacted.")],

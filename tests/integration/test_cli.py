@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -303,3 +304,21 @@ def test_staff_reply_in_the_sent_folder_is_the_first_reaction(make_app, mailbox)
         in invoke(application, "tickets", "show", row["number"]).output
     )
     assert mailbox.uids("Sent") and len(mailbox.uids("Sent")) == 2  # nothing moved there
+
+
+def test_status_exit_codes(recorded):
+    """Issue 8 (partly): 0 OK / 1 WARNING / 2 CRITICAL for monitors."""
+    result = invoke(recorded, "status", "--json")
+    doc = json.loads(result.output)
+    assert doc["quarantine"] == 1 and result.exit_code == 1  # the junk message: WARNING
+    assert doc["level"] == "WARNING" and doc["last_poll"] and doc["on_call"]
+    with recorded.sessions.begin() as s:
+        from mailbot.store.tables import FolderState, QuarantineEntry
+
+        s.get(FolderState, "INBOX").last_poll_at = recorded.clock() - timedelta(hours=2)
+        for q in s.query(QuarantineEntry):
+            q.resolved_at = recorded.clock()
+    result = invoke(recorded, "status")
+    assert result.exit_code == 2 and "no successful poll" in result.output
+    recorded.poll_once()
+    assert invoke(recorded, "status").exit_code == 0

@@ -1,0 +1,92 @@
+"""`mailbot status`: one look at whether mailbot is working, for people and monitors.
+
+Exit codes follow the Nagios convention so any monitoring can call it: 0 OK,
+1 WARNING, 2 CRITICAL. Thresholds: no successful poll for 3 intervals is a warning and
+for 15 minutes (at least 5 intervals) critical; outbox mail older than 15 minutes is a
+warning, failed or uncertain mail needs a person (warning); anything in quarantine is a
+warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mailbot.store.tables import FolderState, OutboxItem, QuarantineEntry
+
+OK, WARNING, CRITICAL = 0, 1, 2
+LEVELS = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL"}
+
+
+@dataclass
+class Health:
+    level: int = OK
+    facts: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def problem(self, level: int, text: str) -> None:
+        self.level = max(self.level, level)
+        self.problems.append(f"{LEVELS[level]}: {text}")
+
+
+def check(session: Session, folder: str, poll_interval: int, now: datetime) -> Health:
+    h = Health()
+    state = session.get(FolderState, folder)
+    last = state.last_poll_at if state else None
+    h.facts["last_poll"] = last.isoformat() if last else None
+    h.facts["last_uid"] = state.last_uid if state else None
+    if last is None:
+        h.problem(CRITICAL, f"no poll of {folder} has ever succeeded")
+    else:
+        lag = now - last
+        h.facts["poll_lag_seconds"] = int(lag.total_seconds())
+        if lag > max(timedelta(minutes=15), timedelta(seconds=5 * poll_interval)):
+            h.problem(CRITICAL, f"no successful poll for {_ago(lag)}")
+        elif lag > timedelta(seconds=3 * poll_interval):
+            h.problem(WARNING, f"no successful poll for {_ago(lag)}")
+    pending = session.execute(
+        select(func.count(OutboxItem.id), func.min(OutboxItem.created_at)).where(
+            OutboxItem.state.in_(("pending", "sending"))
+        )
+    ).one()
+    h.facts["outbox_pending"] = pending[0]
+    h.facts["outbox_oldest"] = pending[1].isoformat() if pending[1] else None
+    if pending[1] is not None and now - pending[1] > timedelta(minutes=15):
+        h.problem(WARNING, f"outbox mail waiting for {_ago(now - pending[1])}")
+    stuck = dict(
+        session.execute(
+            select(OutboxItem.state, func.count(OutboxItem.id))
+            .where(OutboxItem.state.in_(("failed", "uncertain")))
+            .group_by(OutboxItem.state)
+        ).all()
+    )
+    h.facts["outbox_failed"] = stuck.get("failed", 0)
+    h.facts["outbox_uncertain"] = stuck.get("uncertain", 0)
+    if stuck:
+        h.problem(
+            WARNING,
+            "outbox: "
+            + ", ".join(f"{n} {s}" for s, n in stuck.items())
+            + " (see `mailbot outbox list`)",
+        )
+    quarantined = (
+        session.scalar(
+            select(func.count(QuarantineEntry.id)).where(QuarantineEntry.resolved_at.is_(None))
+        )
+        or 0
+    )
+    h.facts["quarantine"] = quarantined
+    if quarantined:
+        h.problem(
+            WARNING, f"{quarantined} message(s) in quarantine (see `mailbot quarantine list`)"
+        )
+    return h
+
+
+def _ago(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
