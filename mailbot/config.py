@@ -115,6 +115,8 @@ class Config:
     replies_per_sender_per_hour: int = 5
     max_attempts: int = 8
     sms: SmsConfig | None = None
+    digest_enabled: bool = True
+    digest_time: str = "07:30"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -194,6 +196,7 @@ _SCHEMA: dict[str, set[str]] = {
         "from_name",
     },
     "outbox": {"replies_per_sender_per_hour", "max_attempts"},
+    "digest": {"enabled", "time"},
     "sms": {
         "channel",
         "token_env",
@@ -359,7 +362,23 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         replies_per_sender_per_hour=r.integer("outbox.replies_per_sender_per_hour", 5, 0, 1000),
         max_attempts=r.integer("outbox.max_attempts", 8, 1, 100),
         sms=_sms(r),
+        digest_enabled=_bool(r, "digest.enabled", True),
+        digest_time=_clock_time(r, "digest.time", "07:30"),
     )
+
+
+def _bool(r: _Reader, key: str, default: bool) -> bool:
+    value = r.get(key, default)
+    if not isinstance(value, bool):
+        raise r.error(key, f"must be true or false, got {value!r}")
+    return value
+
+
+def _clock_time(r: _Reader, key: str, default: str) -> str:
+    value = r.string(key, default)
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise r.error(key, f"must be a time like 07:30, got {value!r}")
+    return value
 
 
 def _sms(r: _Reader) -> SmsConfig:

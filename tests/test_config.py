@@ -61,7 +61,7 @@ def test_starttls_default_port(tmp_path):
         ('\n[general]\ntimezone = "Europe/Warszawa"\n', "general.timezone", "unknown time zone"),
         ('\n[storage]\ndatabase_url = "mysql://x"\n', "storage.database_url", "sqlite"),
         ('max_message_size = "big"\n', "imap.max_message_size", "size"),
-        ("\n[digest]\nhost = \"x\"\n", "digest", "unknown section"),
+        ("\n[grafik]\nhost = \"x\"\n", "grafik", "unknown section"),
     ],
 )
 def test_errors_name_file_and_key(tmp_path, extra, key, words):
