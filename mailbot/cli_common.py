@@ -49,11 +49,27 @@ def read_config(path: Path) -> Config:
         raise fail(f"configuration error: {exc}", 2) from None
 
 
-def build_app(path: Path) -> App:
+def build_app(path: Path, *, schema: bool = True) -> App:
+    """The application for a command; a config, rules or schema problem is one line and
+    exit code 2 (the operator must fix it), never a traceback."""
     cfg = read_config(path)  # before anything heavy is imported or connected
     from mailbot.daemon import App
+    from mailbot.errors import MailbotError, SchemaError
 
-    return App(cfg)
+    try:
+        application = App(cfg)
+    except ConfigError as exc:
+        raise fail(f"configuration error: {exc}", 2) from None
+    if schema:
+        try:
+            application.check_schema()
+        except SchemaError as exc:
+            application.close()
+            raise fail(str(exc), 2) from None
+        except MailbotError as exc:
+            application.close()
+            raise fail(str(exc), 1) from None
+    return application
 
 
 def local_time(dt: datetime | None, cfg: Config) -> str:

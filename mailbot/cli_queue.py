@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -166,6 +167,56 @@ def register_queue_commands(app: typer.Typer, tickets_app: typer.Typer) -> None:
                 style=i["_style"] or None,
             )  # fmt: skip
         out.print(table)  # rich drops the colours by itself when piped
+
+    @app.command()
+    def digest(
+        config: ConfigOpt = DEFAULT_CONFIG,
+        day: Annotated[
+            str | None,
+            typer.Option(
+                "--date", help="Digest date YYYY-MM-DD (default today; covers the day before)."
+            ),
+        ] = None,
+        to: Annotated[Path | None, typer.Option("--to", help="Write the HTML here.")] = None,
+        print_text: Annotated[bool, typer.Option("--print", help="Print the text.")] = False,
+    ) -> None:
+        """The managers' daily digest: write it, print it, or (default) send it now."""
+        from datetime import date as date_type
+
+        from mailbot.core.digest import build_digest
+        from mailbot.digest_job import gather
+
+        application = build_app(config)
+        cfg = application.config
+        try:
+            when = (
+                date_type.fromisoformat(day)
+                if day
+                else application.clock().astimezone(cfg.tz).date()
+            )
+        except ValueError:
+            application.close()
+            raise fail(f"--date must be YYYY-MM-DD, got {day!r}", 2) from None
+        try:
+            if to is None and not print_text:
+                out.print(application.digest_job().run(when, force=True), highlight=False)
+                return
+            with application.sessions() as session:
+                built = build_digest(
+                    gather(session, application.rules, when, cfg.tz, application.clock())
+                )
+            subject, text, html, png = application.render_digest(built)
+        finally:
+            application.close()
+        if print_text:
+            out.print(subject, highlight=False, markup=False)
+            out.print(text, highlight=False, markup=False)
+        if to is not None:
+            import base64
+
+            inline = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+            to.write_text(html.replace("cid:wykres", inline), encoding="utf-8")
+            out.print(f"digest written to {to}", highlight=False)
 
     @app.command()
     def status(

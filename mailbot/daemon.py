@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import secrets
 import signal
 import threading
 from collections.abc import Callable
@@ -12,11 +13,15 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 
 from mailbot import ledger_store
 from mailbot.compose import make_message_id
 from mailbot.config import Config
+from mailbot.core.digest import Digest
 from mailbot.decider import Decider, rota_lookup
+from mailbot.digest_job import DigestJob
+from mailbot.digest_render import chart_png, compose_digest, render_digest
 from mailbot.edges.imap import ImapMailbox, ImapSettings
 from mailbot.edges.sms import EmailToSmsChannel, SmsapiChannel, SmsChannel, WebhookChannel
 from mailbot.edges.smtp import CaptureMailer, Mailer, SmtpMailer
@@ -214,6 +219,50 @@ class App:
         except Exception:
             log.exception("escalation check crashed unexpectedly, will retry in a minute")
 
+    def digest_job(self) -> DigestJob:
+        return DigestJob(
+            self.sessions,
+            self.rules,
+            self.config.tz,
+            self.clock,
+            render=self.render_digest,
+            send=self.send_digest,
+        )
+
+    def render_digest(self, digest: Digest) -> tuple[str, str, str, bytes]:
+        subject, text, html = render_digest(digest, self.templates)
+        return subject, text, html, chart_png(digest.daily)
+
+    def send_digest(
+        self, subject: str, text: str, html: str, png: bytes, recipients: list[str]
+    ) -> None:
+        smtp = self.config.smtp
+        assert smtp is not None
+        if not recipients:
+            raise ConfigError(
+                "no staff member has the role manager: nobody to send the digest to",
+                file=str(self.config.rules_dir / "staff.toml"),
+            )
+        raw = compose_digest(
+            subject,
+            text,
+            html,
+            png,
+            from_addr=smtp.from_address,
+            to_addrs=recipients,
+            date=self.clock(),
+            message_id=f"<digest.{secrets.token_hex(8)}@kjmssoft.pl>",
+        )
+        self.sender().mailer.send(smtp.from_address, recipients, raw)
+
+    def _digest_job(self) -> None:
+        try:
+            log.info("%s", self.digest_job().run())
+        except MailbotError as exc:
+            log.error("digest failed: %s", exc)
+        except Exception:
+            log.exception("digest crashed unexpectedly")
+
     def poll_once(self) -> PollReport:
         report = self.poller().poll_once()
         log.info("poll done: %s", report.summary())
@@ -294,6 +343,18 @@ class App:
             coalesce=True,
             misfire_grace_time=60,
         )
+        if self.config.digest_enabled:  # working days at the set local time (issue 7)
+            hour, minute = map(int, self.config.digest_time.split(":"))
+            scheduler.add_job(
+                self._digest_job,
+                CronTrigger(
+                    day_of_week="mon-fri", hour=hour, minute=minute, timezone=self.config.tz
+                ),
+                id="digest",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=3600,
+            )
         scheduler.start()
         log.info(
             "mailbot running: polling %s on %s every %ds",

@@ -37,7 +37,10 @@ REPLY_NAMES = (
 ALERT_MAIL = "alert_oncall"  # staff e-mail; takes the same context as SMS
 SMS = "alert_sms"
 SMS_LIMIT = 160  # one GSM-7 SMS; longer texts are cut (see render_sms)
-PARTS = ("subject", "txt", "html")  # <name>.subject.j2, <name>.txt.j2, <name>.html.j2
+PARTS = ("subject", "txt", "html")
+DIGEST_FILES = frozenset(
+    f"digest.{p}.j2" for p in PARTS
+)  # checked by digest_render  # <name>.subject.j2, <name>.txt.j2, <name>.html.j2
 # every template file mailbot needs -> the kind it belongs to
 EXPECTED = {f"{n}.{p}.j2": n for n in (*REPLY_NAMES, ALERT_MAIL) for p in PARTS}
 EXPECTED[f"{SMS}.txt.j2"] = SMS
@@ -209,8 +212,10 @@ def check_all(templates: TemplateSet) -> list[str]:
     Renders every template against every sample context (one per branch worth trying),
     and reads each template for variables mailbot never provides, so a typo in an
     {% if %} branch that no sample takes is found too."""
+    from mailbot.digest_render import check_digest_templates  # it imports this module
+
     samples, env = sample_contexts(), templates.env
-    present = {p.name for p in templates.directory.glob("*.j2")}
+    present = {p.name for p in templates.directory.glob("*.j2")} - DIGEST_FILES
     problems = [f"{f}: missing (needed for {k})" for f, k in EXPECTED.items() if f not in present]
     problems += [f"{f}: not used by mailbot (a typo in the name?)"
                  for f in sorted(present - set(EXPECTED)) if not f.startswith("_")]  # fmt: skip
@@ -233,6 +238,7 @@ def check_all(templates: TemplateSet) -> list[str]:
                     problems += _check_one(templates, name, ctx, f"{name} (sample {i})")
                 except ConfigError as exc:
                     problems.append(f"{name} (sample {i}): {exc}")
+    problems += check_digest_templates(templates)  # the managers' digest (issue 7)
     return list(dict.fromkeys(problems))
 
 
