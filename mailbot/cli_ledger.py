@@ -76,7 +76,11 @@ def register_ledger_commands(app: typer.Typer) -> None:
                 )
                 released = (
                     ledger_store.release_on_hold(
-                        session, client, now, f"package #{row.id} bought on {when}"
+                        session,
+                        client,
+                        now,
+                        f"package #{row.id} bought on {when}",
+                        tell=application.tell_released,
                     )
                     if state and state.valid
                     else []

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mailbot import ledger_store
 from mailbot.compose import make_message_id
@@ -28,7 +30,7 @@ from mailbot.edges.smtp import CaptureMailer, Mailer, SmtpMailer
 from mailbot.errors import ConfigError, MailbotError
 from mailbot.escalation import Escalator
 from mailbot.intake import Intake
-from mailbot.outbox import Outbox, OutboxPolicy
+from mailbot.outbox import Outbox, OutboxPolicy, last_inbound
 from mailbot.outbox_sender import OutboxSender
 from mailbot.poller import Poller, PollReport
 from mailbot.render import TemplateSet, check_all
@@ -37,6 +39,7 @@ from mailbot.sent_scan import SentScanner
 from mailbot.store import repo
 from mailbot.store.db import check_schema, make_engine, session_factory
 from mailbot.store.rawstore import RawStore
+from mailbot.store.tables import Message, Ticket
 
 log = logging.getLogger("mailbot.daemon")
 
@@ -218,6 +221,37 @@ class App:
             log.error("escalation check failed, will retry in a minute: %s", exc)
         except Exception:
             log.exception("escalation check crashed unexpectedly, will retry in a minute")
+
+    def tell_released(self, session: Session, ticket: Ticket) -> None:
+        """The client hears that its on-hold ticket is being handled (R-PAK-3, issue 6)."""
+        last = session.scalar(
+            select(Message)
+            .where(Message.ticket_id == ticket.id, Message.automatic.is_(None))
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        if last is None or not last.sender_address:
+            return
+        mail = last_inbound(last)
+        client = self.rules.book.client(ticket.client_id) if ticket.client_id else None
+        package = ledger_store.package_state(session, client, self.clock()) if client else None
+        context = {
+            "ticket": ticket.number,
+            "subject": mail.subject,
+            "package": package,
+            "client_name": client.name if client else None,
+        }
+        self.outbox.queue_reply(
+            session,
+            template="ticket_released",
+            context=context,
+            mail=mail,
+            ticket_id=ticket.id,
+            inbound_id=last.id,
+            emergency=False,
+            now=self.clock(),
+            occasion="released",
+        )
 
     def digest_job(self) -> DigestJob:
         return DigestJob(

@@ -8,6 +8,7 @@ time at once on the same package cannot both draw the last hour (R-PAK-1..5).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -102,14 +103,23 @@ def add_purchase(
     return row
 
 
-def release_on_hold(session: Session, client_id: str, now: datetime, why: str) -> list[str]:
-    """Tickets waiting for a package go back to `new` once one is bought (R-PAK-3)."""
+def release_on_hold(
+    session: Session,
+    client_id: str,
+    now: datetime,
+    why: str,
+    tell: Callable[[Session, Ticket], None] | None = None,
+) -> list[str]:
+    """Tickets waiting for a package go back to `new` once one is bought (R-PAK-3), and
+    the client is told (`tell` queues the reply) in the same transaction."""
     released = []
     for ticket in session.scalars(
         select(Ticket).where(Ticket.client_id == client_id, Ticket.state == "on_hold")
     ):
         ticket.state, ticket.updated_at = "new", now
         repo.add_event(session, ticket, "released", now, why)
+        if tell is not None:
+            tell(session, ticket)
         released.append(ticket.number)
     return released
 

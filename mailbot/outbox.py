@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from mailbot.core import calendar
 from mailbot.core.decide import IntakeDecision
-from mailbot.model import InboundMail
+from mailbot.model import Address, InboundMail
 from mailbot.render import Rendered, TemplateProblem, TemplateSet
 from mailbot.rules import Rules
-from mailbot.store.tables import OutboxItem
+from mailbot.store.tables import Message, OutboxItem
 
 log = logging.getLogger("mailbot.outbox")
 
@@ -36,6 +36,17 @@ class OutboxPolicy:
     max_attempts: int = 8
     sms: bool = False  # an SMS channel is configured: alerts go by SMS too
     sms_transliterate: bool = True
+
+
+def last_inbound(message: Message) -> InboundMail:
+    """A stored message as an InboundMail, enough to thread a later reply to it."""
+    return InboundMail(
+        message_id=message.message_key, message_id_synthetic=message.synthetic_key,
+        sender=Address(message.sender_name, message.sender_address), to=(), cc=(),
+        subject=message.subject, date=message.sent_at, in_reply_to=message.in_reply_to,
+        references=tuple(message.references.split()), text=message.body_text, html=None,
+        attachments=(), content_type="text/plain",
+    )  # fmt: skip
 
 
 def reply_context(
@@ -88,8 +99,10 @@ class Outbox:
         inbound_id: int,
         emergency: bool,
         now: datetime,
+        occasion: str = "",
     ) -> str:
-        """Queue the auto-reply to one inbound message; returns the row's state."""
+        """Queue the auto-reply to one inbound message; returns the row's state.
+        `occasion` names a later, separate reply in the same thread (e.g. "released")."""
         to = mail.sender.address if mail.sender else ""
         state, error = "pending", ""
         if not to:
@@ -108,7 +121,7 @@ class Outbox:
             session,
             kind="reply",
             template=template,
-            dedup=f"reply:{mail.message_id}",
+            dedup=f"reply:{mail.message_id}" + (f":{occasion}" if occasion else ""),
             ticket_id=ticket_id,
             inbound_id=inbound_id,
             to=to,

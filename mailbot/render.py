@@ -32,7 +32,7 @@ Context = dict[str, Any]  # plain values: str, None, Decimal, date, datetime, di
 REPLY_NAMES = (
     "ack_opieka", "ack_opieka_emergency", "ack_pakiet", "no_package", "unknown_sender",
     "unregistered_sender", "out_of_scope", "outside_hours", "outside_hours_emergency",
-    "follow_up", "ticket_closed",
+    "follow_up", "ticket_closed", "ticket_released",
 )  # fmt: skip
 ALERT_MAIL = "alert_oncall"  # staff e-mail; takes the same context as SMS
 SMS = "alert_sms"
@@ -295,6 +295,7 @@ def sample_contexts() -> dict[str, list[Context]]:
         "outside_hours_emergency": [em, {**em, "billing": "none", "oncall_alerted": False},
                                     {**em, **pak}],
         "follow_up": [t],
+        "ticket_released": [{**c, "package": pkg}],
         "ticket_closed": [closed, {**closed, "resolution": "Odbudowano indeks tabeli dokumentów.",
                                    "hours_charged": Decimal("0.5"), "package": pkg}],
         ALERT_MAIL: [alert, {**alert, "role": "opiekun"}, {**alert, **pak, "opiekun": None},

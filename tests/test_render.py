@@ -99,7 +99,7 @@ def test_every_reply_the_decision_can_choose_has_templates() -> None:
         )
     }
     chosen.add("follow_up")
-    assert chosen | {"ticket_closed"} == set(REPLY_NAMES)
+    assert chosen | {"ticket_closed", "ticket_released"} == set(REPLY_NAMES)
     for name in REPLY_NAMES:
         for part in ("subject", "txt", "html"):
             assert (ROOT / "templates" / f"{name}.{part}.j2").is_file()

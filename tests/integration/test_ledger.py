@@ -60,6 +60,21 @@ def test_package_request_on_hold_until_bought_then_released(pakiet_client, mailb
     assert row["state"] == "new"
     shown = run(application, "tickets", "show", row["number"])
     assert "released" in shown.output
+    # the client is told (R-PAK-3): a reply in the same thread, after the no_package one
+    from mailbot.store.tables import OutboxItem
+
+    with application.sessions() as s:
+        replies = [
+            (o.template, o.recipient)
+            for o in s.scalars(
+                select(OutboxItem).where(OutboxItem.kind == "reply").order_by(OutboxItem.id)
+            )
+        ]
+    assert replies == [
+        ("no_package", client.addresses[0]),
+        ("ticket_released", client.addresses[0]),
+    ]
+    assert application.deliver() == {"sent": 2}
 
 
 def test_log_deducts_rounded_time_and_explain_shows_balance(pakiet_client, mailbox, tmp_path):
