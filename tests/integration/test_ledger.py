@@ -110,23 +110,30 @@ def test_log_deducts_rounded_time_and_explain_shows_balance(pakiet_client, mailb
     assert run(application, "log", "KJM-2026-999999", "10m").exit_code == 1
 
 
+def package_and_ticket(s, client, number: str, now: datetime) -> repo.Ticket:
+    """A 3-hour package bought today and one open ticket of the client's."""
+    ledger_store.add_purchase(s, client.id, now.date(), Decimal(3), "test", now)
+    ticket = repo.Ticket(
+        number=number,
+        state="new",
+        subject="x",
+        requester=client.addresses[0],
+        created_at=now,
+        updated_at=now,
+        client_id=client.id,
+        emergency=False,
+    )
+    s.add(ticket)
+    s.flush()
+    return ticket
+
+
 def test_concurrent_logging_never_overdraws_silently(pakiet_client):
     """Two staff log at once against one package: every entry kept, balance exact."""
     application, client = pakiet_client
     now = datetime.now(UTC)
     with application.sessions.begin() as s:
-        ledger_store.add_purchase(s, client.id, now.date(), Decimal(3), "test", now)
-        ticket = repo.Ticket(
-            number="KJM-2026-900001",
-            state="new",
-            subject="x",
-            requester=client.addresses[0],
-            created_at=now,
-            updated_at=now,
-            client_id=client.id,
-            emergency=False,
-        )
-        s.add(ticket)
+        package_and_ticket(s, client, "KJM-2026-900001", now)
     errors: list[BaseException] = []
 
     def worker():
@@ -187,19 +194,7 @@ def test_billing_report(pakiet_client, tmp_path):
     application, client = pakiet_client
     now = datetime.now(UTC)
     with application.sessions.begin() as s:
-        ledger_store.add_purchase(s, client.id, now.date(), Decimal(3), "test", now)
-        ticket = repo.Ticket(
-            number="KJM-2026-900002",
-            state="new",
-            subject="x",
-            requester=client.addresses[0],
-            created_at=now,
-            updated_at=now,
-            client_id=client.id,
-            emergency=False,
-        )
-        s.add(ticket)
-        s.flush()
+        ticket = package_and_ticket(s, client, "KJM-2026-900002", now)
         ledger_store.log_time(s, ticket, client, "pakiet", 40, now, "staff", "", now)
     month = now.astimezone(application.config.tz).strftime("%Y-%m")
     out = tmp_path / "billing.csv"
