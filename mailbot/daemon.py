@@ -121,6 +121,13 @@ class App:
         with self.sessions.begin() as session:
             return repo.sync_clients(session, self.rules.book.clients, self.clock())
 
+    def imap_settings(self) -> ImapSettings:
+        """How to reach and log in to the mailbox; the one place that reads the secret."""
+        i = self.config.imap
+        return ImapSettings(
+            i.host, i.port, i.tls, i.user, self.config.imap_password(), i.cafile, i.timeout
+        )
+
     def poller(self) -> Poller:
         if self._poller is None:
             counts = self.sync_clients()
@@ -130,12 +137,9 @@ class App:
                 ", ".join(f"{k} {v}" for k, v in counts.items()),
             )
             i = self.config.imap
-            settings = ImapSettings(
-                i.host, i.port, i.tls, i.user, self.config.imap_password(), i.cafile, i.timeout
-            )
             self._poller = Poller(
                 i,
-                ImapMailbox(settings),
+                ImapMailbox(self.imap_settings()),
                 self.intake,
                 self.sessions,
                 self.clock,
@@ -308,11 +312,8 @@ class App:
         """Staff replies in the Sent folder are reactions too (issue 4)."""
         if self._scanner is None:
             i = self.config.imap
-            settings = ImapSettings(
-                i.host, i.port, i.tls, i.user, self.config.imap_password(), i.cafile, i.timeout
-            )
             self._scanner = SentScanner(
-                ImapMailbox(settings),
+                ImapMailbox(self.imap_settings()),
                 i.sent_folder or "Sent",
                 self.sessions,
                 self.rules.book,
