@@ -27,6 +27,7 @@ from mailbot.core.decide import IntakeDecision, escalates, follow_up_reply
 from mailbot.core.threads import match_thread, ticket_number_in_subject
 from mailbot.decider import Decided, Decider, classify_mail
 from mailbot.errors import TransientError
+from mailbot.faults import crash_point
 from mailbot.model import FetchedMessage, InboundMail
 from mailbot.outbox import Outbox, reply_context
 from mailbot.parse import parse_message
@@ -224,6 +225,7 @@ class Intake:
                 session.info[_KNOWN_ABSENT] = set(keys) - repo.stored_keys(session, keys)
                 for fetched, prepared, history in items:
                     outcomes.append(self._record_in(session, fetched, prepared, history, now))
+                    crash_point("intake.stored")  # one message + its outbox rows, uncommitted
                     if stop():
                         break
                 if events:  # one executemany for the group's ticket events
@@ -231,6 +233,7 @@ class Intake:
                 done = items[: len(outcomes)]
                 last = max(done, key=lambda item: item[0].uid)[0]
                 repo.save_checkpoint(session, last.folder, last.uidvalidity, last.uid, now)
+                crash_point("intake.before_commit")  # group + checkpoint written
             return outcomes
         except OperationalError as exc:
             raise TransientError(f"database unavailable: {exc.orig}") from exc

@@ -24,6 +24,7 @@ from mailbot.config import PROCESSED_KEYWORD, ImapConfig
 from mailbot.core.classify import ClassifyRules
 from mailbot.edges.imap import FolderStatus, ImapMailbox
 from mailbot.errors import ConfigError, TransientError
+from mailbot.faults import crash_point
 from mailbot.intake import Intake, Outcome, ParseFailure, Prepared, prepare
 from mailbot.model import FetchedMessage, InboundMail
 from mailbot.store import repo
@@ -103,6 +104,7 @@ class Poller:
         try:
             try:
                 self._poll(folder, report)
+                crash_point("intake.poll_done")  # checkpoint saved, before delivery
             except (OperationalError, InterfaceError) as exc:  # the database went away
                 raise TransientError(f"database unavailable: {exc.orig}") from exc
         except BaseException:
@@ -163,6 +165,7 @@ class Poller:
             if chunk and not self.stop.is_set():
                 batch = self.mailbox.fetch_messages(
                     folder, uidvalidity, chunk, self.imap.max_message_size)
+                crash_point("intake.fetched")  # fetched, not yet recorded
                 upcoming = (batch, _prepare_all(self.pool(), batch, self.intake.raw_store.root,
                                                 self.intake.classify_rules))
             if pending is not None:
@@ -214,6 +217,7 @@ class Poller:
                 if len(group) < GROUP_COMMIT and i < len(batch) - 1:
                     continue
                 outcomes = self.intake.record_group(group, self.clock(), self.stop.is_set)
+                crash_point("intake.committed")  # committed, not yet moved/flagged
                 for (f, p, history), outcome in zip(group, outcomes, strict=False):
                     done.append(f.uid)
                     report.fetched += 1
@@ -241,6 +245,7 @@ class Poller:
             self.mailbox.move(uids, self.imap.processed_folder)
         else:
             self.mailbox.flag(uids, PROCESSED_KEYWORD)
+        crash_point("intake.moved")  # moved/flagged on the server
 
     def _log(
         self,
