@@ -74,6 +74,9 @@ def poll(
     application = build_app(config)
     try:
         application.check_schema()
+        if not application.lease.acquire():  # a running daemon (or another cron pass) acts
+            raise fail(f"another mailbot instance is active ({application.lease_holder()}); "
+                       "not polling", 1)  # fmt: skip
         report = application.poll_once()
         sent = application.deliver()
     except (ConfigError, SchemaError) as exc:
@@ -81,6 +84,7 @@ def poll(
     except MailbotError as exc:
         raise fail(str(exc), 1) from None
     finally:
+        application.release_lease()
         application.close()
     out.print(report.summary(), highlight=False)
     if sent:

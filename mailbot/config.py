@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -117,6 +118,14 @@ class Config:
     sms: SmsConfig | None = None
     digest_enabled: bool = True
     digest_time: str = "07:30"
+    instance_name: str = "mailbot"
+    lease_seconds: int = 60
+    idle: bool = True
+    idle_renew: int = 600
+    alarm_enabled: bool = True
+    alarm_no_poll: int = 900
+    alarm_outbox: int = 1800
+    log_format: str = "text"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -179,9 +188,13 @@ _SCHEMA: dict[str, set[str]] = {
         "parse_workers",
         "own_addresses",
         "trusted_authserv_ids",
+        "idle",
+        "idle_renew",
     },
     "storage": {"data_dir", "database_url"},
-    "general": {"timezone", "rules_dir", "templates_dir"},
+    "general": {"timezone", "rules_dir", "templates_dir", "log_format"},
+    "ha": {"instance_name", "lease"},
+    "alarm": {"enabled", "no_poll_after", "outbox_after"},
     "smtp": {
         "mode",
         "host",
@@ -345,10 +358,11 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
         raise r.error("storage.database_url", "must start with sqlite:// or postgresql://")
 
+    poll_interval = r.duration("intake.poll_interval", "3m")
     return Config(
         path=p,
         imap=imap,
-        poll_interval=r.duration("intake.poll_interval", "3m"),
+        poll_interval=poll_interval,
         history_cutoff=r.a_date("intake.history_cutoff"),
         parse_workers=r.integer("intake.parse_workers", 2, 0, 64),
         data_dir=data_dir,
@@ -364,7 +378,39 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         sms=_sms(r),
         digest_enabled=_bool(r, "digest.enabled", True),
         digest_time=_clock_time(r, "digest.time", "07:30"),
+        **_operations(r, poll_interval),
     )
+
+
+def _operations(r: _Reader, poll_interval: int) -> dict[str, Any]:
+    """[ha], [alarm], IDLE and log settings (issue #8).
+
+    The lease must expire and be taken (a standby checks every third of it) within one
+    poll interval, so a standby takes over before the next poll is due."""
+    default_lease = max(10, min(60, poll_interval * 3 // 4))
+    lease = r.duration("ha.lease", f"{default_lease}s")
+    if r.get("ha.lease") is not None and lease * 4 > poll_interval * 3:
+        raise r.error(
+            "ha.lease",
+            f"must be at most 3/4 of intake.poll_interval ({poll_interval}s) so a standby "
+            "takes over within one interval",
+        )
+    name = r.string("ha.instance_name", "") or socket.gethostname()
+    if not re.fullmatch(r"[\w.-]{1,100}", name):
+        raise r.error("ha.instance_name", f"letters, digits, '.', '-', '_' only, got {name!r}")
+    idle_renew = r.duration("intake.idle_renew", "10m")
+    if idle_renew > 29 * 60:
+        raise r.error("intake.idle_renew", "must be under 29 minutes (RFC 3501 IDLE timeout)")
+    return {
+        "instance_name": name,
+        "lease_seconds": lease,
+        "idle": _bool(r, "intake.idle", True),
+        "idle_renew": idle_renew,
+        "alarm_enabled": _bool(r, "alarm.enabled", True),
+        "alarm_no_poll": r.duration("alarm.no_poll_after", "15m"),
+        "alarm_outbox": r.duration("alarm.outbox_after", "30m"),
+        "log_format": r.choice("general.log_format", "text", ("text", "json")),
+    }
 
 
 def _bool(r: _Reader, key: str, default: bool) -> bool:

@@ -30,6 +30,8 @@ from mailbot.edges.smtp import CaptureMailer, Mailer, SmtpMailer
 from mailbot.errors import ConfigError, MailbotError
 from mailbot.escalation import Escalator
 from mailbot.intake import Intake
+from mailbot.lease import Lease
+from mailbot.lease import current as current_lease
 from mailbot.outbox import Outbox, OutboxPolicy, last_inbound
 from mailbot.outbox_sender import OutboxSender
 from mailbot.poller import Poller, PollReport
@@ -92,9 +94,12 @@ class App:
         self._delivering = threading.Lock()  # poll and escalation jobs both deliver
         self.escalator = Escalator(self.sessions, self.rules, self.outbox, self.clock)
         self.stop = threading.Event()
+        self.lease = Lease(self.sessions, config.instance_name, config.lease_seconds, self.clock)
+        self._scheduler: BackgroundScheduler | None = None
         self._pool: Executor | None = None
         self._poller: Poller | None = None
         self._scanner: SentScanner | None = None
+        self._imap_token: Callable[[], str] | None = None  # XOAUTH2: one per process (#8)
 
     def check_schema(self) -> None:
         check_schema(self.engine)
@@ -122,10 +127,22 @@ class App:
             return repo.sync_clients(session, self.rules.book.clients, self.clock())
 
     def imap_settings(self) -> ImapSettings:
-        """How to reach and log in to the mailbox; the one place that reads the secret."""
+        """How to reach and log in to the mailbox; the one place that reads the secret.
+
+        XOAUTH2 (#8): one token provider serves the poller and the Sent scanner, so a token
+        is fetched about once an hour, not at every reconnect."""
         i = self.config.imap
+        if i.auth != "xoauth2":
+            return ImapSettings(
+                i.host, i.port, i.tls, i.user, self.config.imap_password(), i.cafile, i.timeout
+            )
+        if self._imap_token is None:
+            from mailbot.edges.oauth import provider_from_config
+
+            assert self.config.oauth is not None  # load_config: xoauth2 needs [oauth]
+            self._imap_token = provider_from_config(self.config.oauth)
         return ImapSettings(
-            i.host, i.port, i.tls, i.user, self.config.imap_password(), i.cafile, i.timeout
+            i.host, i.port, i.tls, i.user, "", i.cafile, i.timeout, token=self._imap_token
         )
 
     def poller(self) -> Poller:
@@ -219,6 +236,8 @@ class App:
         return steps
 
     def _escalation_job(self) -> None:
+        if not self.lease.held():
+            return
         try:
             self.escalate()
         except MailbotError as exc:
@@ -294,6 +313,8 @@ class App:
         self.sender().mailer.send(smtp.from_address, recipients, raw)
 
     def _digest_job(self) -> None:
+        if not self.lease.held():
+            return
         try:
             log.info("%s", self.digest_job().run())
         except MailbotError as exc:
@@ -327,6 +348,8 @@ class App:
 
     def _poll_job(self) -> None:
         """Scheduler job: one failed poll is logged, never fatal; the next one retries."""
+        if not self.lease.held():
+            return
         try:
             self.poll_once()
         except MailbotError as exc:
@@ -341,6 +364,18 @@ class App:
             log.error("outbox delivery failed, will retry: %s", exc)
         except Exception:
             log.exception("outbox delivery crashed unexpectedly, will retry")
+
+    def _lease_job(self) -> None:
+        """Renew the lease, or take it when the active instance is gone (issue #8)."""
+        was_held = self.lease.held()
+        try:
+            held = self.lease.acquire()
+        except Exception as exc:  # noqa: BLE001 - the database may be restarting
+            log.error("lease renewal failed (the database?): %s", exc)
+            return
+        if held and not was_held and self._scheduler is not None:
+            log.info("active instance now: polling at once")
+            self._scheduler.modify_job("poll", next_run_time=datetime.now(self.config.tz))
 
     def run(self) -> int:
         """Poll every interval until SIGTERM/SIGINT; finish the message in hand, exit 0."""
@@ -359,6 +394,17 @@ class App:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         scheduler = BackgroundScheduler(timezone=self.config.tz)
+        self._scheduler = scheduler
+        if not self.lease.acquire():
+            log.warning("standby: %s is active; taking over when it stops", self.lease_holder())
+        scheduler.add_job(
+            self._lease_job,
+            "interval",
+            seconds=max(1, self.config.lease_seconds // 3),
+            id="lease",
+            max_instances=1,
+            coalesce=True,
+        )
         scheduler.add_job(
             self._poll_job,
             "interval",
@@ -400,9 +446,24 @@ class App:
         while not self.stop.wait(0.5):
             pass
         scheduler.shutdown(wait=True)
+        self.release_lease()
         self.close()
         log.info("mailbot stopped")
         return 0
+
+    def lease_holder(self) -> str:
+        with self.sessions() as session:
+            other = current_lease(session)
+        if other is None:
+            return "nobody"
+        until = other.expires_at.astimezone(self.config.tz).strftime("%Y-%m-%d %H:%M:%S")
+        return f"{other.holder}, lease until {until}"
+
+    def release_lease(self) -> None:
+        try:
+            self.lease.release()
+        except Exception as exc:  # noqa: BLE001 - the standby then waits for the expiry
+            log.warning("could not release the lease: %s", exc)
 
     def close(self) -> None:
         if self._poller is not None:

@@ -282,3 +282,34 @@ class JobRun(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     ran_at: Mapped[datetime] = mapped_column(UtcDateTime())
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class LeaseRow(Base):
+    """Who may poll and send now (issue #8): two instances share one database, one acts.
+
+    A row per lease name; the holder renews `expires_at` well before it passes, and a
+    standby takes the lease only once it has expired (or its holder is a dead process
+    on the same host)."""
+
+    __tablename__ = "lease"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    renewed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AlarmIncident(Base):
+    """A self-alarm incident (issue #8): admins hear once when it opens, once when it ends.
+
+    Kept in the database so a restart neither repeats an alarm nor forgets a recovery."""
+
+    __tablename__ = "alarm_incident"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    notified: Mapped[str] = mapped_column(Text, default="")
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    recovery_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

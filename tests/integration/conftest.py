@@ -18,8 +18,8 @@ TEMPLATES = RULES.parent / "templates"
 
 def write_config(tmp_path: Path, account, db_url: str, *, tls: str = "none", **imap_extra) -> Path:
     intake = {"parse_workers": 0} | imap_extra.pop("intake", {})
-    extra_sections = {name: imap_extra.pop(name) for name in ("smtp", "outbox", "sms")
-                      if name in imap_extra}
+    sections = ("smtp", "outbox", "sms", "ha", "alarm")
+    extra_sections = {name: imap_extra.pop(name) for name in sections if name in imap_extra}
     port = account.tls_port if tls == "ssl" else account.port
     lines = [
         "[imap]",
