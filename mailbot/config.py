@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mailbot.config_oauth import OAuthConfig, read_oauth
 from mailbot.errors import ConfigError, read_toml
 
 TLS_MODES = ("ssl", "starttls", "none")
@@ -39,6 +40,7 @@ class ImapConfig:
     max_message_size: int
     timeout: float
     sent_folder: str | None = None
+    auth: str = "password"  # password | xoauth2 (Microsoft 365, [oauth], #8)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class Config:
     own_addresses: tuple[str, ...] = ("pomoc@kjmssoft.pl",)
     trusted_authserv_ids: frozenset[str] = frozenset()
     smtp: SmtpConfig | None = None
+    oauth: OAuthConfig | None = None
     replies_per_sender_per_hour: int = 5
     max_attempts: int = 8
     sms: SmsConfig | None = None
@@ -181,6 +184,18 @@ _SCHEMA: dict[str, set[str]] = {
         "max_message_size",
         "timeout",
         "sent_folder",
+        "auth",
+    },
+    "oauth": {
+        "flow",
+        "tenant",
+        "authority",
+        "client_id",
+        "client_secret_env",
+        "refresh_token_file",
+        "scopes",
+        "secret_expires",
+        "secret_warn_days",
     },
     "intake": {
         "poll_interval",
@@ -339,6 +354,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         max_message_size=r.size("imap.max_message_size", "25MB"),
         timeout=float(r.integer("imap.timeout", 60, 1, 3600)),
         sent_folder=r.string("imap.sent_folder", "") or None,
+        auth=r.choice("imap.auth", "password", ("password", "xoauth2")),
     )
     if imap.cafile is not None and not imap.cafile.is_file():
         raise r.error("imap.cafile", f"file {imap.cafile} does not exist")
@@ -373,6 +389,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         own_addresses=r.strings("intake.own_addresses", ["pomoc@kjmssoft.pl"]),
         trusted_authserv_ids=frozenset(r.strings("intake.trusted_authserv_ids", [])),
         smtp=_smtp(r),
+        oauth=read_oauth(r, imap.auth),
         replies_per_sender_per_hour=r.integer("outbox.replies_per_sender_per_hour", 5, 0, 1000),
         max_attempts=r.integer("outbox.max_attempts", 8, 1, 100),
         sms=_sms(r),

@@ -10,11 +10,12 @@ import contextlib
 import re
 import socket
 import ssl
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import imapclient
 from imapclient.exceptions import IMAPClientError
@@ -40,9 +41,19 @@ class ImapSettings:
     password: str
     cafile: Path | None = None
     timeout: float = 60.0
+    # XOAUTH2 (Microsoft 365, #8): returns a current access token; password is unused then
+    token: Callable[[], str] | None = None
 
-    def __repr__(self) -> str:  # never print the password
-        return f"ImapSettings({self.user}@{self.host}:{self.port}, tls={self.tls})"
+    def __repr__(self) -> str:  # never print the password or the token
+        auth = ", xoauth2" if self.token is not None else ""
+        return f"ImapSettings({self.user}@{self.host}:{self.port}, tls={self.tls}{auth})"
+
+
+@runtime_checkable
+class Revocable(Protocol):
+    """A token source that can drop a token the server refused (edges/oauth.TokenProvider)."""
+
+    def invalidate(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -95,9 +106,42 @@ class ImapMailbox:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if s.tls == "starttls":
                 client.starttls(context)
-        with _converted(f"login as {s.user}"):
-            client.login(s.user, s.password)
+        if s.token is not None:
+            self._oauth2_login(client)
+        else:
+            with _converted(f"login as {s.user}"):
+                client.login(s.user, s.password)
         self.client, self.selected = client, None
+
+    def _oauth2_login(self, client: imapclient.IMAPClient) -> None:
+        """AUTHENTICATE XOAUTH2 (SASL string user=..^Aauth=Bearer ..^A^A, built by imapclient).
+
+        A refused token is dropped from the provider's cache, so the next attempt asks the
+        identity platform again (a permission granted since, a revoked token)."""
+        s = self.settings
+        assert s.token is not None
+        try:
+            with _converted(f"login (XOAUTH2) as {s.user}"):
+                if not client.has_capability("AUTH=XOAUTH2"):
+                    raise ImapError(
+                        f"IMAP server {s.host} does not offer AUTH=XOAUTH2: check imap.host "
+                        '(outlook.office365.com for Microsoft 365) or set imap.auth = "password"'
+                    )
+                token = s.token()
+                try:
+                    client.oauth2_login(s.user, token)
+                except IMAPClientError as exc:
+                    if isinstance(s.token, Revocable):
+                        s.token.invalidate()
+                    raise ImapError(
+                        f"IMAP login (XOAUTH2) as {s.user} refused: {exc}. Check that the "
+                        "app has IMAP.AccessAsApp and an Exchange service principal with "
+                        "FullAccess to this mailbox (README, Microsoft 365)"
+                    ) from exc
+        except BaseException:
+            with contextlib.suppress(Exception):
+                client.shutdown()
+            raise
 
     @property
     def connected(self) -> bool:
