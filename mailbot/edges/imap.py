@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import imapclient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
-from mailbot.errors import ImapError
+from mailbot.errors import ImapAuthError, ImapError
 from mailbot.model import FetchedMessage
 
 _META = re.compile(rb'\bUID (\d+)\b.*\bINTERNALDATE "([^"]+)"')
@@ -75,8 +75,29 @@ def _converted(what: str) -> Iterator[None]:
         yield
     except ImapError:
         raise
+    except LoginError as exc:
+        raise ImapAuthError(f"IMAP {what} refused: {exc}") from exc
     except (IMAPClientError, OSError, ssl.SSLError, EOFError) as exc:
         raise ImapError(f"IMAP {what} failed: {exc}") from exc
+
+
+def open_client(s: ImapSettings) -> imapclient.IMAPClient:
+    """Connected, TLS set up as configured (implicit or STARTTLS), not logged in."""
+    context = ssl.create_default_context(cafile=str(s.cafile) if s.cafile else None)
+    with _converted(f"connect to {s.host}:{s.port}"):
+        client = imapclient.IMAPClient(
+            s.host,
+            port=s.port,
+            ssl=s.tls == "ssl",
+            ssl_context=context if s.tls == "ssl" else None,
+            timeout=s.timeout,
+        )
+        sock = client.socket()
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if s.tls == "starttls":
+            client.starttls(context)
+    return client
 
 
 class ImapMailbox:
@@ -91,27 +112,19 @@ class ImapMailbox:
 
     # -- connection -------------------------------------------------------------
     def connect(self) -> None:
+        client = open_client(self.settings)
+        self.login(client)
+        self.client, self.selected = client, None
+
+    def login(self, client: imapclient.IMAPClient) -> None:
+        """Password LOGIN or XOAUTH2 on a client from open_client; ImapError when refused.
+        Apart from connect so `mailbot doctor` can tell the two failures apart (#8)."""
         s = self.settings
-        context = ssl.create_default_context(cafile=str(s.cafile) if s.cafile else None)
-        with _converted(f"connect to {s.host}:{s.port}"):
-            client = imapclient.IMAPClient(
-                s.host,
-                port=s.port,
-                ssl=s.tls == "ssl",
-                ssl_context=context if s.tls == "ssl" else None,
-                timeout=s.timeout,
-            )
-            sock = client.socket()
-            if sock is not None:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if s.tls == "starttls":
-                client.starttls(context)
         if s.token is not None:
             self._oauth2_login(client)
         else:
             with _converted(f"login as {s.user}"):
                 client.login(s.user, s.password)
-        self.client, self.selected = client, None
 
     def _oauth2_login(self, client: imapclient.IMAPClient) -> None:
         """AUTHENTICATE XOAUTH2 (SASL string user=..^Aauth=Bearer ..^A^A, built by imapclient).
