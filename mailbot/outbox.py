@@ -170,8 +170,12 @@ class Outbox:
         step: str,
         now: datetime,
     ) -> int:
-        """One e-mail per paged person and step (receipt, reminder, breach)."""
+        """One e-mail per paged person and step (receipt, reminder, breach). A person named
+        by two roles (on call and the client's opiekun) is paged once, under the first:
+        a second row would break the unique dedup_key and, with it, the whole intake
+        transaction (found by the fault-injection suite, #8)."""
         queued = 0
+        paged: set[str] = set()
         for role, staff_id in alerts:
             staff = self.rules.book.staff_member(staff_id) if staff_id else None
             if staff is None:
@@ -179,6 +183,9 @@ class Outbox:
                     "alert for ticket %s: nobody to page as %s (rota gap?)", context["ticket"], role
                 )
                 continue
+            if staff.id in paged:
+                continue
+            paged.add(staff.id)
             ctx = context | {"role": role}
             rendered, error = self._render("alert_oncall", ctx, "")
             self._add(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailbot.compose import compose_alert_email, compose_reply
 from mailbot.edges.sms import SmsChannel, SmsError, SmsRejected
 from mailbot.edges.smtp import Mailer, SmtpError, SmtpRejected
+from mailbot.faults import crash_point
 from mailbot.render import Rendered
 from mailbot.store import repo
 from mailbot.store.tables import OutboxItem, Ticket
@@ -89,6 +90,7 @@ class OutboxSender:
                     row.recipient,
                     row.state,
                 )
+        crash_point("outbox.recovered")  # `sending` rows resolved, nothing sent yet
         return report
 
     def deliver_pending(self, limit: int = 200) -> DeliveryReport:
@@ -127,13 +129,16 @@ class OutboxSender:
                 return
             row.state, row.attempts = "sending", row.attempts + 1
             recipient, kind, attempts = row.recipient, row.kind, row.attempts
+        crash_point("outbox.claimed")  # `sending` committed, nothing sent
         try:
             if kind == "alert_sms":
                 if self.sms is None:
                     raise SmsRejected("no SMS channel is configured ([sms] channel)")
                 self.sms.send(recipient, raw.decode("utf-8"))
+                crash_point("outbox.sms_accepted")  # gateway took it, still `sending`
             else:
                 self.mailer.send(self.from_address, [recipient], raw)
+                crash_point("outbox.mail_accepted")  # SMTP took it, still `sending`
         except (SmtpRejected, SmsRejected) as exc:
             self._finish(item_id, "failed", f"rejected: {exc}", report)
         except ValueError as exc:
@@ -151,6 +156,7 @@ class OutboxSender:
                 )
         else:
             self._finish(item_id, "sent", "", report)
+            crash_point("outbox.marked")  # `sent` committed
             log.info("outbox #%d: %s sent to %s", item_id, kind, recipient)
 
     def _finish(

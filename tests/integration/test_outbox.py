@@ -248,3 +248,21 @@ def test_sms_webhook_channel_from_config(make_app, mailbox):
     )
     assert isinstance(app.sender().sms, WebhookChannel)
     assert app.outbox.policy.sms
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_on_call_opiekun_is_paged_once_and_the_message_kept(make_app, mailbox):
+    """The person on call who is also the client's opiekun: one alert row, not a second
+    one that broke the unique dedup_key and lost the whole message (found by the
+    fault-injection suite, issue 8)."""
+    app = make_app()
+    app.decider.oncall = lambda at: "tomasz.kaczmarek"  # opiekun of budmax (clients.toml)
+    prime(app)
+    mailbox.append(
+        "INBOX",
+        mail("AWARIA", "F-K nie działa na żadnym komputerze, nikt nie może pracować.",
+             sender="p.nowicki@budmax.com.pl", msgid="<both@budmax.com.pl>"),
+    )  # fmt: skip
+    assert app.poll_once().actions == {"created": 1}
+    alerts = [r for r in rows(app) if r.kind == "alert_email"]
+    assert [r.recipient for r in alerts] == ["tomasz.kaczmarek@kjmssoft.pl"]
