@@ -168,26 +168,27 @@ def identity_server(root: Path) -> Iterator[FakeIdentity]:
 
 @dataclass
 class Introspection:
-    """RFC 7662-style introspection for Dovecot: active iff `valid(token)`; who it is for."""
+    """RFC 7662-style introspection for Dovecot: `owner(token)` names the user the token
+    belongs to, or None for a token nobody issued (inactive). Tests replace `owner`."""
 
     url: str
-    valid: Callable[[str], bool]
-    username: str
+    owner: Callable[[str], str | None]
     seen: list[str] = field(default_factory=list)
 
 
 @contextmanager
-def introspection_server(valid: Callable[[str], bool], username: str) -> Iterator[Introspection]:
-    box = Introspection("", valid, username)
+def introspection_server() -> Iterator[Introspection]:
+    box = Introspection("", lambda token: None)
 
     def route(method: str, path: str, form: dict[str, str]):
         if method != "POST" or path != "/introspect":
             return None
         token = form.get("token", "")
         box.seen.append(token)
-        if box.valid(token):
-            return 200, {"active": True, "username": box.username}
-        return 200, {"active": False}
+        user = box.owner(token)
+        if user is None:
+            return 200, {"active": False}
+        return 200, {"active": True, "username": user}
 
     with _serve(_json_handler(route), None) as port:
         box.url = f"http://127.0.0.1:{port}/introspect"
