@@ -11,6 +11,7 @@ import io
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from email.policy import SMTP
@@ -181,7 +182,11 @@ def sample_digests() -> list[Digest]:
     )  # fmt: skip
     empty = DigestInput(date(2026, 11, 24), until, until + timedelta(days=1),
                         (), (), (), 0, (), (), ())  # fmt: skip
-    return [build_digest(full), build_digest(empty)]
+    notice = (
+        "Sekret aplikacji OAuth2 (Azure) wygasa za 12 dni (2026-12-05). / The OAuth2 "
+        "client secret expires in 12 days (2026-12-05)."
+    )  # the operator's line (#8), so the check renders that branch too
+    return [replace(build_digest(full), notices=(notice,)), build_digest(empty)]
 
 
 def check_digest_templates(templates: TemplateSet) -> list[str]:

@@ -145,6 +145,9 @@ class Digest:
     quarantine: tuple[tuple[int, str], ...]
     outbox_failures: tuple[tuple[int, str, str], ...]
     daily: tuple[tuple[date, int, float | None], ...]  # oldest first, at most 30 days
+    # for the operator, shown first: e.g. the OAuth2 client secret expiring (#8); added by
+    # the caller with dataclasses.replace, since they come from the config, not the database
+    notices: tuple[str, ...] = ()
 
 
 def period_start(day: date) -> date:

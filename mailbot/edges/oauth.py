@@ -316,3 +316,12 @@ def provider_from_config(
         ),
         clock=clock,
     )
+
+
+def oauth_notices(oauth: OAuthConfig | None, today: date) -> tuple[str, ...]:
+    """The operator's lines for the digest (Digest.notices) and the self-alarm: () unless
+    an OAuth2 client secret with a known expiry date is within its warning window."""
+    if oauth is None:
+        return ()
+    warning = secret_expiry_warning(oauth.secret_expires, today, oauth.secret_warn_days)
+    return (warning,) if warning else ()
