@@ -10,7 +10,7 @@ import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from mailbot import ledger_store
 from mailbot.compose import make_message_id
 from mailbot.config import Config
+from mailbot.core.alarm import Thresholds
 from mailbot.core.digest import Digest
 from mailbot.decider import Decider, rota_lookup
 from mailbot.digest_job import DigestJob
@@ -27,7 +28,7 @@ from mailbot.digest_render import chart_png, compose_digest, render_digest
 from mailbot.edges.imap import ImapMailbox, ImapSettings
 from mailbot.edges.sms import EmailToSmsChannel, SmsapiChannel, SmsChannel, WebhookChannel
 from mailbot.edges.smtp import CaptureMailer, Mailer, SmtpMailer
-from mailbot.errors import ConfigError, MailbotError
+from mailbot.errors import ConfigError, ImapAuthError, MailbotError
 from mailbot.escalation import Escalator
 from mailbot.intake import Intake
 from mailbot.lease import Lease
@@ -37,6 +38,7 @@ from mailbot.outbox_sender import OutboxSender
 from mailbot.poller import Poller, PollReport
 from mailbot.render import TemplateSet, check_all
 from mailbot.rules import load_rules
+from mailbot.self_alarm import Channels, Faults, SelfAlarm
 from mailbot.sent_scan import SentScanner
 from mailbot.store import repo
 from mailbot.store.db import check_schema, make_engine, session_factory
@@ -96,6 +98,19 @@ class App:
         self.stop = threading.Event()
         self.lease = Lease(self.sessions, config.instance_name, config.lease_seconds, self.clock)
         self._scheduler: BackgroundScheduler | None = None
+        self.faults = Faults()  # what went wrong since the last good poll (self-alarm)
+        self.self_alarm = SelfAlarm(
+            self.sessions,
+            [s for s in self.rules.book.staff if "admin" in s.roles],
+            self._alarm_channels,
+            folder=config.imap.folder,
+            instance=self.lease.holder,
+            limits=Thresholds(
+                timedelta(seconds=config.alarm_no_poll), timedelta(seconds=config.alarm_outbox)
+            ),
+            tz=config.tz,
+            clock=self.clock,
+        )
         self._pool: Executor | None = None
         self._poller: Poller | None = None
         self._scanner: SentScanner | None = None
@@ -352,10 +367,16 @@ class App:
             return
         try:
             self.poll_once()
+            self.faults = Faults(secret_warning=self.faults.secret_warning)
+        except ImapAuthError as exc:
+            log.error("poll failed: the mailbox refused our login: %s", exc)
+            self.faults = Faults(str(exc), str(exc), self.faults.secret_warning)
         except MailbotError as exc:
             log.error("poll failed, will retry at the next interval: %s", exc)
-        except Exception:
+            self.faults = Faults(str(exc), None, self.faults.secret_warning)
+        except Exception as exc:
             log.exception("poll crashed unexpectedly, will retry at the next interval")
+            self.faults = Faults(repr(exc), None, self.faults.secret_warning)
         if self.stop.is_set():
             return
         try:  # the outbox is delivered even when the mailbox is unreachable
@@ -364,6 +385,19 @@ class App:
             log.error("outbox delivery failed, will retry: %s", exc)
         except Exception:
             log.exception("outbox delivery crashed unexpectedly, will retry")
+
+    def _alarm_channels(self) -> Channels:
+        """The outbox sender's mailer and SMS gateway, used directly (issue #8)."""
+        smtp = self.config.smtp
+        sender = self.sender()
+        return Channels(sender.mailer, sender.sms, smtp.from_address if smtp else "")
+
+    def _alarm_job(self) -> None:
+        """Every minute: the self-alarm. A standby only watches the database."""
+        try:
+            self.self_alarm.check(self.faults, database_only=not self.lease.held())
+        except Exception:
+            log.exception("self-alarm check crashed unexpectedly, will retry in a minute")
 
     def _lease_job(self) -> None:
         """Renew the lease, or take it when the active instance is gone (issue #8)."""
@@ -397,6 +431,11 @@ class App:
         self._scheduler = scheduler
         if not self.lease.acquire():
             log.warning("standby: %s is active; taking over when it stops", self.lease_holder())
+        if self.config.alarm_enabled:
+            scheduler.add_job(
+                self._alarm_job, "interval", seconds=60, id="alarm", max_instances=1,
+                coalesce=True,
+            )  # fmt: skip
         scheduler.add_job(
             self._lease_job,
             "interval",

@@ -53,6 +53,10 @@ class ImapError(TransientError):
     """IMAP connection, login or command failed."""
 
 
+class ImapAuthError(ImapError):
+    """The server refused our login: a person must act (the self-alarm says so, #8)."""
+
+
 class SmtpError(TransientError):
     """Sending failed; the message is still ours to send again later.
 

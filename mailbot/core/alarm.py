@@ -1,0 +1,123 @@
+"""Self-alarm decisions (issue #8): which problems are on now, what the admins are told.
+
+Pure: the shell observes (database, last poll, outbox, login errors) and this module
+says which incidents open and which end. One message when an incident opens and one
+when it ends, never one per check: the help-desk systems mailbot replaces either
+stayed silent or flooded the admins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+NO_POLL = "no_poll"
+OUTBOX = "outbox_stuck"
+AUTH = "auth_failed"
+DATABASE = "database_down"
+SECRET = "secret_expiry"
+
+TITLES = {
+    NO_POLL: "skrzynka nie jest odczytywana",
+    OUTBOX: "poczta utknęła w kolejce wysyłki",
+    AUTH: "logowanie do skrzynki odrzucone",
+    DATABASE: "baza danych niedostępna",
+    SECRET: "wygasa sekret logowania OAuth2",
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    no_poll: timedelta
+    outbox: timedelta
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What the shell saw at `now`; None = nothing wrong of that kind."""
+
+    now: datetime
+    running_since: datetime  # a fresh start is not "no poll for 15 minutes"
+    folder: str
+    last_poll_ok: datetime | None = None
+    last_poll_error: str | None = None
+    outbox_oldest: datetime | None = None
+    outbox_waiting: int = 0
+    auth_error: str | None = None
+    database_error: str | None = None
+    secret_warning: str | None = None
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def problems(obs: Observation, limits: Thresholds, tz: ZoneInfo) -> dict[str, str]:
+    """kind -> detail (Polish, for the admins) of every problem that is on now."""
+    found: dict[str, str] = {}
+    if obs.database_error is not None:
+        found[DATABASE] = f"Baza danych nie odpowiada: {obs.database_error}"
+        return found  # nothing else can be judged without it
+    if obs.auth_error is not None:
+        found[AUTH] = (
+            f"Serwer odrzucił logowanie: {obs.auth_error}. Sprawdź hasło lub token "
+            "(`mailbot doctor` pokaże szczegóły)."
+        )
+    since = obs.last_poll_ok or obs.running_since
+    if obs.now - since >= limits.no_poll:
+        last = (
+            obs.last_poll_ok.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+            if obs.last_poll_ok
+            else "nigdy"
+        )
+        detail = (
+            f"Od {_minutes(obs.now - since)} min brak udanego odczytu folderu {obs.folder} "
+            f"(ostatni udany: {last})."
+        )
+        if obs.last_poll_error:
+            detail += f" Ostatni błąd: {obs.last_poll_error}"
+        found[NO_POLL] = detail
+    if obs.outbox_oldest is not None and obs.now - obs.outbox_oldest >= limits.outbox:
+        found[OUTBOX] = (
+            f"{obs.outbox_waiting} wiadomość(i) czeka na wysłanie, najstarsza od "
+            f"{_minutes(obs.now - obs.outbox_oldest)} min. Sprawdź serwer SMTP i bramkę SMS "
+            "(`mailbot outbox list`)."
+        )
+    if obs.secret_warning is not None:
+        found[SECRET] = obs.secret_warning
+    return found
+
+
+@dataclass(frozen=True)
+class Changes:
+    opened: dict[str, str]  # kind -> detail
+    resolved: frozenset[str]
+
+
+def changes(open_kinds: set[str], now_on: dict[str, str]) -> Changes:
+    """Incidents to open (on now, not yet open) and to end (open, no longer on)."""
+    opened = {k: v for k, v in now_on.items() if k not in open_kinds}
+    return Changes(opened, frozenset(k for k in open_kinds if k not in now_on))
+
+
+def alarm_message(kind: str, detail: str, instance: str) -> tuple[str, str, str]:
+    """(subject, mail body, SMS text) when an incident opens."""
+    title = TITLES.get(kind, kind)
+    subject = f"[mailbot] ALARM: {title}"
+    body = (
+        f"mailbot ({instance}) zgłasza problem: {title}.\n\n{detail}\n\n"
+        "Kolejna wiadomość przyjdzie, gdy problem ustąpi.\n"
+        "Stan: `mailbot status`, diagnoza: `mailbot doctor`.\n"
+    )
+    return subject, body, f"mailbot ALARM: {title}. {detail}"[:300]
+
+
+def recovery_message(kind: str, opened_at: datetime, now: datetime, instance: str
+                     ) -> tuple[str, str, str]:  # fmt: skip
+    """(subject, mail body, SMS text) when an incident ends."""
+    title = TITLES.get(kind, kind)
+    lasted = _minutes(now - opened_at)
+    subject = f"[mailbot] OK: {title} — problem ustąpił"
+    body = f"mailbot ({instance}): problem „{title}” ustąpił po {lasted} min.\n"
+    return subject, body, f"mailbot OK: {title} - ustapil po {lasted} min."
