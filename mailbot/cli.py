@@ -442,6 +442,24 @@ def oncall(
     )
 
 
+@app.command()
+def doctor(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds for each network step.")] = 10.0,
+) -> None:
+    """Check the config, then each connection (database, IMAP, SMTP, SMS) on its own:
+    what failed and how to fix it. Exit 0 all OK, 1 warnings, 2 a failure (issue 8)."""
+    from mailbot.doctor import exit_code, print_checks, run_checks, to_json
+
+    checks = run_checks(read_config(config), timeout=timeout)
+    if as_json:
+        print(to_json(checks))
+    else:
+        print_checks(checks, out)
+    raise typer.Exit(exit_code(checks))
+
+
 @clients_app.command("import")
 def clients_import(config: ConfigOpt = DEFAULT_CONFIG) -> None:
     """Load (sync) rules/clients.toml into the database so tickets reference clients."""

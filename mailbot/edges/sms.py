@@ -123,6 +123,25 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tup
         raise SmsError(f"SMS gateway {where}: {what}", maybe_delivered=True) from None
 
 
+def _ask(method: str, url: str, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
+    """(HTTP status, body) of a request without a body (GET, HEAD): nothing is sent, so
+    every failure is a plain SmsError (`mailbot doctor`, #8)."""
+    request, where = urllib.request.Request(url, None, headers, method=method), _safe_url(url)
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        with exc:
+            try:
+                return exc.code, exc.read()
+            except (OSError, http.client.HTTPException):
+                return exc.code, b""
+    except urllib.error.URLError as exc:
+        raise SmsError(f"SMS gateway {where} unreachable: {exc.reason}") from None
+    except (OSError, http.client.HTTPException) as exc:  # timeouts are OSError
+        raise SmsError(f"SMS gateway {where}: {str(exc) or type(exc).__name__}") from None
+
+
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body.decode("utf-8"))
@@ -188,6 +207,7 @@ class SmsapiChannel:
         self._token = token.strip()
         self.sender_name, self.timeout, self.normalize = sender_name or None, timeout, normalize
         self.url = base_url.rstrip("/") + "/sms.do"
+        self.profile_url = base_url.rstrip("/") + "/profile"
 
     def __repr__(self) -> str:  # never print the token
         return f"SmsapiChannel({_safe_url(self.url)}, from={self.sender_name!r})"
@@ -216,6 +236,21 @@ class SmsapiChannel:
                 maybe_delivered=True,
             ) from None
 
+    def check(self) -> dict[str, Any]:
+        """GET {base_url}/profile with the token: authenticated, sends nothing (`mailbot
+        doctor`, #8). Returns the account's username, payment_type and points (points is
+        absent for some accounts); SmsError when the token is refused."""
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        status, answer = _ask("GET", self.profile_url, headers, self.timeout)
+        payload, where = _json(answer), f"SMSAPI {_safe_url(self.profile_url)}"
+        if isinstance(payload, dict) and payload.get("error") is not None:
+            raise self._error(payload, where, status)
+        if not 200 <= status < 300:
+            raise _by_status(status, where, _short(answer.decode("utf-8", "replace"), self._token))
+        if not isinstance(payload, dict):
+            raise SmsError(f"{where}: unexpected answer {_short(answer, self._token)!r}")
+        return {k: payload.get(k) for k in ("username", "payment_type", "points")}
+
     def _error(self, payload: dict[str, Any], where: str, status: int) -> SmsError:
         raw = str(payload.get("error")).strip()
         code: int | str = int(raw) if raw.isdigit() else raw  # SMSAPI sends 13 or "13"
@@ -239,6 +274,13 @@ class WebhookChannel:
 
     def __repr__(self) -> str:  # the query string may hold a key; the token is secret
         return f"WebhookChannel({_safe_url(self.url)}, token={'***' if self._token else None})"
+
+    def check(self) -> int:
+        """HEAD on the URL (a safe method, RFC 9110 9.2.1): the HTTP status it answers,
+        SmsError when nothing answers. A generic webhook has no call that proves the token
+        without sending an SMS, so this shows reachability and TLS only (#8)."""
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        return _ask("HEAD", self.url, headers, self.timeout)[0]
 
     def send(self, phone_e164: str, text: str) -> str:
         _digits(phone_e164)

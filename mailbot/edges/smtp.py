@@ -21,6 +21,7 @@ import smtplib
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol
@@ -30,6 +31,24 @@ from mailbot.errors import ConfigError, SmtpError, SmtpRejected
 
 TlsMode = Literal["ssl", "starttls", "none"]
 _DOT = re.compile(rb"(?m)^\.")
+
+
+@dataclass(frozen=True)
+class SmtpCheck:
+    """What `SmtpMailer.check` learned from the server (nothing was sent)."""
+
+    tls: str | None  # the TLS version in use, None for a plain connection
+    user: str | None  # logged in as, None without AUTH
+    extensions: tuple[str, ...]  # EHLO keywords, lower case (after STARTTLS)
+    auth_methods: tuple[str, ...]
+
+
+class SmtpCheckError(SmtpError):
+    """A failed `check`; `step` is connect, tls, ehlo or auth (each has its own fix)."""
+
+    def __init__(self, step: str, message: str, *, code: int | None = None):
+        super().__init__(message, code=code)
+        self.step = step
 
 
 class Mailer(Protocol):
@@ -63,6 +82,21 @@ def _converted(what: str, secret: str | None) -> Iterator[None]:
         raise SmtpError(f"SMTP {what} failed: {text}", code=code) from exc
 
 
+@contextmanager
+def _step(step: str, what: str, secret: str | None) -> Iterator[None]:
+    """_converted, with the failed step named; a TLS failure is a "tls" step wherever it
+    happens (implicit TLS fails while connecting)."""
+    try:
+        with _converted(what, secret):
+            yield
+    except SmtpCheckError:
+        raise
+    except SmtpError as exc:
+        cause = exc.__cause__  # kept: the caller's advice depends on it (refused, DNS, cert)
+        failed = "tls" if isinstance(cause, ssl.SSLError) else step
+        raise SmtpCheckError(failed, str(exc), code=exc.code) from cause
+
+
 class SmtpMailer:
     """Delivers over SMTP: implicit TLS ("ssl", port 465), STARTTLS (587) or plain."""
 
@@ -92,21 +126,24 @@ class SmtpMailer:
     def _context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.cafile) if self.cafile else None)
 
+    def _open(self) -> smtplib.SMTP:
+        """The TCP (and, for "ssl", TLS) connection with the server's greeting read."""
+        if self.tls == "ssl":
+            return smtplib.SMTP_SSL(
+                self.host,
+                self.port,
+                local_hostname=self.local_hostname,
+                timeout=self.timeout,
+                context=self._context(),
+            )
+        return smtplib.SMTP(
+            self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout
+        )
+
     def _connect(self) -> smtplib.SMTP:
         where = f"connect to {self.host}:{self.port}"
         with _converted(where, self._password):
-            if self.tls == "ssl":
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                    self.host,
-                    self.port,
-                    local_hostname=self.local_hostname,
-                    timeout=self.timeout,
-                    context=self._context(),
-                )
-            else:
-                conn = smtplib.SMTP(
-                    self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout
-                )
+            conn = self._open()
         try:
             with _converted(f"{where} (STARTTLS/login)", self._password):
                 if self.tls == "starttls":
@@ -132,6 +169,40 @@ class SmtpMailer:
         code, reply = conn.docmd("AUTH", f"PLAIN {token}")
         if code not in (235, 503):  # 503: already authenticated
             raise smtplib.SMTPAuthenticationError(code, reply)
+
+    def check(self) -> SmtpCheck:
+        """Connect, EHLO, TLS as configured and AUTH when a user is set, then QUIT: every
+        step `send` takes before MAIL FROM, so nothing is sent (`mailbot doctor`, #8).
+        Raises SmtpCheckError naming the step that failed."""
+        where = f"{self.host}:{self.port}"
+        with _step("connect", f"connect to {where}", self._password):
+            conn = self._open()
+        try:
+            with _step("ehlo", f"EHLO at {where}", self._password):
+                code, reply = conn.ehlo()
+                if code != 250:
+                    raise SmtpCheckError("ehlo", f"SMTP EHLO refused by {where}: {code} "
+                                         f"{_text(reply)}", code=code)  # fmt: skip
+            if self.tls == "starttls":
+                with _step("tls", f"STARTTLS at {where}", self._password):
+                    if not conn.has_extn("starttls"):
+                        raise SmtpCheckError("tls", f"{where} does not offer STARTTLS")
+                    conn.starttls(context=self._context())
+                    conn.ehlo()
+            if self.user:
+                with _step("auth", f"login as {self.user} at {where}", self._password):
+                    if not conn.has_extn("auth"):
+                        raise SmtpCheckError("auth", f"{where} offers no AUTH here")
+                    self._login(conn, self.user, self._password or "")
+            sock = conn.sock
+            return SmtpCheck(
+                tls=(sock.version() or "TLS") if isinstance(sock, ssl.SSLSocket) else None,
+                user=self.user,
+                extensions=tuple(sorted(conn.esmtp_features)),
+                auth_methods=tuple(conn.esmtp_features.get("auth", "").split()),
+            )
+        finally:
+            _close(conn)
 
     def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> None:
         """One SMTP transaction. ValueError for a malformed address (a caller's bug).
