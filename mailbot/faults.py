@@ -38,7 +38,7 @@ def crash_point(name: str) -> None:
     count, _, action = rest.partition(":")
     remaining = int(count or "1")
     if remaining > 1:
-        os.environ[ENV] = f"{name}:{remaining - 1}:{action}"
+        os.environ[ENV] = f"{name}:{remaining - 1}" + (f":{action}" if action else "")
         return
     if action == "stop":
         del os.environ[ENV]  # after SIGCONT the run goes on unarmed

@@ -63,3 +63,13 @@ def make_app(tmp_path, mailbox, db_url, monkeypatch) -> Iterator[Callable[..., A
     yield factory
     for app in apps:
         app.close()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The fault-injection figures (issue 8), when test_faults.py ran: one table."""
+    from tests.integration.fault_table import render, rows
+
+    if rows():
+        terminalreporter.section("fault injection (issue #8)")
+        for line in render(rows()):
+            terminalreporter.write_line(line)
