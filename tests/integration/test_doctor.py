@@ -354,3 +354,36 @@ def test_email_sms_with_capture_smtp_warns(sms_setup):
     run = doctor(configure({"channel": "email", "address_template": "{number}@sms.pl"}), env)
     assert run.code == 1 and run.line("sms")["status"] == "WARN"
     assert 'smtp.mode = "smtp"' in run.line("sms")["fix"]
+
+
+def test_xoauth2_expired_secret_and_server_without_xoauth2(tmp_path, mailbox):
+    """XOAUTH2 (#8) against a Dovecot that offers only passwords: the login line names the
+    missing AUTH=XOAUTH2 (before any token is fetched) and the expired Azure secret fails."""
+    url = f"sqlite:///{tmp_path / 'mailbot.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    path = write_config(tmp_path, mailbox, url, auth="xoauth2")
+    secret = "azure-Client-Secret-8812"
+    oauth = (
+        '\n[oauth]\ntenant = "kjmssoft.pl"\nclient_id = "00000000-1111-2222-3333-444444444444"\n'
+    )
+    path.write_text(path.read_text() + oauth + 'secret_expires = "2026-01-31"\n')
+    run = doctor(path, {"MAILBOT_OAUTH_CLIENT_SECRET": secret})
+    assert run.code == 2
+    assert run.line("oauth secret")["status"] == "FAIL"
+    assert "expired on 2026-01-31" in run.line("oauth secret")["detail"]
+    login = run.line("imap login")
+    assert login["status"] == "FAIL" and "(XOAUTH2)" in login["detail"]
+    assert "does not offer AUTH=XOAUTH2" in login["detail"] and "[oauth]" in login["fix"]
+    assert_no_secret(run, secret)
+
+
+def test_smtp_implicit_tls_ok(setup, smtp_server):
+    configure, env = setup
+    server = smtp_server(tls="ssl", user=SMTP_USER, password=SMTP_PASSWORD)
+    run = doctor(configure(smtp={"port": server.port, "tls": "ssl"}), env)
+    assert run.code == 0, run.output
+    assert run.line("smtp tls")["detail"].startswith("TLSv1")
+    assert "(ssl)" in run.line("smtp tls")["detail"]
+    assert run.line("smtp login")["status"] == "OK" and server.handler.messages == []
