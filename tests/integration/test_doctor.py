@@ -228,6 +228,8 @@ def test_imap_implicit_tls_and_untrusted_certificate(tmp_path, mailbox, setup):
     run = doctor(configure(tls="ssl"), env)
     assert run.code == 0, run.output
     assert "implicit TLS, TLSv1" in run.line("imap connect")["detail"]
+    run = doctor(configure(tls="starttls"), env)
+    assert run.code == 0 and "STARTTLS, TLSv1" in run.line("imap connect")["detail"]
     path = configure(tls="ssl")
     text = path.read_text().replace(f'cafile = "{mailbox.cafile}"\n', "", 1)
     path.write_text(text)
