@@ -10,6 +10,7 @@ import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -21,6 +22,7 @@ from mailbot import ledger_store
 from mailbot.compose import make_message_id
 from mailbot.config import Config
 from mailbot.core.alarm import Thresholds
+from mailbot.core.backoff import Backoff
 from mailbot.core.digest import Digest
 from mailbot.decider import Decider, rota_lookup
 from mailbot.digest_job import DigestJob
@@ -30,6 +32,7 @@ from mailbot.edges.sms import EmailToSmsChannel, SmsapiChannel, SmsChannel, Webh
 from mailbot.edges.smtp import CaptureMailer, Mailer, SmtpMailer
 from mailbot.errors import ConfigError, ImapAuthError, MailbotError
 from mailbot.escalation import Escalator
+from mailbot.idle_watcher import IdleWatcher
 from mailbot.intake import Intake
 from mailbot.lease import Lease
 from mailbot.lease import current as current_lease
@@ -99,6 +102,11 @@ class App:
         self.lease = Lease(self.sessions, config.instance_name, config.lease_seconds, self.clock)
         self._scheduler: BackgroundScheduler | None = None
         self.faults = Faults()  # what went wrong since the last good poll (self-alarm)
+        self._polling = threading.Lock()  # never two polls at once, whoever asks
+        self._poll_wanted = threading.Event()
+        self._poll_failures = 0
+        self._poll_backoff = Backoff(base=5, cap=config.poll_interval)
+        self._idle: IdleWatcher | None = None
         self.self_alarm = SelfAlarm(
             self.sessions,
             [s for s in self.rules.book.staff if "admin" in s.roles],
@@ -365,18 +373,57 @@ class App:
         """Scheduler job: one failed poll is logged, never fatal; the next one retries."""
         if not self.lease.held():
             return
+        if not self._polling.acquire(blocking=False):  # IDLE woke us during a poll
+            self._poll_wanted.set()
+            return
+        try:
+            while True:
+                self._poll_wanted.clear()
+                self._poll_and_deliver()
+                if self.stop.is_set() or not self._poll_wanted.is_set():
+                    break
+        finally:
+            self._polling.release()
+
+    def _retry_poll(self) -> None:
+        """After a failed poll, retry sooner than the interval: 5 s, 10 s, 20 s, …
+        (capped at the interval), so a short outage costs seconds, a long one no storm."""
+        self._poll_failures += 1
+        delay = self._poll_backoff.delay(self._poll_failures)
+        if self._scheduler is None or self.stop.is_set() or delay >= self.config.poll_interval:
+            return
+        log.info("next poll attempt in %.0f s (failure %d in a row)", delay, self._poll_failures)
+        self._scheduler.add_job(
+            self._poll_job,
+            "date",
+            run_date=datetime.now(self.config.tz) + timedelta(seconds=delay),
+            id="poll-retry",
+            replace_existing=True,
+        )
+
+    def request_poll(self) -> None:
+        """A poll now (IDLE saw new mail); one already running polls once more."""
+        self._poll_wanted.set()
+        if self._scheduler is not None and not self.stop.is_set():
+            self._scheduler.add_job(self._poll_job, id="poll-now", replace_existing=True)
+
+    def _poll_and_deliver(self) -> None:
         try:
             self.poll_once()
             self.faults = Faults(secret_warning=self.faults.secret_warning)
+            self._poll_failures = 0
         except ImapAuthError as exc:
             log.error("poll failed: the mailbox refused our login: %s", exc)
             self.faults = Faults(str(exc), str(exc), self.faults.secret_warning)
+            self._retry_poll()
         except MailbotError as exc:
             log.error("poll failed, will retry at the next interval: %s", exc)
             self.faults = Faults(str(exc), None, self.faults.secret_warning)
+            self._retry_poll()
         except Exception as exc:
             log.exception("poll crashed unexpectedly, will retry at the next interval")
             self.faults = Faults(repr(exc), None, self.faults.secret_warning)
+            self._retry_poll()
         if self.stop.is_set():
             return
         try:  # the outbox is delivered even when the mailbox is unreachable
@@ -394,6 +441,13 @@ class App:
 
     def _alarm_job(self) -> None:
         """Every minute: the self-alarm. A standby only watches the database."""
+        if self.config.oauth is not None:  # the Azure client secret's expiry (#8)
+            from mailbot.edges.oauth import oauth_notices
+
+            notices = oauth_notices(
+                self.config.oauth, self.clock().astimezone(self.config.tz).date()
+            )
+            self.faults = replace(self.faults, secret_warning=notices[0] if notices else None)
         try:
             self.self_alarm.check(self.faults, database_only=not self.lease.held())
         except Exception:
@@ -476,6 +530,16 @@ class App:
                 misfire_grace_time=3600,
             )
         scheduler.start()
+        if self.config.idle:
+            self._idle = IdleWatcher(
+                self.imap_settings,
+                self.config.imap.folder,
+                self.request_poll,
+                active=self.lease.held,
+                stop=self.stop,
+                renew=self.config.idle_renew,
+            )
+            self._idle.start()
         log.info(
             "mailbot running: polling %s on %s every %ds",
             self.config.imap.folder,
@@ -485,6 +549,8 @@ class App:
         while not self.stop.wait(0.5):
             pass
         scheduler.shutdown(wait=True)
+        if self._idle is not None:
+            self._idle.join(5)
         self.release_lease()
         self.close()
         log.info("mailbot stopped")
