@@ -310,6 +310,10 @@ class App:
         )
 
     def render_digest(self, digest: Digest) -> tuple[str, str, str, bytes]:
+        if self.config.oauth is not None:  # the admin hears of an expiring secret (#8)
+            from mailbot.edges.oauth import oauth_notices  # pulls in requests: only if used
+
+            digest = replace(digest, notices=oauth_notices(self.config.oauth, digest.day))
         subject, text, html = render_digest(digest, self.templates)
         return subject, text, html, chart_png(digest.daily)
 

@@ -49,3 +49,19 @@ def test_digest_shows_the_notice_first_in_text_and_html(tmp_path):
 def test_digest_templates_still_pass_their_check_with_a_notice_sample():
     assert sample_digests()[0].notices  # the check renders the notice branch
     assert check_digest_templates(TEMPLATES) == []
+
+
+def test_the_app_puts_the_notice_into_the_digest_it_sends(tmp_path):
+    """App.render_digest (the daily job and `mailbot digest`) adds the notice itself."""
+    from mailbot.daemon import App
+
+    cfg = _config(tmp_path, "2026-11-20")
+    cfg = replace(cfg, rules_dir=ROOT / "rules", templates_dir=ROOT / "templates",
+                  data_dir=tmp_path / "data",
+                  database_url=f"sqlite:///{tmp_path / 'm.sqlite3'}")  # fmt: skip
+    app = App(cfg)
+    try:
+        _, text, html, _png = app.render_digest(sample_digests()[1])
+    finally:
+        app.close()
+    assert "wygasł 2026-11-20" in text and "wygasł 2026-11-20" in html

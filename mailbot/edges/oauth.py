@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from mailbot.errors import ImapError
+from mailbot.errors import ImapAuthError
 
 if TYPE_CHECKING:
     from mailbot.config_oauth import OAuthConfig
@@ -51,7 +51,7 @@ _HINTS = {
 _DEFAULT_HINT = "oauth.tenant, oauth.client_id and the client secret"
 
 
-class OAuthError(ImapError):
+class OAuthError(ImapAuthError):
     """No access token: the operator must check the Azure app or the secret."""
 
 
