@@ -222,10 +222,18 @@ def register_queue_commands(app: typer.Typer, tickets_app: typer.Typer) -> None:
     def status(
         config: ConfigOpt = DEFAULT_CONFIG,
         as_json: Annotated[bool, typer.Option("--json", help="JSON for monitoring.")] = False,
+        imap: Annotated[
+            bool, typer.Option(help="Count mail waiting on the IMAP server (one login).")
+        ] = True,
     ) -> None:
         """Health for people and monitors: exit 0 OK, 1 WARNING, 2 CRITICAL."""
+        from dataclasses import replace
+        from datetime import datetime
+
         from mailbot import health
         from mailbot.core.oncall import on_duty
+        from mailbot.edges.imap import ImapMailbox
+        from mailbot.errors import MailbotError
 
         application = build_app(config)
         cfg = application.config
@@ -241,6 +249,21 @@ def register_queue_commands(app: typer.Typer, tickets_app: typer.Typer) -> None:
         h.facts["on_call"] = duty.staff_id if duty else None
         if duty is None:
             h.problem(health.WARNING, "nobody is on call now (rules/oncall.toml)")
+        h.facts["active_instance"] = application.lease_holder()
+        if imap:
+            try:
+                settings = replace(application.imap_settings(), timeout=10)
+                h.facts["waiting_on_server"] = health.waiting_on_server(
+                    ImapMailbox(settings), cfg.imap.folder, h.facts.get("last_uid") or 0
+                )
+            except MailbotError as exc:
+                h.facts["waiting_on_server"] = None
+                h.problem(health.WARNING, f"cannot count mail waiting on the server: {exc}")
+        last = h.facts.get("last_poll")
+        h.facts["next_runs"] = health.next_runs(
+            cfg.tz, cfg.poll_interval, cfg.digest_time if cfg.digest_enabled else None,
+            datetime.fromisoformat(last) if last else None, now,
+        )  # fmt: skip
         application.close()
         h.facts["level"] = health.LEVELS[h.level]
         if as_json:

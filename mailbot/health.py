@@ -12,10 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mailbot.edges.imap import ImapMailbox, converted
 from mailbot.store.tables import FolderState, OutboxItem, QuarantineEntry
 
 OK, WARNING, CRITICAL = 0, 1, 2
@@ -90,3 +93,36 @@ def check(session: Session, folder: str, poll_interval: int, now: datetime) -> H
 def _ago(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+
+
+def waiting_on_server(mailbox: ImapMailbox, folder: str, last_uid: int) -> int:
+    """Messages in the intake folder newer than the checkpoint: not yet taken (#8).
+
+    EXAMINE (read-only) on a connection of its own: `status` never disturbs the daemon."""
+    try:
+        mailbox.connect()
+        assert mailbox.client is not None
+        with converted("count waiting mail"):
+            mailbox.client.select_folder(folder, readonly=True)
+            uids = mailbox.client.search(["UID", f"{last_uid + 1}:*"])
+        return sum(1 for u in uids if u > last_uid)
+    finally:
+        mailbox.close()
+
+
+def next_runs(
+    tz: ZoneInfo, poll_interval: int, digest_time: str | None, last_poll: datetime | None,
+    now: datetime,
+) -> dict[str, str]:  # fmt: skip
+    """When the scheduled jobs run next, as the daemon's scheduler would fire them (#8).
+    A monitor's process cannot ask the daemon's scheduler, so this recomputes it."""
+    local = now.astimezone(tz)
+    nxt = {"escalation_check": "every minute"}
+    poll = max(now, last_poll + timedelta(seconds=poll_interval)) if last_poll else now
+    nxt["poll"] = poll.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+    if digest_time:
+        hour, minute = map(int, digest_time.split(":"))
+        trigger = CronTrigger(day_of_week="mon-fri", hour=hour, minute=minute, timezone=tz)
+        fire = trigger.get_next_fire_time(None, local)
+        nxt["digest"] = fire.strftime("%Y-%m-%d %H:%M") if fire else "never"
+    return nxt

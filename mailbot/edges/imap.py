@@ -69,7 +69,7 @@ class FolderStatus:
 
 
 @contextmanager
-def _converted(what: str) -> Iterator[None]:
+def converted(what: str) -> Iterator[None]:
     """Convert library and socket failures into ImapError, once, here."""
     try:
         yield
@@ -84,7 +84,7 @@ def _converted(what: str) -> Iterator[None]:
 def open_client(s: ImapSettings) -> imapclient.IMAPClient:
     """Connected, TLS set up as configured (implicit or STARTTLS), not logged in."""
     context = ssl.create_default_context(cafile=str(s.cafile) if s.cafile else None)
-    with _converted(f"connect to {s.host}:{s.port}"):
+    with converted(f"connect to {s.host}:{s.port}"):
         client = imapclient.IMAPClient(
             s.host,
             port=s.port,
@@ -123,7 +123,7 @@ class ImapMailbox:
         if s.token is not None:
             self._oauth2_login(client)
         else:
-            with _converted(f"login as {s.user}"):
+            with converted(f"login as {s.user}"):
                 client.login(s.user, s.password)
 
     def _oauth2_login(self, client: imapclient.IMAPClient) -> None:
@@ -134,7 +134,7 @@ class ImapMailbox:
         s = self.settings
         assert s.token is not None
         try:
-            with _converted(f"login (XOAUTH2) as {s.user}"):
+            with converted(f"login (XOAUTH2) as {s.user}"):
                 if not client.has_capability("AUTH=XOAUTH2"):
                     raise ImapError(
                         f"IMAP server {s.host} does not offer AUTH=XOAUTH2: check imap.host "
@@ -178,7 +178,7 @@ class ImapMailbox:
     # -- folders -------------------------------------------------------------------
     def select(self, folder: str) -> FolderStatus:
         """SELECT (read-write: we move/flag later). One round trip, also when idle."""
-        with _converted(f"select {folder}"):
+        with converted(f"select {folder}"):
             info = self._c().select_folder(folder)
         self.selected = folder
         return FolderStatus(
@@ -189,7 +189,7 @@ class ImapMailbox:
         )
 
     def ensure_folder(self, folder: str) -> None:
-        with _converted(f"create {folder}"):
+        with converted(f"create {folder}"):
             client = self._c()
             if not client.folder_exists(folder):
                 client.create_folder(folder)
@@ -199,7 +199,7 @@ class ImapMailbox:
         # NOOP first: a server need not show mail delivered meanwhile to a selected
         # session before it syncs (Dovecot does not, for SEARCH). `UID SEARCH UID n:*`
         # returns the highest UID even when nothing is newer (RFC 3501 `*`), so filter.
-        with _converted("search"):
+        with converted("search"):
             client = self._c()
             client.noop()
             uids = client.search(["UID", f"{last_uid + 1}:*"])
@@ -212,14 +212,14 @@ class ImapMailbox:
         criteria: list[str] = ["UID", f"1:{last_uid}"]
         if without_keyword:
             criteria += ["UNKEYWORD", without_keyword]
-        with _converted("search"):
+        with converted("search"):
             uids = self._c().search(criteria)
         return sorted(u for u in uids if u <= last_uid)
 
     def fetch_meta(self, uids: list[int]) -> dict[int, tuple[int, datetime | None]]:
         if not uids:
             return {}
-        with _converted("fetch sizes"):
+        with converted("fetch sizes"):
             fast = self._raw_meta(uids)
             if fast is not None:
                 return fast
@@ -237,7 +237,7 @@ class ImapMailbox:
     def fetch_raw(self, uids: list[int]) -> dict[int, bytes]:
         if not uids:
             return {}
-        with _converted("fetch bodies"):
+        with converted("fetch bodies"):
             fast = self._raw_bodies(uids)
             if fast is not None:
                 return fast
@@ -286,7 +286,7 @@ class ImapMailbox:
 
     def fetch_truncated(self, uid: int, body_limit: int) -> bytes:
         """Header plus the first `body_limit` bytes of the body: never the whole giant."""
-        with _converted("fetch partial"):
+        with converted("fetch partial"):
             data = self._c().fetch(
                 [uid], [b"BODY.PEEK[HEADER]", f"BODY.PEEK[TEXT]<0.{body_limit}>".encode()]
             )
@@ -323,7 +323,7 @@ class ImapMailbox:
         uids = sorted(set(uids))
         if not uids:
             return
-        with _converted(f"move to {target}"):
+        with converted(f"move to {target}"):
             client = self._c()
             if client.has_capability("MOVE"):
                 client.move(uids, target)
@@ -338,5 +338,5 @@ class ImapMailbox:
     def flag(self, uids: Iterable[int], keyword: str) -> None:
         uids = sorted(set(uids))
         if uids:
-            with _converted("flag"):
+            with converted("flag"):
                 self._c().add_flags(uids, [keyword], silent=True)

@@ -322,3 +322,19 @@ def test_status_exit_codes(recorded):
     assert result.exit_code == 2 and "no successful poll" in result.output
     recorded.poll_once()
     assert invoke(recorded, "status").exit_code == 0
+
+
+def test_status_shows_waiting_mail_next_runs_and_the_lease(recorded, mailbox):
+    """Issue 8: messages waiting on the server, next scheduled jobs, the lease holder."""
+    doc = json.loads(invoke(recorded, "status", "--json").output)
+    assert doc["waiting_on_server"] == 0
+    assert doc["active_instance"] == "nobody"  # poll_once in-process takes no lease
+    assert set(doc["next_runs"]) == {"poll", "escalation_check", "digest"}
+    assert doc["next_runs"]["digest"].endswith("07:30")
+    mailbox.append("INBOX", mail("Nowe", msgid="<w1@firma.pl>"))
+    mailbox.append("INBOX", mail("Nowsze", msgid="<w2@firma.pl>"))
+    assert json.loads(invoke(recorded, "status", "--json").output)["waiting_on_server"] == 2
+    assert recorded.lease.acquire()
+    doc = json.loads(invoke(recorded, "status", "--json", "--no-imap").output)
+    assert "waiting_on_server" not in doc
+    assert doc["active_instance"].startswith(recorded.lease.holder + ", lease until ")
