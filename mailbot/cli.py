@@ -49,10 +49,16 @@ register_ledger_commands(app)
 register_queue_commands(app, tickets_app)
 
 
+LogJsonOpt = Annotated[
+    bool, typer.Option("--log-json", help="One JSON object per log line (general.log_format).")
+]
+
+
 @app.command()
-def run(config: ConfigOpt = DEFAULT_CONFIG, verbose: bool = False) -> None:
+def run(config: ConfigOpt = DEFAULT_CONFIG, verbose: bool = False, log_json: LogJsonOpt = False
+        ) -> None:  # fmt: skip
     """Run the daemon: poll the mailbox every interval until SIGTERM/SIGINT."""
-    setup_logging(verbose)
+    setup_logging(verbose, read_config(config), log_json)
     application = build_app(config)
     try:
         code = application.run()
@@ -66,11 +72,12 @@ def poll(
     config: ConfigOpt = DEFAULT_CONFIG,
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
     verbose: bool = False,
+    log_json: LogJsonOpt = False,
 ) -> None:
     """One pass over the mailbox (for cron and tests). `--once` is required."""
     if not once:
         raise fail("use `mailbot poll --once` for one pass, or `mailbot run` for the daemon", 2)
-    setup_logging(verbose)
+    setup_logging(verbose, read_config(config), log_json)
     application = build_app(config)
     try:
         application.check_schema()

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -26,15 +24,13 @@ out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 
-def setup_logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
-    logging.getLogger("imapclient").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+def setup_logging(verbose: bool = False, config: Config | None = None, json_lines: bool = False
+                  ) -> None:  # fmt: skip
+    """Readable lines, or JSON with --log-json / general.log_format; secrets scrubbed."""
+    from mailbot import logs
+
+    json_lines = json_lines or (config is not None and config.log_format == "json")
+    logs.setup(verbose, json_lines, logs.known_secrets(config) if config else ())
 
 
 def fail(message: str, code: int) -> typer.Exit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -102,3 +103,18 @@ def test_sigterm_finishes_and_exits_zero(tmp_path, mailbox):
     os.set_blocking(proc.stdout.fileno(), True)
     rest = seen + proc.stdout.read()
     assert b"SIGTERM received" in rest and b"mailbot stopped" in rest
+
+
+def test_log_json_lines_and_no_password_anywhere(tmp_path, mailbox):
+    """Issue 8: `--log-json` gives one JSON object per line (the per-message outcome
+    included); the secret never appears. Scrubbing itself: tests/test_logs.py."""
+    config = write_config(tmp_path, mailbox, f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    assert mailbot(["db", "upgrade"], config, mailbox.password).wait(60) == 0
+    mailbox.append("INBOX", mail(f"Hasło {mailbox.password} nie działa", msgid="<j1@firma.pl>"))
+    proc = mailbot(["poll", "--once", "--log-json"], config, mailbox.password)
+    out = proc.communicate(timeout=60)[0].decode()
+    assert proc.returncode == 0, out
+    assert mailbox.password not in out
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert any("ticket=KJM-2026-000001 action=created" in d["message"] for d in lines), out
+    assert {d["level"] for d in lines} <= {"INFO", "WARNING"}
