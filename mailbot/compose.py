@@ -235,13 +235,13 @@ def _base(
 
 def _finish(msg: EmailMessage, rendered: Rendered) -> bytes:
     """text/plain + text/html alternatives, UTF-8, quoted-printable, CRLF."""
-    msg["Content-Language"] = "pl"
     msg.set_content(_crlf_free(rendered.text), charset="utf-8", cte="quoted-printable")
     msg.add_alternative(
         _crlf_free(rendered.html), subtype="html", charset="utf-8", cte="quoted-printable"
     )
     for part in msg.iter_parts():
         del part["MIME-Version"]  # add_alternative copies it into the part; only top level
+    msg["Content-Language"] = "pl"  # after set_content, which clears Content-* headers
     return msg.as_bytes(policy=SMTP)
 
 

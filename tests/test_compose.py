@@ -74,6 +74,7 @@ def test_reply_headers_and_crlf() -> None:
     assert msg["Thread-Topic"] == "Zażółć gęślą jaźń — awaria"
     assert msg["MIME-Version"] == "1.0"
     assert msg.get_content_type() == "multipart/alternative"
+    assert msg["Content-Language"] == "pl"  # set_content clears it: set after (a fixed bug)
 
 
 def test_both_parts_decode_with_polish_letters() -> None:
