@@ -26,6 +26,7 @@ from mailbot.cli_common import (
 )
 from mailbot.cli_ledger import register_ledger_commands
 from mailbot.cli_queue import register_queue_commands
+from mailbot.counts import counts_text
 from mailbot.errors import ConfigError, MailbotError, SchemaError
 
 app = typer.Typer(
@@ -95,7 +96,7 @@ def poll(
         application.close()
     out.print(report.summary(), highlight=False)
     if sent:
-        out.print("outbox: " + ", ".join(f"{k} {v}" for k, v in sent.items()), highlight=False)
+        out.print("outbox: " + counts_text(sent), highlight=False)
 
 
 @db_app.command("upgrade")
@@ -482,7 +483,7 @@ def clients_import(config: ConfigOpt = DEFAULT_CONFIG) -> None:
         raise fail(f"rules error: {exc}", 2) from None
     finally:
         application.close()
-    out.print("clients: " + ", ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
+    out.print("clients: " + counts_text(counts), highlight=False)
 
 
 @app.command()

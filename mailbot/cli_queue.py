@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from mailbot.cli_common import DEFAULT_CONFIG, ConfigOpt, build_app, fail, out, parse_at
+from mailbot.counts import counts_text
 
 OPEN_STATES = ("new", "on_hold", "needs_identification", "out_of_scope")
 
@@ -98,7 +99,7 @@ def register_queue_commands(app: typer.Typer, tickets_app: typer.Typer) -> None:
         finally:
             application.close()
         out.print(
-            "outbox: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing due"),
+            "outbox: " + counts_text(counts, "nothing due"),
             highlight=False,
         )
 

@@ -24,6 +24,7 @@ from mailbot.config import Config
 from mailbot.core.alarm import Thresholds
 from mailbot.core.backoff import Backoff
 from mailbot.core.digest import Digest
+from mailbot.counts import counts_text
 from mailbot.decider import Decider, rota_lookup
 from mailbot.digest_job import DigestJob
 from mailbot.digest_render import chart_png, compose_digest, render_digest
@@ -174,7 +175,7 @@ class App:
             log.info(
                 "clients synced from %s: %s",
                 self.config.rules_dir,
-                ", ".join(f"{k} {v}" for k, v in counts.items()),
+                counts_text(counts),
             )
             i = self.config.imap
             self._poller = Poller(
@@ -247,14 +248,14 @@ class App:
         with self._delivering:
             report = self.sender().deliver_pending()
         if report.counts:
-            log.info("outbox: %s", ", ".join(f"{k} {v}" for k, v in report.counts.items()))
+            log.info("outbox: %s", counts_text(report.counts))
         return report.counts
 
     def escalate(self) -> dict[str, int]:
         """Due escalation steps -> alerts in the outbox (issue 4), then deliver them."""
         steps = self.escalator.run()
         if steps:
-            log.warning("escalation: %s", ", ".join(f"{k} {v}" for k, v in steps.items()))
+            log.warning("escalation: %s", counts_text(steps))
             self.deliver()
         return steps
 

@@ -59,6 +59,7 @@ def write_config(data_dir: Path, host: str, port: int, user: str) -> Path:
 
 def run_demo(data_dir: Path, *, keep_running: bool, console: Console) -> int:
     from mailbot.config import load_config
+    from mailbot.counts import counts_text
     from mailbot.daemon import App
     from mailbot.demo_server import append_messages, start_demo_imap
     from mailbot.store import repo
@@ -85,7 +86,7 @@ def run_demo(data_dir: Path, *, keep_running: bool, console: Console) -> int:
             sent = application.deliver()
             console.print(
                 f"Replies and alerts captured in {config.data_dir / 'sent'}: "
-                + (", ".join(f"{k} {v}" for k, v in sent.items()) or "none"),
+                + counts_text(sent, "none"),
                 highlight=False,
             )
             with application.sessions() as session:
