@@ -113,7 +113,12 @@ class ImapMailbox:
     # -- connection -------------------------------------------------------------
     def connect(self) -> None:
         client = open_client(self.settings)
-        self.login(client)
+        try:
+            self.login(client)
+        except BaseException:  # a refused login must not leave the socket open
+            with contextlib.suppress(Exception):
+                client.shutdown()
+            raise
         self.client, self.selected = client, None
 
     def login(self, client: imapclient.IMAPClient) -> None:
