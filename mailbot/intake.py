@@ -19,15 +19,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.core.classify import Classification, ClassifyRules
 from mailbot.core.decide import IntakeDecision, escalates, follow_up_reply
-from mailbot.core.threads import match_thread, ticket_number_in_subject
+from mailbot.core.threads import format_ticket_number, match_thread, ticket_number_in_subject
 from mailbot.decider import Decided, Decider, classify_mail
 from mailbot.errors import TransientError
 from mailbot.faults import crash_point
+from mailbot.group_writes import GroupWrites, MessageRef, Stored
 from mailbot.model import FetchedMessage, InboundMail
 from mailbot.outbox import Outbox, reply_context
 from mailbot.parse import parse_message
@@ -54,8 +56,7 @@ _INSERT_TICKET = insert(_T).returning(_T.c.id)
 _INSERT_MESSAGE = insert(_M).returning(_M.c.id)
 _INSERT_ATTACHMENT = insert(_A)
 _INSERT_EVENT = insert(_E)
-_PENDING_EVENTS = "mailbot_pending_events"  # Session.info key: events batched per group
-_KNOWN_ABSENT = "mailbot_known_absent"  # Message-IDs a group checked in one query
+_GROUP = "mailbot_group_writes"  # Session.info key: a group commit's GroupWrites
 
 
 @dataclass(frozen=True)
@@ -218,18 +219,17 @@ class Intake:
         outcomes: list[Outcome] = []
         try:
             with self.sessions.begin() as session:
-                events = session.info[_PENDING_EVENTS] = []
                 keys = [
                     p.parsed.message_id for _, p, _ in items if isinstance(p.parsed, InboundMail)
                 ]
-                session.info[_KNOWN_ABSENT] = set(keys) - repo.stored_keys(session, keys)
+                absent = set(keys) - repo.stored_keys(session, keys)  # one query for all
+                group = session.info[_GROUP] = GroupWrites(absent)
                 for fetched, prepared, history in items:
                     outcomes.append(self._record_in(session, fetched, prepared, history, now))
                     crash_point("intake.stored")  # one message + its outbox rows, uncommitted
                     if stop():
                         break
-                if events:  # one executemany for the group's ticket events
-                    session.connection().execute(_INSERT_EVENT, events)
+                group.finish(session.connection())  # messages, attachments, events, counter
                 done = items[: len(outcomes)]
                 last = max(done, key=lambda item: item[0].uid)[0]
                 repo.save_checkpoint(session, last.folder, last.uidvalidity, last.uid, now)
@@ -276,13 +276,16 @@ class Intake:
         what: Classification | None = None,
     ) -> Outcome:
         """SQL Core statements, not the ORM unit of work: this is the hot path of a backlog
-        (the ORM version managed ~180 messages/s; see the README's benchmark section)."""
+        (the ORM version managed ~180 messages/s; see the README's benchmark section).
+        In a group commit the rows wait in GroupWrites for the group's end (issue #2)."""
         conn = session.connection()
         received = fetched.internal_date or now
-        absent: set[str] | None = session.info.get(_KNOWN_ABSENT)
-        if absent is not None and mail.message_id in absent:
-            absent.discard(mail.message_id)  # a second copy later in the group is a duplicate
-            existing = None
+        group: GroupWrites | None = session.info.get(_GROUP)
+        existing: Stored | Row | None = None
+        if group is not None and mail.message_id in group.absent:
+            group.absent.discard(mail.message_id)  # a second copy later on is a duplicate
+        elif group is not None and mail.message_id in group.pending:
+            existing = group.pending[mail.message_id]
         else:
             existing = conn.execute(_FIND_KEY, {"key": mail.message_id}).first()
         if existing is not None:
@@ -307,7 +310,8 @@ class Intake:
             mail.in_reply_to,
             mail.references,
             known_tickets=repo.existing_ticket_numbers(session, [number_in_subject or ""]),
-            ticket_by_message_id=repo.tickets_by_message_keys(session, refs),
+            ticket_by_message_id=repo.tickets_by_message_keys(session, refs)
+            | (group.tickets_of(refs) if group else {}),
         )
         ticket = None
         if match.ticket:
@@ -318,7 +322,7 @@ class Intake:
         reacted = None
         if ticket is None:
             action = "created"
-            number = repo.next_ticket_number(session, received.astimezone(self.tz).year)
+            number = self._ticket_number(session, received.astimezone(self.tz).year)
             values = {
                 "number": number, "state": "new", "subject": _clean(mail.subject),
                 "requester": mail.sender.address if mail.sender else "",
@@ -342,21 +346,28 @@ class Intake:
         automatic = decided.decision.automatic if decided else None
         row = self._message_values(fetched, mail, sha, received, history)
         row |= {"ticket_id": ticket_id, "automatic": automatic}
-        message_id = conn.execute(_INSERT_MESSAGE, row).scalar_one()
-        if mail.attachments:
-            conn.execute(
-                _INSERT_ATTACHMENT,
-                [
-                    {
-                        "message_id": message_id,
-                        "filename": _clean(a.filename),
-                        "content_type": a.content_type[:255],
-                        "size": a.size,
-                        "sha256": a.sha256,
-                    }
-                    for a in mail.attachments
-                ],
-            )
+        queues = decided is not None and self.outbox is not None and not history
+        message_id: int | MessageRef
+        if group is not None and not queues:  # nothing needs its id before the group's end
+            message_id = group.add_message(row, number)
+        else:
+            if group is not None:
+                group.insert_messages(conn)  # earlier ones first: ids keep arrival order
+            message_id = conn.execute(_INSERT_MESSAGE, row).scalar_one()
+        attachments = [
+            {
+                "message_id": message_id,
+                "filename": _clean(a.filename),
+                "content_type": a.content_type[:255],
+                "size": a.size,
+                "sha256": a.sha256,
+            }
+            for a in mail.attachments
+        ]
+        if attachments and isinstance(message_id, MessageRef):
+            group.attachments += attachments  # type: ignore[union-attr]
+        elif attachments:
+            conn.execute(_INSERT_ATTACHMENT, attachments)
         detail = (
             f"follow-up to a closed ticket ({match.reason})"
             if action == "reopened"
@@ -373,7 +384,8 @@ class Intake:
                 f"first reaction: {reacted} replied by mail (stops the R-SLA-1 clock)",
                 message_id,
             )
-        if decided is not None and self.outbox is not None and not history:
+        if queues:
+            assert decided is not None and isinstance(message_id, int)
             self._queue_mail(
                 session,
                 mail,
@@ -447,7 +459,7 @@ class Intake:
         kind: str,
         at: datetime,
         detail: str,
-        message_id: int | None,
+        message_id: int | MessageRef | None,
     ) -> None:
         """Insert now, or with the rest of a group in one executemany (record_group)."""
         row = {
@@ -457,11 +469,24 @@ class Intake:
             "detail": detail,
             "message_id": message_id,
         }
-        pending = session.info.get(_PENDING_EVENTS)
-        if pending is None:
+        group: GroupWrites | None = session.info.get(_GROUP)
+        if group is None:
             session.connection().execute(_INSERT_EVENT, row)
         else:
-            pending.append(row)
+            group.events.append(row)
+
+    @staticmethod
+    def _ticket_number(session: Session, year: int) -> str:
+        """In a group commit only the first new ticket of a year asks the counter; the
+        others count on from it and GroupWrites stores the last at the end (issue #2)."""
+        group: GroupWrites | None = session.info.get(_GROUP)
+        if group is None:
+            return repo.next_ticket_number(session, year)
+        if year in group.counters:
+            group.counters[year] += 1
+        else:
+            group.counters[year] = repo.next_ticket_seq(session, year)
+        return format_ticket_number(year, group.counters[year])
 
     @staticmethod
     def _message_values(

@@ -117,11 +117,17 @@ def ticket_by_number(session: Session, number: str) -> Ticket | None:
 
 def next_ticket_number(session: Session, year: int) -> str:
     """Atomic increment (UPDATE … RETURNING): monotonic even with two writers."""
+    return format_ticket_number(year, next_ticket_seq(session, year))
+
+
+def next_ticket_seq(session: Session, year: int) -> int:
+    """The counter after the increment. Its row stays locked until the transaction ends,
+    which lets a group commit take the following numbers without asking (group_writes)."""
     seq = session.connection().execute(_NEXT, {"y": year}).scalar()
     if seq is None:
         session.execute(insert(TicketCounter).values(year=year, last=1))
         seq = 1
-    return format_ticket_number(year, seq)
+    return seq
 
 
 def add_event(
