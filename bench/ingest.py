@@ -65,6 +65,33 @@ def machine_speed() -> float:
     return time.perf_counter() - t
 
 
+def cpu_by_process() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds incl. reaped children) for every process (/proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            out[int(entry.name)] = (int(fields[1]), sum(map(int, fields[11:15])) / tick)
+    return out
+
+
+def tree_cpu(snapshot: dict[int, tuple[int, float]], root: int) -> float:
+    """CPU seconds of root and its descendants in a snapshot."""
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _cpu) in snapshot.items():
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += snapshot.get(pid, (0, 0.0))[1]
+        todo += children.get(pid, [])
+    return total
+
+
 def rss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
@@ -101,11 +128,16 @@ def run(base: Path, args: argparse.Namespace) -> int:
         speed = machine_speed()
         os.sync()  # start from a clean page cache: a previous run's writeback skews it by 30%
         time.sleep(2)
+        before = cpu_by_process()
         t = time.perf_counter()
         cpu = os.times()
         report = app.poll_once()
         elapsed = time.perf_counter() - t
         main_cpu = (os.times().user - cpu.user) + (os.times().system - cpu.system)
+        after, me = cpu_by_process(), os.getpid()
+        server_cpu = tree_cpu(after, dovecot.proc.pid) - tree_cpu(before, dovecot.proc.pid)
+        workers_cpu = tree_cpu(after, me) - tree_cpu(before, me) - main_cpu - server_cpu
+        load = os.getloadavg()
         assert report.fetched == args.messages, report.summary()
         rate = args.messages / elapsed
         big_idle = idle_poll_ms(app)
@@ -126,8 +158,12 @@ def run(base: Path, args: argparse.Namespace) -> int:
         f"{rate:.0f} msg/s with {args.workers} parse workers  (target >= 500)"
     )
     print(f"        {report.summary()}")
+    per_msg = 1000 / args.messages
     print(f"cpu: main process {main_cpu:.1f}s busy of {elapsed:.1f}s wall; "
           f"machine speed {speed:.2f}s for the reference loop (lower is faster)")
+    print(f"cpu per message: main {main_cpu * per_msg:.2f} ms, parse workers "
+          f"{workers_cpu * per_msg:.2f} ms, Dovecot {server_cpu * per_msg:.2f} ms; "
+          f"load average at the end {load[0]:.1f} / {load[1]:.1f} (1 / 5 min)")
     print(
         f"peak memory: main process {main_mb:.0f} MB, largest parse worker {workers_mb:.0f} MB"
         "  (target < 300 MB)"

@@ -9,8 +9,9 @@ fixed sample does not, so optimisations are decided here. Stages, on the message
 - parse:   ``parse_message`` alone (a parse worker's core);
 - prepare: what a parse worker does per message (keep raw, parse, classify);
 - pickle:  the Prepared result there and back (the worker -> main process hop);
-- record:  ``Intake.record_group`` in groups of 50 into SQLite, with the App's decider
-           and outbox (main process);
+- record:  ``Intake.record_group`` in groups of 50 into SQLite, with the App's decider,
+           as backlog history like bench/ingest.py (main process);
+- live:    the same as new mail, so the outbox also queues replies and alerts;
 - fetch:   (``--imap``) ``ImapMailbox.fetch_messages`` in batches of 200 from a private
            Dovecot (main process only; Dovecot's own CPU is not counted).
 
@@ -100,34 +101,35 @@ def main() -> int:
                 lambda: [pickle.loads(pickle.dumps(p, -1)) for p in prepared], n, args.repeat
             )
         app.close()
-        if want("record"):
-            fetched = [
-                FetchedMessage("INBOX", uid, 1, raw, len(raw), NOW)
-                for uid, raw in enumerate(raws, 1)
-            ]
-            rounds = iter(range(args.repeat))
-
-            def record() -> None:
-                app = App(load_config(config(base, f"record{next(rounds)}")))
-                upgrade(app.engine)
-                items = [(f, p, False) for f, p in zip(fetched, prepared, strict=True)]
-                t = time.process_time()
-                for start in range(0, n, GROUP_COMMIT):
-                    app.intake.record_group(items[start : start + GROUP_COMMIT], NOW)
-                record.cpu = time.process_time() - t  # type: ignore[attr-defined]
-                app.close()
-
-            best = float("inf")
-            for _ in range(args.repeat):
-                gc.collect()
-                record()
-                best = min(best, record.cpu)  # type: ignore[attr-defined]
-            figures["record"] = best * 1000 / n
+        for stage, history in (("record", True), ("live", False)):
+            if want(stage):
+                figures[stage] = record_ms(base, stage, raws, prepared, history, args.repeat)
         if args.imap and want("fetch"):
             figures["fetch"] = fetch_ms(base, raws, args.repeat)
     for stage, ms in figures.items():
         print(f"{stage:8s} {ms:6.3f} ms CPU/msg")
     return 0
+
+
+def record_ms(
+    base: Path, stage: str, raws: list[bytes], prepared: list, history: bool, repeat: int
+) -> float:
+    """CPU of record_group alone, each round into a fresh database."""
+    items = [
+        (FetchedMessage("INBOX", uid, 1, raw, len(raw), NOW), p, history)
+        for uid, (raw, p) in enumerate(zip(raws, prepared, strict=True), 1)
+    ]
+    best = float("inf")
+    for round_ in range(repeat):
+        app = App(load_config(config(base, f"{stage}{round_}")))
+        upgrade(app.engine)
+        gc.collect()
+        t = time.process_time()
+        for start in range(0, len(items), GROUP_COMMIT):
+            app.intake.record_group(items[start : start + GROUP_COMMIT], NOW)
+        best = min(best, time.process_time() - t)
+        app.close()
+    return best * 1000 / len(items)
 
 
 def fetch_ms(base: Path, raws: list[bytes], repeat: int) -> float:
@@ -144,8 +146,9 @@ def fetch_ms(base: Path, raws: list[bytes], repeat: int) -> float:
 
         def fetch() -> None:
             for start in range(0, len(uids), 200):
-                got = box.fetch_messages("INBOX", status.uidvalidity, uids[start : start + 200],
-                                         25_000_000)
+                got = box.fetch_messages(
+                    "INBOX", status.uidvalidity, uids[start : start + 200], 25_000_000
+                )
                 assert len(got) == len(uids[start : start + 200])
 
         ms = cpu_ms(fetch, len(uids), repeat)
