@@ -159,11 +159,15 @@ def run(base: Path, args: argparse.Namespace) -> int:
     )
     print(f"        {report.summary()}")
     per_msg = 1000 / args.messages
-    print(f"cpu: main process {main_cpu:.1f}s busy of {elapsed:.1f}s wall; "
-          f"machine speed {speed:.2f}s for the reference loop (lower is faster)")
-    print(f"cpu per message: main {main_cpu * per_msg:.2f} ms, parse workers "
-          f"{workers_cpu * per_msg:.2f} ms, Dovecot {server_cpu * per_msg:.2f} ms; "
-          f"load average at the end {load[0]:.1f} / {load[1]:.1f} (1 / 5 min)")
+    print(
+        f"cpu: main process {main_cpu:.1f}s busy of {elapsed:.1f}s wall; "
+        f"machine speed {speed:.2f}s for the reference loop (lower is faster)"
+    )
+    print(
+        f"cpu per message: main {main_cpu * per_msg:.2f} ms, parse workers "
+        f"{workers_cpu * per_msg:.2f} ms, Dovecot {server_cpu * per_msg:.2f} ms; "
+        f"load average at the end {load[0]:.1f} / {load[1]:.1f} (1 / 5 min)"
+    )
     print(
         f"peak memory: main process {main_mb:.0f} MB, largest parse worker {workers_mb:.0f} MB"
         "  (target < 300 MB)"
