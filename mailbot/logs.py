@@ -82,13 +82,17 @@ def known_secrets(config: Config) -> list[str]:
 
 
 def setup(verbose: bool = False, json_lines: bool = False, secrets: Iterable[str] = ()) -> None:
+    """Like logging.basicConfig, a host that configured logging already (pytest) keeps
+    its handlers; a second call replaces only what an earlier one added."""
     root = logging.getLogger()
-    for handler in list(root.handlers):
+    for handler in [h for h in root.handlers if getattr(h, "added_by_mailbot", False)]:
         root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(TEXT_FORMAT))
-    handler.addFilter(Redact(secrets))
-    root.addHandler(handler)
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.added_by_mailbot = True  # type: ignore[attr-defined]
+        handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(TEXT_FORMAT))
+        handler.addFilter(Redact(secrets))
+        root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for noisy in ("imapclient", "apscheduler", "alembic", "msal", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
