@@ -422,11 +422,11 @@ class App:
             self.faults = Faults(str(exc), str(exc), self.faults.secret_warning)
             self._retry_poll()
         except MailbotError as exc:
-            log.error("poll failed, will retry at the next interval: %s", exc)
+            log.error("poll failed: %s", exc)
             self.faults = Faults(str(exc), None, self.faults.secret_warning)
             self._retry_poll()
         except Exception as exc:
-            log.exception("poll crashed unexpectedly, will retry at the next interval")
+            log.exception("poll crashed unexpectedly")
             self.faults = Faults(repr(exc), None, self.faults.secret_warning)
             self._retry_poll()
         if self.stop.is_set():

@@ -37,7 +37,7 @@ def wait_count(engine, sql: str, n: int, timeout: float) -> float:
 def test_idle_takes_mail_within_seconds_and_survives_a_server_restart(tmp_path, mailbox, dovecot):
     db = f"sqlite:///{tmp_path / 'm.sqlite3'}"
     config = write_config(tmp_path, mailbox, db, intake={"poll_interval": POLL,
-                          "parse_workers": 0})  # fmt: skip
+                          "parse_workers": 0, "idle_renew": "10s"})  # fmt: skip
     assert mailbot(["db", "upgrade"], config, mailbox.password).wait(60) == 0
     engine = create_engine(db)
     proc = mailbot(["run"], config, mailbox.password)
@@ -59,11 +59,16 @@ def test_idle_takes_mail_within_seconds_and_survives_a_server_restart(tmp_path, 
               f"median {statistics.median(queued):.2f} s (max {max(queued):.2f})")  # fmt: skip
         assert max(queued) < 5, (recorded, queued)
 
+        time.sleep(11)  # past idle_renew: the IDLE command was ended and issued again
+        start = time.monotonic()
+        mailbox.append("INBOX", mail("Po odnowieniu IDLE", msgid="<idle-renewed@firma.pl>"))
+        assert wait_count(engine, "SELECT count(*) FROM message", 6, 20) - start < 5
+
         dovecot.restart()  # drops the IDLE and the poll connections alike
         start = time.monotonic()
         mailbox.append("INBOX", mail("Po restarcie", msgid="<idle-after@firma.pl>"))
         try:
-            took = wait_count(engine, "SELECT count(*) FROM message", 6, 60) - start
+            took = wait_count(engine, "SELECT count(*) FROM message", 7, 60) - start
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{out.read()}") from None
         print(f"after a Dovecot restart: recorded in {took:.1f} s")

@@ -61,3 +61,33 @@ def test_postgres_restart_pauses_and_resumes(make_app, mailbox, postgres):
     mailbox.append("INBOX", mail("Po restarcie bazy", msgid="<p1@firma.pl>"))
     assert app.poll_once().fetched == 1
     assert stored(app) == 2 and mailbox.uids("INBOX") == []
+
+
+def test_a_failed_poll_is_retried_with_a_growing_delay(make_app, dovecot):
+    """Issue 8: after a failure the next attempt comes in 5 s, 10 s, 20 s, … (capped at
+    the interval), not only at the next interval; a success resets the count."""
+    from datetime import datetime
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    app = make_app(intake={"poll_interval": "3m"})
+    app._scheduler = BackgroundScheduler(timezone=app.config.tz)
+    app._scheduler.start(paused=True)  # jobs are stored, none runs: inspect them
+    assert app.lease.acquire()
+    app.poller()  # connect while the server is up
+    app.poller().mailbox.close()
+    dovecot.stop()
+    try:
+        delays = []
+        for _ in range(3):
+            before = datetime.now(app.config.tz)
+            app._poll_job()
+            job = app._scheduler.get_job("poll-retry")
+            delays.append(round((job.trigger.run_date - before).total_seconds()))
+        assert delays == [5, 10, 20]
+        assert app.faults.last_poll_error and "connect" in app.faults.last_poll_error
+    finally:
+        dovecot.restart()
+    app._poll_job()
+    app._scheduler.shutdown(wait=False)
+    assert app._poll_failures == 0 and app.faults.last_poll_error is None
