@@ -57,7 +57,9 @@ GROUP_COMMIT = 50  # messages per transaction at most (see intake.record_group)
 
 
 def _prepare_all(
-    pool: Executor | None, batch: list[FetchedMessage], raw_root: Path,
+    pool: Executor | None,
+    batch: list[FetchedMessage],
+    raw_root: Path,
     rules: ClassifyRules | None,
 ) -> Iterator[Prepared]:
     """Keep raw bytes, parse and classify in worker processes; results come in order.
@@ -164,10 +166,15 @@ class Poller:
             upcoming = None
             if chunk and not self.stop.is_set():
                 batch = self.mailbox.fetch_messages(
-                    folder, uidvalidity, chunk, self.imap.max_message_size)
+                    folder, uidvalidity, chunk, self.imap.max_message_size
+                )
                 crash_point("intake.fetched")  # fetched, not yet recorded
-                upcoming = (batch, _prepare_all(self.pool(), batch, self.intake.raw_store.root,
-                                                self.intake.classify_rules))
+                upcoming = (
+                    batch,
+                    _prepare_all(
+                        self.pool(), batch, self.intake.raw_store.root, self.intake.classify_rules
+                    ),
+                )
             if pending is not None:
                 self._record_batch(*pending, backlog_until, report)
             if self.stop.is_set():
@@ -206,7 +213,10 @@ class Poller:
                 self._reconciled = True  # a full resync covers every UID anyway
 
     def _record_batch(
-        self, batch: list[FetchedMessage], prepared: Iterator[Prepared], backlog_until: int,
+        self,
+        batch: list[FetchedMessage],
+        prepared: Iterator[Prepared],
+        backlog_until: int,
         report: PollReport,
     ) -> None:
         done: list[int] = []
