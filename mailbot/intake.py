@@ -194,10 +194,15 @@ class Intake:
                 outcome = self._record_in(session, fetched, prepared, history, now)
                 repo.save_checkpoint(session, fetched.folder, fetched.uidvalidity, fetched.uid, now)
             return outcome
-        except IntegrityError:
-            # Another writer stored the same Message-ID between our check and commit.
+        except IntegrityError as exc:
+            # Another writer stored the same Message-ID between our check and commit? Only
+            # if it is really there now: any other constraint failing must not pass for a
+            # duplicate, or the poller would move a message nobody recorded.
             key = getattr(prepared.parsed, "message_id", None)
-            return Outcome("duplicate", None, key, "recorded concurrently")
+            if key and self._stored(key):
+                return Outcome("duplicate", None, key, "recorded concurrently")
+            log.error("cannot store UID %d of %s: %s", fetched.uid, fetched.folder, exc.orig)
+            return self._quarantine(fetched, prepared.sha256, f"cannot store: {exc.orig}", now)
         except (OperationalError, DBAPIError) as exc:
             if isinstance(exc, OperationalError) or exc.connection_invalidated:
                 raise TransientError(f"database unavailable: {exc.orig}") from exc
@@ -206,6 +211,10 @@ class Intake:
             log.exception("cannot store UID %d of %s", fetched.uid, fetched.folder)
             reason = f"cannot store: {type(exc).__name__}: {exc}"
             return self._quarantine(fetched, prepared.sha256, reason, now)
+
+    def _stored(self, key: str) -> bool:
+        with self.sessions() as session:
+            return repo.message_by_key(session, key) is not None
 
     def record_group(
         self,

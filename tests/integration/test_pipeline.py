@@ -375,3 +375,34 @@ def test_same_message_twice_in_one_batch_is_recorded_once(make_app, mailbox):
     report = app.poll_once()
     assert report.actions == {"created": 2, "duplicate": 1}
     assert len(messages(app)) == 2 and mailbox.uids("INBOX") == []
+
+
+def test_another_constraint_failing_is_quarantined_not_taken_for_a_duplicate(
+    make_app, mailbox, monkeypatch
+):
+    """Only a Message-ID really stored by another writer is a duplicate; any other
+    IntegrityError (e.g. two outbox rows with one dedup key, a bug found by the fault
+    suite) must quarantine the message, never let the poller move it unrecorded."""
+    from sqlalchemy import insert
+
+    from mailbot.store.tables import FolderState
+
+    app = make_app()
+    prime(app)
+    original = app.intake._record_in
+
+    def clashing(session, *args, **kwargs):
+        outcome = original(session, *args, **kwargs)
+        session.execute(insert(FolderState).values(folder="INBOX", uidvalidity=1, last_uid=0,
+                        backlog_until_uid=0, updated_at=datetime.now(UTC)))  # fmt: skip
+        return outcome
+
+    monkeypatch.setattr(app.intake, "_record_in", clashing)
+    mailbox.append("INBOX", mail("Pilne", msgid="<clash@firma.pl>"))
+    report = app.poll_once()
+    assert report.actions == {"quarantined": 1}
+    with app.sessions() as s:
+        [entry] = s.scalars(select(QuarantineEntry)).all()
+        assert "cannot store" in entry.reason and "folder_state" in entry.reason
+    monkeypatch.setattr(app.intake, "_record_in", original)
+    assert app.intake.retry_quarantined(entry.id, datetime.now(UTC)).action == "created"
