@@ -28,9 +28,10 @@ def setup_logging(verbose: bool = False, config: Config | None = None, json_line
                   ) -> None:  # fmt: skip
     """Readable lines, or JSON with --log-json / general.log_format; secrets scrubbed."""
     from mailbot import logs
+    from mailbot.config_secrets import config_secrets
 
     json_lines = json_lines or (config is not None and config.log_format == "json")
-    logs.setup(verbose, json_lines, logs.known_secrets(config) if config else ())
+    logs.setup(verbose, json_lines, config_secrets(config) if config else ())
 
 
 def fail(message: str, code: int) -> typer.Exit:

@@ -10,7 +10,6 @@ Exit code: 0 when all pass (SKIP passes), 1 with warnings only, 2 when anything 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import urllib.parse
@@ -28,6 +27,7 @@ from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from mailbot.config import Config
+from mailbot.config_secrets import config_secrets
 from mailbot.doctor_base import FAIL, OK, SKIP, WARN, Check, Env, one_line
 from mailbot.doctor_imap import check_imap, check_oauth_secret
 from mailbot.doctor_send import check_sms, check_smtp
@@ -103,20 +103,9 @@ def run_checks(cfg: Config, *, timeout: float = 10.0, environ: Env | None = None
 
 # -- secrets
 def _secrets(cfg: Config, env: Env) -> list[str]:
-    """Every secret the config points at, longest first (so no part of one survives)."""
-    getters: list[Callable[[], str | None]] = [lambda: cfg.imap_password(dict(env))]
-    if cfg.oauth is not None:
-        getters.append(lambda: cfg.oauth.client_secret(dict(env)) if cfg.oauth else None)
-    if cfg.smtp is not None:
-        getters.append(lambda: cfg.smtp.password(dict(env)) if cfg.smtp else None)
-    if cfg.sms is not None:
-        getters.append(lambda: cfg.sms.token(dict(env)) if cfg.sms else None)
-    found: list[str | None] = []
-    for get in getters:
-        with contextlib.suppress(ConfigError):
-            found.append(get())
-    with contextlib.suppress(SQLAlchemyError, ValueError):
-        found.append(make_url(cfg.database_url).password)  # type: ignore[arg-type]
+    """Every secret the config points at, and the webhook URL's query (doctor prints URLs),
+    longest first (so no part of one survives)."""
+    found = config_secrets(cfg, env)
     if cfg.sms is not None and cfg.sms.url:
         parts = urllib.parse.urlsplit(cfg.sms.url)
         found += [parts.query, parts.password]

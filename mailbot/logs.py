@@ -10,11 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
-
-from mailbot.config import Config
-from mailbot.errors import MailbotError
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
@@ -53,32 +50,6 @@ class Redact(logging.Filter):
                 record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
                 record.exc_info = None
         return True
-
-
-def known_secrets(config: Config) -> list[str]:
-    """Every secret the config points at that can be read now (unreadable ones: skipped,
-    the command itself reports them)."""
-    getters: list[Callable[[], str | None]] = [config.imap_password]
-    if config.smtp is not None:
-        getters.append(config.smtp.password)
-    if config.sms is not None and config.sms.channel != "none":
-        getters.append(config.sms.token)
-    oauth = getattr(config, "oauth", None)
-    env = getattr(oauth, "client_secret_env", None)
-    found = []
-    for get in getters:
-        try:
-            value = get()
-        except MailbotError:
-            continue
-        if value:
-            found.append(value)
-    if env:
-        import os
-
-        if os.environ.get(env):
-            found.append(os.environ[env])
-    return found
 
 
 def setup(verbose: bool = False, json_lines: bool = False, secrets: Iterable[str] = ()) -> None:

@@ -42,3 +42,21 @@ def test_short_strings_are_not_treated_as_secrets():
     r = record("poll done: 0 fetched")
     Redact(["0", "do"]).filter(r)
     assert r.getMessage() == "poll done: 0 fetched"
+
+
+def test_the_secrets_a_config_points_at_are_one_list_for_logs_and_doctor(tmp_path):
+    from mailbot.config import load_config
+    from mailbot.config_secrets import config_secrets
+
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[imap]\nhost = "imap.example.pl"\nuser = "pomoc"\npassword_env = "T_IMAP"\n'
+        '[storage]\ndatabase_url = "postgresql+psycopg://mailbot:db-secret-1@db/mailbot"\n'
+        '[smtp]\nmode = "smtp"\nhost = "smtp.example.pl"\nuser = "pomoc"\n'
+        'password_env = "T_SMTP"\n',
+        encoding="utf-8",
+    )
+    cfg = load_config(path)
+    env = {"T_IMAP": "imap-secret-12", "T_SMTP": "smtp-secret-123"}
+    assert config_secrets(cfg, env) == ["smtp-secret-123", "imap-secret-12", "db-secret-1"]
+    assert config_secrets(cfg, {}) == ["db-secret-1"]  # unreadable ones are skipped
