@@ -106,27 +106,19 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tup
     """(HTTP status, body) of one POST; SmsError when no answer came. A failure while
     sending (URLError) means the gateway has nothing; one while waiting for or reading the
     answer means it may have sent the SMS (maybe_delivered)."""
-    request, where = urllib.request.Request(url, body, headers, method="POST"), _safe_url(url)
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        with exc:
-            try:
-                return exc.code, exc.read()
-            except (OSError, http.client.HTTPException):
-                return exc.code, b""
-    except urllib.error.URLError as exc:
-        raise SmsError(f"SMS gateway {where} unreachable: {exc.reason}") from None
-    except (OSError, http.client.HTTPException) as exc:  # timeouts are OSError
-        what = f"no answer after the request was sent ({str(exc) or type(exc).__name__})"
-        raise SmsError(f"SMS gateway {where}: {what}", maybe_delivered=True) from None
+    return _request("POST", url, body, headers, timeout)
 
 
 def _ask(method: str, url: str, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
     """(HTTP status, body) of a request without a body (GET, HEAD): nothing is sent, so
     every failure is a plain SmsError (`mailbot doctor`, #8)."""
-    request, where = urllib.request.Request(url, None, headers, method=method), _safe_url(url)
+    return _request(method, url, None, headers, timeout)
+
+
+def _request(
+    method: str, url: str, body: bytes | None, headers: dict[str, str], timeout: float
+) -> tuple[int, bytes]:
+    request, where = urllib.request.Request(url, body, headers, method=method), _safe_url(url)
     try:
         with _OPENER.open(request, timeout=timeout) as response:
             return response.status, response.read()
@@ -139,7 +131,11 @@ def _ask(method: str, url: str, headers: dict[str, str], timeout: float) -> tupl
     except urllib.error.URLError as exc:
         raise SmsError(f"SMS gateway {where} unreachable: {exc.reason}") from None
     except (OSError, http.client.HTTPException) as exc:  # timeouts are OSError
-        raise SmsError(f"SMS gateway {where}: {str(exc) or type(exc).__name__}") from None
+        reason = str(exc) or type(exc).__name__
+        if body is None:
+            raise SmsError(f"SMS gateway {where}: {reason}") from None
+        what = f"no answer after the request was sent ({reason})"
+        raise SmsError(f"SMS gateway {where}: {what}", maybe_delivered=True) from None
 
 
 def _json(body: bytes) -> Any:
