@@ -390,6 +390,13 @@ class App:
         finally:
             self._polling.release()
 
+    def _poll_failed(self, error: str, *, auth: bool = False) -> None:
+        """Remember it for the self-alarm and try again soon."""
+        self.faults = replace(
+            self.faults, last_poll_error=error, auth_error=error if auth else None
+        )
+        self._retry_poll()
+
     def _retry_poll(self) -> None:
         """After a failed poll, retry sooner than the interval: 5 s, 10 s, 20 s, …
         (capped at the interval), so a short outage costs seconds, a long one no storm."""
@@ -415,20 +422,17 @@ class App:
     def _poll_and_deliver(self) -> None:
         try:
             self.poll_once()
-            self.faults = Faults(secret_warning=self.faults.secret_warning)
+            self.faults = replace(self.faults, last_poll_error=None, auth_error=None)
             self._poll_failures = 0
         except ImapAuthError as exc:
             log.error("poll failed: the mailbox refused our login: %s", exc)
-            self.faults = Faults(str(exc), str(exc), self.faults.secret_warning)
-            self._retry_poll()
+            self._poll_failed(str(exc), auth=True)
         except MailbotError as exc:
             log.error("poll failed: %s", exc)
-            self.faults = Faults(str(exc), None, self.faults.secret_warning)
-            self._retry_poll()
+            self._poll_failed(str(exc))
         except Exception as exc:
             log.exception("poll crashed unexpectedly")
-            self.faults = Faults(repr(exc), None, self.faults.secret_warning)
-            self._retry_poll()
+            self._poll_failed(repr(exc))
         if self.stop.is_set():
             return
         try:  # the outbox is delivered even when the mailbox is unreachable
