@@ -36,6 +36,16 @@ class Health:
         self.problems.append(f"{LEVELS[level]}: {text}")
 
 
+def outbox_waiting(session: Session) -> tuple[int, datetime | None]:
+    """Outbox rows not yet out (pending or being sent), and when the oldest was queued."""
+    waiting, oldest = session.execute(
+        select(func.count(OutboxItem.id), func.min(OutboxItem.created_at)).where(
+            OutboxItem.state.in_(("pending", "sending"))
+        )
+    ).one()
+    return waiting, oldest
+
+
 def check(session: Session, folder: str, poll_interval: int, now: datetime) -> Health:
     h = Health()
     state = session.get(FolderState, folder)
@@ -51,15 +61,11 @@ def check(session: Session, folder: str, poll_interval: int, now: datetime) -> H
             h.problem(CRITICAL, f"no successful poll for {_ago(lag)}")
         elif lag > timedelta(seconds=3 * poll_interval):
             h.problem(WARNING, f"no successful poll for {_ago(lag)}")
-    pending = session.execute(
-        select(func.count(OutboxItem.id), func.min(OutboxItem.created_at)).where(
-            OutboxItem.state.in_(("pending", "sending"))
-        )
-    ).one()
-    h.facts["outbox_pending"] = pending[0]
-    h.facts["outbox_oldest"] = pending[1].isoformat() if pending[1] else None
-    if pending[1] is not None and now - pending[1] > timedelta(minutes=15):
-        h.problem(WARNING, f"outbox mail waiting for {_ago(now - pending[1])}")
+    waiting, oldest = outbox_waiting(session)
+    h.facts["outbox_pending"] = waiting
+    h.facts["outbox_oldest"] = oldest.isoformat() if oldest else None
+    if oldest is not None and now - oldest > timedelta(minutes=15):
+        h.problem(WARNING, f"outbox mail waiting for {_ago(now - oldest)}")
     stuck = dict(
         session.execute(
             select(OutboxItem.state, func.count(OutboxItem.id))

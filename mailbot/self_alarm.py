@@ -19,15 +19,16 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.core import alarm
 from mailbot.core.contracts import Staff
 from mailbot.edges.sms import SmsChannel
 from mailbot.edges.smtp import Mailer
+from mailbot.health import outbox_waiting
 from mailbot.render import gsm7
-from mailbot.store.tables import AlarmIncident, FolderState, OutboxItem
+from mailbot.store.tables import AlarmIncident, FolderState
 
 log = logging.getLogger("mailbot.alarm")
 
@@ -115,11 +116,7 @@ class SelfAlarm:
     def _observe(self, now: datetime, faults: Faults) -> alarm.Observation:
         with self.sessions() as session:
             state = session.get(FolderState, self.folder)
-            waiting, oldest = session.execute(
-                select(func.count(OutboxItem.id), func.min(OutboxItem.created_at)).where(
-                    OutboxItem.state.in_(("pending", "sending"))
-                )
-            ).one()
+            waiting, oldest = outbox_waiting(session)
         return alarm.Observation(
             now=now,
             running_since=self.running_since,
