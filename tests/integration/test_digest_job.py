@@ -16,6 +16,7 @@ from mailbot.core.digest import build_digest
 from mailbot.daemon import App
 from mailbot.digest_job import gather
 from mailbot.store.tables import Ticket
+from tests.clock import Clock
 from tests.integration.smtp_server import smtp_cert_dir_fixture, smtp_server_fixture  # noqa: F401
 from tests.integration.test_pipeline import mail, prime
 
@@ -23,14 +24,6 @@ pytestmark = pytest.mark.integration
 W = ZoneInfo("Europe/Warsaw")
 CLIENT = "biuro@piekarnia-kowalski.pl"
 EMERGENCY = "F-K nie działa na żadnym komputerze, nikt w firmie nie może pracować."
-
-
-class Clock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

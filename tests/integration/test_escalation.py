@@ -12,19 +12,12 @@ from mailbot.config import load_config
 from mailbot.daemon import App
 from mailbot.store import repo
 from mailbot.store.tables import OutboxItem, Ticket, TicketEvent
+from tests.clock import Clock
 from tests.integration.test_pipeline import mail, prime
 
 pytestmark = pytest.mark.integration
 CLIENT = "biuro@piekarnia-kowalski.pl"  # opieka, opiekun jan.wisniewski (rules/)
 EMERGENCY = "F-K nie działa na żadnym komputerze, nikt w firmie nie może pracować."
-
-
-class Clock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -10,14 +10,9 @@ import pytest
 
 from mailbot.lease import Lease, current, holder_name
 from mailbot.store.db import make_engine, session_factory, upgrade
+from tests.clock import Clock
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -29,7 +24,7 @@ def sessions(db_url):
 
 
 def test_one_holder_renews_and_the_other_waits_for_the_expiry(sessions):
-    clock = Clock()
+    clock = Clock(NOW)
     a = Lease(sessions, "host-a", 60, clock)
     b = Lease(sessions, "host-b", 60, clock)
     assert a.acquire() and a.held()
@@ -49,7 +44,7 @@ def test_one_holder_renews_and_the_other_waits_for_the_expiry(sessions):
 
 
 def test_held_keeps_a_margin_before_the_expiry(sessions):
-    clock = Clock()
+    clock = Clock(NOW)
     a = Lease(sessions, "host-a", 60, clock)
     assert a.acquire()
     clock.now += timedelta(seconds=53)
@@ -59,7 +54,7 @@ def test_held_keeps_a_margin_before_the_expiry(sessions):
 
 
 def test_release_hands_over_at_once(sessions):
-    clock = Clock()
+    clock = Clock(NOW)
     a = Lease(sessions, "host-a", 60, clock)
     b = Lease(sessions, "host-b", 60, clock)
     assert a.acquire()
@@ -73,7 +68,7 @@ def test_a_dead_process_of_the_same_instance_is_taken_over_at_once(sessions):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)  # fmt: skip
     pid = int(dead.stdout)
-    clock = Clock()
+    clock = Clock(NOW)
     ghost = Lease(sessions, "host-a", 60, clock)
     ghost.holder = holder_name("host-a", pid)  # the lease a killed process left
     assert ghost.acquire()
@@ -86,7 +81,7 @@ def test_a_dead_process_of_the_same_instance_is_taken_over_at_once(sessions):
 
 
 def test_a_live_process_of_the_same_instance_keeps_it(sessions):
-    clock = Clock()
+    clock = Clock(NOW)
     live = Lease(sessions, "host-a", 60, clock)
     live.holder = holder_name("host-a", 1)  # pid 1 always runs
     assert live.acquire()

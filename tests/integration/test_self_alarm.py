@@ -16,6 +16,7 @@ from mailbot.rules import load_rules
 from mailbot.self_alarm import Channels, Faults, SelfAlarm
 from mailbot.store.db import make_engine, session_factory, upgrade
 from mailbot.store.tables import AlarmIncident, FolderState, OutboxItem, Ticket
+from tests.clock import Clock
 from tests.integration.conftest import PASSWORD_ENV, RULES
 from tests.integration.smtp_server import (  # noqa: F401 - fixtures are used by name
     smtp_cert_dir_fixture,
@@ -27,14 +28,6 @@ pytestmark = pytest.mark.integration
 
 ADMIN = "rafal.dabrowski@kjmssoft.pl"  # the one staff member with the role admin
 START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -63,8 +56,11 @@ def polled(sessions, when: datetime) -> None:
     with sessions.begin() as s:
         state = s.get(FolderState, "INBOX")
         if state is None:
-            s.add(FolderState(folder="INBOX", uidvalidity=1, last_uid=0, last_poll_at=when,
-                              updated_at=when))
+            s.add(
+                FolderState(
+                    folder="INBOX", uidvalidity=1, last_uid=0, last_poll_at=when, updated_at=when
+                )
+            )
         else:
             state.last_poll_at = when
 
@@ -77,7 +73,7 @@ def subjects(server) -> list[str]:
 def test_no_poll_alarms_once_and_recovers_once(sessions, smtp_server, gateway_fixture):  # noqa: F811
     gateway = gateway_fixture
     server = smtp_server(tls="none")
-    clock = Clock()
+    clock = Clock(START)
     watcher = build(sessions, clock, SmtpMailer(server.host, server.port, "none"),
                     WebhookChannel(gateway.url + "/sms"))  # fmt: skip
     polled(sessions, START)
@@ -111,18 +107,34 @@ def test_no_poll_alarms_once_and_recovers_once(sessions, smtp_server, gateway_fi
 
 def test_smtp_down_the_sms_still_goes_and_nothing_is_repeated(sessions, gateway_fixture):  # noqa: F811
     gateway = gateway_fixture
-    clock = Clock()
+    clock = Clock(START)
     dead_smtp = SmtpMailer("127.0.0.1", 9, "none", timeout=2)  # discard port: refused
     watcher = build(sessions, clock, dead_smtp, WebhookChannel(gateway.url + "/sms"))
     polled(sessions, START + timedelta(minutes=45))
     with sessions.begin() as s:  # a reply waiting since START (SMTP is down)
-        ticket = Ticket(number="KJM-2026-000001", state="new", subject="x",
-                        requester="a@firma.pl", created_at=START, updated_at=START)
+        ticket = Ticket(
+            number="KJM-2026-000001",
+            state="new",
+            subject="x",
+            requester="a@firma.pl",
+            created_at=START,
+            updated_at=START,
+        )
         s.add(ticket)
         s.flush()
-        s.add(OutboxItem(kind="reply", template="ack", dedup_key="k", ticket_id=ticket.id,
-                         recipient="a@firma.pl", message_id="<m@kjmssoft.pl>",
-                         state="pending", next_attempt_at=START, created_at=START))
+        s.add(
+            OutboxItem(
+                kind="reply",
+                template="ack",
+                dedup_key="k",
+                ticket_id=ticket.id,
+                recipient="a@firma.pl",
+                message_id="<m@kjmssoft.pl>",
+                state="pending",
+                next_attempt_at=START,
+                created_at=START,
+            )
+        )
     clock.now = START + timedelta(minutes=46)
     assert list(watcher.check(Faults())) == [alarm.OUTBOX]
     clock.now += timedelta(minutes=1)
@@ -132,10 +144,8 @@ def test_smtp_down_the_sms_still_goes_and_nothing_is_repeated(sessions, gateway_
         assert s.scalars(select(AlarmIncident)).one().notified == "sms rafal.dabrowski"
 
 
-def test_nothing_gets_through_then_it_is_announced_when_a_channel_comes_back(
-    sessions, smtp_server
-):
-    clock = Clock()
+def test_nothing_gets_through_then_it_is_announced_when_a_channel_comes_back(sessions, smtp_server):
+    clock = Clock(START)
     server = smtp_server(tls="none")
     reachable = SmtpMailer(server.host, server.port, "none")
     channel = {"mailer": SmtpMailer("127.0.0.1", 9, "none", timeout=2)}
@@ -159,7 +169,7 @@ def test_nothing_gets_through_then_it_is_announced_when_a_channel_comes_back(
 
 def test_database_down_is_announced_from_memory_once(sessions, smtp_server):
     server = smtp_server(tls="none")
-    clock = Clock()
+    clock = Clock(START)
     mailer = SmtpMailer(server.host, server.port, "none")
     watcher = build(sessions, clock, mailer, None)
     down = make_engine("postgresql+psycopg://mailbot:x@127.0.0.1:9/mailbot")  # refused
