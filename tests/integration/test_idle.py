@@ -15,8 +15,7 @@ from sqlalchemy import create_engine, text
 
 from tests.integration.conftest import write_config
 from tests.integration.test_pipeline import mail
-from tests.integration.test_processes import mailbot
-from tests.integration.test_two_instances import Output
+from tests.integration.test_processes import Output, mailbot
 
 pytestmark = pytest.mark.integration
 

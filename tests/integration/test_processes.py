@@ -30,6 +30,27 @@ def mailbot(args: list[str], config, password: str, **kw) -> subprocess.Popen:
     )
 
 
+class Output:
+    """Non-blocking reader of a child's merged stdout/stderr."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.proc = proc
+        self.text = ""
+        os.set_blocking(proc.stdout.fileno(), False)
+
+    def read(self) -> str:
+        self.text += (self.proc.stdout.read() or b"").decode("utf-8", "replace")
+        return self.text
+
+    def wait_for(self, needle: str, timeout: float) -> float:
+        deadline = time.monotonic() + timeout
+        while needle not in self.read():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise AssertionError(f"{needle!r} not seen:\n{self.read()}")
+            time.sleep(0.1)
+        return time.monotonic()
+
+
 def test_run_refuses_outdated_schema(tmp_path, mailbox):
     config = write_config(tmp_path, mailbox, f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     proc = mailbot(["run"], config, mailbox.password)
@@ -91,18 +112,12 @@ def test_sigterm_finishes_and_exits_zero(tmp_path, mailbox):
     config = write_config(tmp_path, mailbox, db)
     assert mailbot(["db", "upgrade"], config, mailbox.password).wait(60) == 0
     proc = mailbot(["run"], config, mailbox.password)
-    deadline = time.monotonic() + 60
-    seen = b""
-    os.set_blocking(proc.stdout.fileno(), False)
-    while b"poll done" not in seen and time.monotonic() < deadline:
-        seen += proc.stdout.read() or b""
-        time.sleep(0.1)
-    assert b"poll done" in seen, seen.decode()
+    out = Output(proc)
+    out.wait_for("poll done", 60)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(30) == 0
-    os.set_blocking(proc.stdout.fileno(), True)
-    rest = seen + proc.stdout.read()
-    assert b"SIGTERM received" in rest and b"mailbot stopped" in rest
+    rest = out.read()
+    assert "SIGTERM received" in rest and "mailbot stopped" in rest
 
 
 def test_log_json_lines_and_no_password_anywhere(tmp_path, mailbox):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,32 +21,11 @@ from sqlalchemy import create_engine, text
 from tests.integration.conftest import write_config
 from tests.integration.fault_table import HANDOVER, FaultRow, record
 from tests.integration.test_pipeline import mail
-from tests.integration.test_processes import mailbot
+from tests.integration.test_processes import Output, mailbot
 
 pytestmark = pytest.mark.integration
 
 POLL = 14  # seconds; the lease defaults to 3/4 of it (10 s), renewed every 3 s
-
-
-class Output:
-    """Non-blocking reader of a child's merged stdout/stderr."""
-
-    def __init__(self, proc: subprocess.Popen):
-        self.proc = proc
-        self.text = ""
-        os.set_blocking(proc.stdout.fileno(), False)
-
-    def read(self) -> str:
-        self.text += (self.proc.stdout.read() or b"").decode("utf-8", "replace")
-        return self.text
-
-    def wait_for(self, needle: str, timeout: float) -> float:
-        deadline = time.monotonic() + timeout
-        while needle not in self.read():
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise AssertionError(f"{needle!r} not seen:\n{self.read()}")
-            time.sleep(0.1)
-        return time.monotonic()
 
 
 def counts(engine) -> tuple[int, int, int]:
