@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import multiprocessing
 import secrets
@@ -40,6 +39,7 @@ from mailbot.lease import current as current_lease
 from mailbot.outbox import Outbox, OutboxPolicy, last_inbound
 from mailbot.outbox_sender import OutboxSender
 from mailbot.poller import Poller, PollReport
+from mailbot.prepare import tune_gc
 from mailbot.render import TemplateSet, check_all
 from mailbot.rules import load_rules
 from mailbot.self_alarm import Channels, Faults, SelfAlarm
@@ -54,13 +54,6 @@ log = logging.getLogger("mailbot.daemon")
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def tune_gc() -> None:
-    """Parsing mail allocates millions of short-lived objects and no cycles worth
-    chasing; the default collector thresholds cost ~30% of intake time (measured with
-    bench/ingest.py). Runs in the main process and in each parse worker."""
-    gc.set_threshold(50_000, 20, 20)
 
 
 class App:
@@ -138,12 +131,23 @@ class App:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
         if self._pool is None and self.config.parse_workers > 1:
+            context = multiprocessing.get_context("forkserver")
+            # Imported once by the forkserver, not again by every worker: a worker that
+            # imports the daemon's main module and intake's dependencies (SQLAlchemy)
+            # spends ~1 s of CPU on it (#2). Takes effect when the forkserver starts.
+            context.set_forkserver_preload(["__main__", "mailbot.prepare"])
             self._pool = ProcessPoolExecutor(
-                self.config.parse_workers,
-                mp_context=multiprocessing.get_context("forkserver"),
-                initializer=tune_gc,
+                self.config.parse_workers, mp_context=context, initializer=tune_gc
             )
         return self._pool
+
+    def start_workers(self) -> None:
+        """Start the parse workers now rather than on the first batch, so a backlog found
+        by the first poll does not wait for them. Returns once each has run a task."""
+        pool = self.pool()
+        if pool is not None:
+            for ready in [pool.submit(tune_gc) for _ in range(self.config.parse_workers)]:
+                ready.result()
 
     def sync_clients(self) -> dict[str, int]:
         """Tickets reference clients: the database follows rules/clients.toml."""
@@ -480,6 +484,7 @@ class App:
         self.check_templates()
         self.poller()  # resolve the password now: a config error stops us before any poll
         self.sender()
+        self.start_workers()
 
         def on_signal(signum: int, _frame: object) -> None:
             log.info(

@@ -12,14 +12,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from mailbot.core.classify import Classification, ClassifyRules, classify
+from mailbot.core.classify import Classification
 from mailbot.core.contracts import Client
 from mailbot.core.decide import IntakeDecision, PackageState, decide
 from mailbot.core.loops import automatic_reason
 from mailbot.core.oncall import OncallRules, on_duty
-from mailbot.core.threads import ThreadMatch, strip_prefixes
+from mailbot.core.threads import ThreadMatch
 from mailbot.explain import explain_document
 from mailbot.model import InboundMail
+from mailbot.prepare import classify_mail
 from mailbot.rules import Rules
 
 PackageLookup = Callable[[Session | None, Client, datetime], PackageState | None]
@@ -37,17 +38,12 @@ def nobody_on_call(_at: datetime) -> None:
 
 def rota_lookup(rules: OncallRules) -> OncallLookup:
     """Who is on duty at an instant, from rules/oncall.toml (issue 4)."""
+
     def lookup(at: datetime) -> str | None:
         duty = on_duty(rules, at)
         return duty.staff_id if duty else None
 
     return lookup
-
-
-def classify_mail(mail: InboundMail, rules: ClassifyRules) -> Classification:
-    """Pure and the costliest part of the decision: the parse workers run it."""
-    is_reply = strip_prefixes(mail.subject) != mail.subject.strip() or bool(mail.in_reply_to)
-    return classify(mail.subject, mail.text, rules, is_reply=is_reply)
 
 
 @dataclass(frozen=True)

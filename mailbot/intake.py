@@ -9,13 +9,11 @@ transaction, so one bad message never costs its neighbours.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, select, update
@@ -26,13 +24,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailbot.core.classify import Classification, ClassifyRules
 from mailbot.core.decide import IntakeDecision, escalates, follow_up_reply
 from mailbot.core.threads import format_ticket_number, match_thread, ticket_number_in_subject
-from mailbot.decider import Decided, Decider, classify_mail
+from mailbot.decider import Decided, Decider
 from mailbot.errors import TransientError
 from mailbot.faults import crash_point
 from mailbot.group_writes import GroupWrites, MessageRef, Stored
 from mailbot.model import FetchedMessage, InboundMail
 from mailbot.outbox import Outbox, reply_context
-from mailbot.parse import parse_message
+from mailbot.prepare import ParseFailure, Prepared, parse_safely, prepare
 from mailbot.store import repo
 from mailbot.store.rawstore import RawStore
 from mailbot.store.tables import AttachmentRow, Message, QuarantineEntry, Ticket, TicketEvent
@@ -60,53 +58,12 @@ _GROUP = "mailbot_group_writes"  # Session.info key: a group commit's GroupWrite
 
 
 @dataclass(frozen=True)
-class ParseFailure:
-    reason: str
-
-
-@dataclass(frozen=True)
 class Outcome:
     action: str  # created | follow_up | reopened | duplicate | quarantined
     ticket: str | None
     message_key: str | None
     detail: str = ""
     summary: str = ""  # the decision in one line, for the log
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A message ready to record: parsed (or why not) and its raw bytes kept on disk."""
-
-    parsed: InboundMail | ParseFailure
-    sha256: str
-    what: Classification | None = None  # classified in the worker when rules were given
-
-
-def parse_safely(raw: bytes, oversized: bool = False) -> InboundMail | ParseFailure:
-    """Never raises: runs in worker processes, where an exception would cost the batch."""
-    try:
-        return parse_message(raw, oversized=oversized)
-    except Exception as exc:  # noqa: BLE001 - any parser crash becomes a quarantine reason
-        return ParseFailure(f"{type(exc).__name__}: {exc}".strip())
-
-
-def prepare(
-    raw: bytes,
-    oversized: bool = False,
-    raw_root: Path | None = None,
-    rules: ClassifyRules | None = None,
-) -> Prepared:
-    """Keep the raw bytes, parse, classify. Runs in the parse workers: all three cost
-    CPU, and the main process (IMAP, database) is the bottleneck of a backlog."""
-    sha = RawStore(raw_root).put(raw) if raw_root else hashlib.sha256(raw).hexdigest()
-    parsed = parse_safely(raw, oversized)
-    what = None
-    if rules is not None and isinstance(parsed, InboundMail):
-        try:
-            what = classify_mail(parsed, rules)
-        except Exception:  # noqa: BLE001 - the main process retries and reports it
-            what = None
-    return Prepared(parsed, sha, what)
 
 
 def _decision_columns(decided: Decided | None, history: bool) -> dict[str, object]:

@@ -25,8 +25,9 @@ from mailbot.core.classify import ClassifyRules
 from mailbot.edges.imap import FolderStatus, ImapMailbox
 from mailbot.errors import ConfigError, TransientError
 from mailbot.faults import crash_point
-from mailbot.intake import Intake, Outcome, ParseFailure, Prepared, prepare
+from mailbot.intake import Intake, Outcome
 from mailbot.model import FetchedMessage, InboundMail
+from mailbot.prepare import ParseFailure, Prepared, prepare
 from mailbot.store import repo
 
 log = logging.getLogger("mailbot.poller")
