@@ -59,20 +59,37 @@ def fold(text: str) -> str:
 class Phrase:
     """One pattern from the rules file, with what it says and how much it weighs."""
 
-    regex: re.Pattern[str]
+    regex: re.Pattern[str]  # see compile_pattern: searched in " " + folded text
     weight: float
     label: str  # emergency: failure/everywhere/both, a cue's reason; scope or product name
     kind: str = ""  # product phrases: name or hint
     needles: tuple[str, ...] = ()  # one of these must occur for the regex to match
 
     def present(self, folded: str) -> bool:
-        """Cheap substring pre-check before the regex (most phrases are absent)."""
-        return not self.needles or any(n in folded for n in self.needles)
+        """Cheap substring pre-check before the regex (most phrases are absent). A loop,
+        not any() over a generator: this runs ~100 times per mail."""
+        for needle in self.needles:
+            if needle in folded:
+                return True
+        return not self.needles
+
+    def search(self, folded: str) -> tuple[int, int] | None:
+        """(start, end) of the first match in `folded`."""
+        m = self.regex.search(" " + folded) if self.present(folded) else None
+        return (m.start(), m.end() - 1) if m else None
+
+    def spans(self, folded: str) -> list[tuple[int, int]]:
+        """(start, end) of every match in `folded`, left to right, none overlapping."""
+        return [(m.start(), m.end() - 1) for m in self.regex.finditer(" " + folded)]
+
+    def blank(self, folded: str) -> str:
+        """`folded` with every match turned to spaces (same length)."""
+        return self.regex.sub(lambda m: " " * len(m[0]), " " + folded)[1:]
 
     def find(self, text: str, folded: str) -> str | None:
         """The matched words as written in `text` (folded alike), or None."""
-        m = self.regex.search(folded) if self.present(folded) else None
-        return " ".join(text[m.start() : m.end()].split()) if m else None
+        span = self.search(folded)
+        return " ".join(text[span[0] : span[1]].split()) if span else None
 
 
 @dataclass(frozen=True)
@@ -92,16 +109,19 @@ class ClassifyRules:
     product_min: float
     product_margin: float
     names_only_scopes: tuple[str, ...]
-    # Phrases by the first 3 letters of their needles (see _present_only), built once.
-    by_prefix: dict[str, frozenset[Phrase]] = field(
-        init=False, repr=False, compare=False, default_factory=dict)
+    # Phrases by the first 3 letters of their needles (see _present_only), built once:
+    # an init field, so the per-mail copies that replace() makes keep it, not rebuild it.
+    by_prefix: dict[str, frozenset[Phrase]] | None = field(
+        default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.by_prefix is not None:
+            return
         index: dict[str, set[Phrase]] = {}
         for p in (*self.signals, *self.cancels, *self.ignores, *self.continuation,
                   *self.scope_phrases, *self.product_phrases):  # fmt: skip
-            for needle in p.needles or ("",):
-                index.setdefault(needle[:3], set()).add(p)
+            for needle in p.needles or ("",):  # shorter than 3 letters: always tried
+                index.setdefault(needle[:3] if len(needle) >= 3 else "", set()).add(p)
         object.__setattr__(self, "by_prefix", {k: frozenset(v) for k, v in index.items()})
 
     @classmethod
@@ -180,8 +200,8 @@ def _emergency(
     # Speed: a phrase absent from the whole text is absent from each sentence, so only
     # the phrases present somewhere are tried sentence by sentence (most mails: none).
     whole = [fold(part) for part in parts]
-    signals = [p for p in rules.signals if any(p.present(f) and p.regex.search(f) for f in whole)]
-    ignores = [p for p in rules.ignores if any(p.present(f) and p.regex.search(f) for f in whole)]
+    signals = [p for p in rules.signals if any(p.search(f) for f in whole)]
+    ignores = [p for p in rules.ignores if any(p.search(f) for f in whole)]
     for sentence in (s for part in parts for s in _BREAK.split(part) if s.strip()):
         if not signals:
             break
@@ -236,14 +256,14 @@ def _product(
     why: list[str] = []
     texts = [(text, fold(text)) for text in parts]
     for p in sorted(rules.product_phrases, key=lambda p: p.kind != "name"):  # names first
-        hits = [(t, m) for t, f in texts if p.present(f) for m in p.regex.finditer(f)]
+        hits = [(t, span) for t, f in texts if p.present(f) for span in p.spans(f)]
         if p.kind == "name":  # every mention counts; a name is not read again as a hint
-            texts = [(t, p.regex.sub(lambda m: " " * len(m[0]), f)) for t, f in texts]
+            texts = [(t, p.blank(f)) for t, f in texts]
         else:  # a hint counts once, and not at all where only names count
             hits = [] if names_only else hits[:1]
-        for t, m in hits:
+        for t, (start, end) in hits:
             scores[p.label] = scores.get(p.label, 0.0) + p.weight
-            why.append(f"{p.label} {p.kind}: {' '.join(t[m.start() : m.end()].split())!r}")
+            why.append(f"{p.label} {p.kind}: {' '.join(t[start:end].split())!r}")
     ranked = sorted(scores.items(), key=lambda kv: -kv[1]) + [("", 0.0), ("", 0.0)]
     (top, first), (_, second) = ranked[0], ranked[1]
     if first >= rules.product_min and first - second >= rules.product_margin - 1e-9:
@@ -260,11 +280,10 @@ def _present_only(rules: ClassifyRules, folded: str) -> ClassifyRules:
     """The rules cut to the phrases whose first word occurs in the mail at all: a
     substring test per phrase instead of a regex per phrase and sentence (5x faster)."""
     index = rules.by_prefix
-    candidates = set(index.get("", ()))  # phrases without a usable needle: always tried
+    assert index is not None  # __post_init__
+    candidates = set(index.get("", ()))  # phrases without a 3-letter needle: always tried
     for prefix in {w[:3] for w in folded.split()}:
         candidates.update(index.get(prefix, ()))
-    for short in (k for k in index if 0 < len(k) < 3):  # needles shorter than 3 letters
-        candidates.update(index[short])
 
     def live(phrases: tuple[Phrase, ...]) -> tuple[Phrase, ...]:
         return tuple(p for p in phrases if p in candidates and p.present(folded))
@@ -283,7 +302,10 @@ def _needles(spec: str) -> tuple[str, ...]:
 
 
 def compile_pattern(spec: str) -> re.Pattern[str]:
-    """Pattern syntax of rules/classify.toml (see its header) → regex over folded text."""
+    """Pattern syntax of rules/classify.toml (see its header) → regex over " " + folded
+    text. The leading space stands for the word boundary before the first word (folded
+    text is letters, digits and spaces only): with a literal first, re skips ahead to
+    candidates instead of trying every position, ~15x faster than a leading \\b (#2)."""
     words = "".join(c if c in "*|." else fold(c) for c in spec).split()
     if not words or ".." in (words[0], words[-1]):
         raise ValueError("needs a word first and last")
@@ -297,7 +319,7 @@ def compile_pattern(spec: str) -> re.Pattern[str]:
         alts = (re.escape(a.rstrip("*")) + ("[a-z0-9]*" if a.endswith("*") else "")
                 for a in word.split("|"))  # fmt: skip
         parts.append((r"\s+" if parts else "") + "(?:" + "|".join(alts) + ")")
-    return re.compile(r"\b" + "".join(parts) + r"\b")
+    return re.compile(" " + "".join(parts) + r"\b")
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,20 @@ R-SCO-1 / R-SCO-2 (scope).
 """
 
 import copy
+import re
 import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailbot.core.classify import ClassifyRules, classify, compile_pattern, fold
 from mailbot.errors import ConfigError
 
 RULES_FILE = Path(__file__).resolve().parents[2] / "rules" / "classify.toml"
 SOURCE = "rules/classify.toml"
+_RULES = ClassifyRules.from_dict(tomllib.loads(RULES_FILE.read_text(encoding="utf-8")), SOURCE)
 
 
 @pytest.fixture(scope="module")
@@ -231,7 +235,7 @@ def test_nfd_text_is_read_like_nfc(rules):
     ],
 )
 def test_pattern_syntax(spec, text, hit):
-    assert bool(compile_pattern(spec).search(fold(text))) is hit
+    assert bool(compile_pattern(spec).search(" " + fold(text))) is hit  # space-led
 
 
 @pytest.mark.parametrize("spec", ["", "..", ".. stoi", "stoi ..", "a**", "|a", "a||b"])
@@ -334,3 +338,32 @@ def test_rules_survive_pickling_for_the_parse_workers():
     subject, text = "AWARIA F-K", "F-K nie działa na żadnym komputerze, nikt nie może pracować."
     assert classify(subject, text, copy) == classify(subject, text, rules)
     assert classify(subject, text, copy).emergency
+
+
+# --- the space-led patterns (#2: speed) match exactly where \b-led ones would ----------
+def _all_phrases(rules: ClassifyRules) -> list:
+    return [*rules.signals, *rules.cancels, *rules.ignores, *rules.continuation,
+            *rules.scope_phrases, *rules.product_phrases]  # fmt: skip
+
+
+def _vocabulary() -> list[str]:
+    """Words that make the shipped phrases match, miss by a letter, or run into others."""
+    words = set(re.findall(r"[a-z0-9]+", fold(RULES_FILE.read_text(encoding="utf-8"))))
+    return sorted(words | {w + "a" for w in words} | {w[:-1] for w in words if len(w) > 2})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(_vocabulary()), max_size=25),
+    gaps=st.lists(st.sampled_from([" ", "  ", "   "]), min_size=25, max_size=25),
+    edges=st.tuples(st.sampled_from(["", " "]), st.sampled_from(["", " "])),
+)
+def test_space_led_patterns_find_what_word_boundary_patterns_find(words, gaps, edges):
+    folded = edges[0] + "".join(w + g for w, g in zip(words, gaps, strict=False)).rstrip()
+    folded += edges[1]
+    for phrase in _all_phrases(_RULES):
+        bounded = re.compile(r"\b" + phrase.regex.pattern[1:])  # the textbook form
+        assert phrase.spans(folded) == [m.span() for m in bounded.finditer(folded)]
+        first = bounded.search(folded)
+        assert phrase.search(folded) == (first.span() if first else None)
+        assert phrase.blank(folded) == bounded.sub(lambda m: " " * len(m[0]), folded)
