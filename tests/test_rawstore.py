@@ -107,3 +107,26 @@ def test_each_process_writes_its_own_pack(tmp_path: Path) -> None:
     reader = RawStore(tmp_path)
     for raw in (mail(1), mail(2), mail(2) + b"!", mail(3)):
         assert reader.get(hashlib.sha256(raw).hexdigest()) == raw
+
+
+def test_after_a_failed_write_the_next_message_goes_to_a_new_pack(tmp_path: Path, monkeypatch):
+    store = RawStore(tmp_path)
+    first = store.put(mail(1))
+    real_write = os.write
+    calls = {"n": 0}
+
+    def disk_full_halfway(fd: int, data) -> int:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            real_write(fd, bytes(data[:50]))  # some bytes land, then the disk is full
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", disk_full_halfway)
+    with pytest.raises(OSError):
+        store.put(mail(2, 1000))
+    third = store.put(mail(3))
+    monkeypatch.undo()
+    reader = RawStore(tmp_path)
+    assert reader.get(first) == mail(1) and reader.get(third) == mail(3)
+    assert len(list((tmp_path / "packs").glob("*.pack"))) == 2

@@ -51,9 +51,15 @@ class RawStore:
         with self._lock:
             pack = self._writable(len(raw))
             offset = pack.size
-            _write_all(pack.fd, raw)
-            pack.size += len(raw)
-            _write_all(pack.idx, f"{digest} {offset} {len(raw)}\n".encode())
+            try:
+                _write_all(pack.fd, raw)
+                pack.size += len(raw)
+                _write_all(pack.idx, f"{digest} {offset} {len(raw)}\n".encode())
+            except OSError:  # disk full, say: the pack's end is unknown now, so
+                self._pack = None  # the next put starts a new one (this one is left as is)
+                os.close(pack.fd)
+                os.close(pack.idx)
+                raise
         return digest
 
     def get(self, sha256: str) -> bytes:
