@@ -11,6 +11,7 @@ small folder. Targets (issue 2): >= 500 msg/s, < 300 MB, large idle <= 1.5x smal
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import statistics
@@ -26,6 +27,7 @@ from generate import generate  # noqa: E402
 
 from mailbot.config import load_config  # noqa: E402
 from mailbot.daemon import App  # noqa: E402
+from mailbot.logs import setup as setup_logging  # noqa: E402
 from mailbot.store.db import upgrade  # noqa: E402
 from tests.servers import Dovecot  # noqa: E402
 
@@ -106,7 +108,8 @@ def main() -> int:
 
 
 def run(base: Path, args: argparse.Namespace) -> int:
-    with Dovecot.start(base / "dovecot") as dovecot:
+    with contextlib.ExitStack() as stack:
+        dovecot = stack.enter_context(Dovecot.start(base / "dovecot"))
         big = dovecot.add_user("big", "big")
         small = dovecot.add_user("small", "small")
         os.environ[PASSWORD_ENV] = "big"
@@ -123,6 +126,10 @@ def run(base: Path, args: argparse.Namespace) -> int:
         total_mb = sum(sizes) / 1e6
         print(f"  {total_mb:.0f} MB appended in {time.perf_counter() - t:.1f}s", flush=True)
 
+        # As `mailbot run` logs: a line per message, secrets scrubbed, into a file here.
+        log_file = stack.enter_context((base / "mailbot.log").open("w", encoding="utf-8"))
+        with contextlib.redirect_stderr(log_file):
+            setup_logging(secrets=["big"])
         app = App(load_config(config_for(base, big, "big", args.workers)))
         upgrade(app.engine)
         t = time.perf_counter()
@@ -155,12 +162,15 @@ def run(base: Path, args: argparse.Namespace) -> int:
         app_small.poll_once()
         small_idle = idle_poll_ms(app_small)
         app_small.close()
+        log_file.flush()
+        log_lines = (base / "mailbot.log").read_text(encoding="utf-8").count("\n")
 
     print(
         f"\ningest: {args.messages} messages ({total_mb:.0f} MB) in {elapsed:.1f}s = "
         f"{rate:.0f} msg/s with {args.workers} parse workers  (target >= 500)"
     )
     print(f"        {report.summary()}")
+    print(f"log:    {log_lines} lines written as `mailbot run` writes them")
     per_msg = 1000 / args.messages
     print(
         f"cpu: main process {main_cpu:.1f}s busy of {elapsed:.1f}s wall; "

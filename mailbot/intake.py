@@ -54,6 +54,7 @@ _INSERT_TICKET = insert(_T).returning(_T.c.id)
 _INSERT_MESSAGE = insert(_M).returning(_M.c.id)
 _INSERT_ATTACHMENT = insert(_A)
 _INSERT_EVENT = insert(_E)
+_UPDATE_TICKET = update(_T).where(_T.c.id == bindparam("tid"))  # SET: the keys passed
 _GROUP = "mailbot_group_writes"  # Session.info key: a group commit's GroupWrites
 
 
@@ -307,7 +308,7 @@ class Intake:
             if decided and escalates(ticket.emergency, decided.decision):
                 escalated = True  # the follow-up reports an emergency: its decision rules
                 values |= columns
-            conn.execute(update(_T).where(_T.c.id == ticket_id).values(**values))
+            conn.execute(_UPDATE_TICKET, {"tid": ticket_id, **values})
 
         automatic = decided.decision.automatic if decided else None
         row = self._message_values(fetched, mail, sha, received, history)
