@@ -278,6 +278,51 @@ def quarantine_retry(entry_id: int, config: ConfigOpt = DEFAULT_CONFIG) -> None:
 
 
 @app.command()
+def raw(
+    key: Annotated[
+        str,
+        typer.Argument(
+            help="A Message-ID (as `tickets show` prints it), a sha256, or q<ID> for a "
+            "quarantine entry."
+        ),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to this file, not stdout.")
+    ] = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+) -> None:
+    """A kept message exactly as it came from the server (the raw store packs many
+    messages per file, so this is how to get one out, e.g. for `mailbot explain`)."""
+    from mailbot.store import repo
+    from mailbot.store.tables import QuarantineEntry
+
+    application = build_app(config)
+    try:
+        with application.sessions() as session:
+            if key[:1].lower() == "q" and key[1:].isdigit():
+                entry = session.get(QuarantineEntry, int(key[1:]))
+                sha = entry.raw_sha256 if entry else None
+            elif len(key) == 64 and all(c in "0123456789abcdef" for c in key.lower()):
+                sha = key.lower()
+            else:
+                message = repo.message_by_key(session, key if key.startswith("<") else f"<{key}>")
+                sha = message.raw_sha256 if message else None
+        if sha is None:
+            raise fail(f"no message {key} (a Message-ID, a sha256 or q<quarantine ID>)", 1)
+        data = application.raw_store.get(sha)
+    except FileNotFoundError:
+        root = application.raw_store.root
+        raise fail(f"the raw bytes of {key} are missing from {root}", 1) from None
+    finally:
+        application.close()
+    if output is None:
+        typer.get_binary_stream("stdout").write(data)
+    else:
+        output.write_bytes(data)
+        err.print(f"{len(data)} bytes written to {output}", highlight=False)
+
+
+@app.command()
 def explain(
     message: Annotated[Path, typer.Argument(help="A raw message (.eml) to decide on.")],
     config: ConfigOpt = DEFAULT_CONFIG,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import timedelta
 
@@ -70,6 +71,25 @@ def test_quarantine_list_and_retry(recorded):
     retry = invoke(recorded, "quarantine", "retry", "1")
     assert retry.exit_code == 1 and "still cannot record it" in retry.output
     assert invoke(recorded, "quarantine", "retry", "99").exit_code == 1
+
+
+def test_raw_gives_a_kept_message_back_byte_for_byte(recorded, mailbox, tmp_path):
+    kept = mailbox.fetch_raw("Processed")  # what the server holds, as mailbot fetched it
+    first = next(r for r in kept.values() if b"<a1@firma.pl>" in r)
+    result = CliRunner().invoke(
+        app, ["raw", "<a1@firma.pl>", "--config", str(recorded.config.path)]
+    )
+    assert result.exit_code == 0 and result.stdout_bytes == first
+    by_bare_id = invoke(recorded, "raw", "a2@firma.pl", "--out", str(tmp_path / "a2.eml"))
+    assert by_bare_id.exit_code == 0 and b"<a2@firma.pl>" in (tmp_path / "a2.eml").read_bytes()
+    junk = invoke(recorded, "raw", "q1", "--out", str(tmp_path / "q1.eml"))
+    assert junk.exit_code == 0 and b"binary junk" in (tmp_path / "q1.eml").read_bytes()
+    sha = hashlib.sha256(first).hexdigest()
+    assert invoke(recorded, "raw", sha, "-o", str(tmp_path / "s.eml")).exit_code == 0
+    assert (tmp_path / "s.eml").read_bytes() == first
+    missing = invoke(recorded, "raw", "<nobody@firma.pl>")
+    assert missing.exit_code == 1 and "no message" in missing.output
+    assert invoke(recorded, "raw", "0" * 64).exit_code == 1  # a sha256 never stored
 
 
 def test_db_status(recorded):
