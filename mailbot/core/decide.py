@@ -160,7 +160,7 @@ def decide(
     if automatic is None and state == "new" and emergency:
         if care_first:
             alerts.append(Alert(oncall, "oncall", ("sms", "email"), at))
-            if client and client.opiekun:
+            if client and client.opiekun and client.opiekun != oncall:  # one page a person
                 alerts.append(Alert(client.opiekun, "opiekun", ("sms", "email"), at))
         elif contract == "pakiet" and not calendar.working_hours(at):
             alerts.append(Alert(oncall, "oncall", ("sms", "email"), at))  # R-HRS-3

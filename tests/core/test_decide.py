@@ -90,6 +90,12 @@ def test_r_con_2_r_sla_1_care_emergency_in_hours():
     assert {"R-CON-2", "R-SLA-1", "R-HRS-3"} <= set(d.rules)
 
 
+def test_the_opiekun_on_call_is_paged_once():
+    """EXPLAIN.md: `alerts` is everyone paged now; the outbox pages a person once too."""
+    d = run("biuro@piekarnia.pl", EMERGENCY, oncall="ewa.nowak")  # ewa is their opiekun
+    assert [(a.to, a.role) for a in d.alerts] == [("ewa.nowak", "oncall")]
+
+
 def test_r_sla_1_emergency_at_21_50_counts_no_night():
     d = run("biuro@piekarnia.pl", EMERGENCY, when="2026-11-25T21:50")
     assert d.deadline == at("2026-11-26T08:50")
