@@ -75,7 +75,8 @@ def poll(
     verbose: bool = False,
     log_json: LogJsonOpt = False,
 ) -> None:
-    """One pass over the mailbox (for cron and tests). `--once` is required."""
+    """One pass (for cron and tests): poll the mailbox, escalate what is due, deliver the
+    outbox. `--once` is required."""
     if not once:
         raise fail("use `mailbot poll --once` for one pass, or `mailbot run` for the daemon", 2)
     setup_logging(verbose, read_config(config), log_json)
@@ -86,6 +87,8 @@ def poll(
             raise fail(f"another mailbot instance is active ({application.lease_holder()}); "
                        "not polling", 1)  # fmt: skip
         report = application.poll_once()
+        # What the daemon's every-minute job does: a cron setup must escalate too (#4).
+        steps = application.escalator.run()
         sent = application.deliver()
     except (ConfigError, SchemaError) as exc:
         raise fail(str(exc), 2) from None
@@ -95,6 +98,8 @@ def poll(
         application.release_lease()
         application.close()
     out.print(report.summary(), highlight=False)
+    if steps:
+        out.print("escalation: " + counts_text(steps), highlight=False)
     if sent:
         out.print("outbox: " + counts_text(sent), highlight=False)
 

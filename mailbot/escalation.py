@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.core.oncall import escalation_chain
 from mailbot.core.sla import due_steps, roles_for
+from mailbot.faults import crash_point
 from mailbot.outbox import Outbox
 from mailbot.rules import Rules
 from mailbot.store import repo
@@ -71,8 +72,13 @@ class Escalator:
             )
         for ticket_id in ids:
             with self.sessions.begin() as session:
-                for step in self._escalate(session, ticket_id, now):
-                    done[step] = done.get(step, 0) + 1
+                steps = self._escalate(session, ticket_id, now)
+                if steps:
+                    crash_point("escalation.queued")  # steps + alerts written, uncommitted
+            for step in steps:
+                done[step] = done.get(step, 0) + 1
+            if steps:
+                crash_point("escalation.committed")  # committed, alerts not yet delivered
         return done
 
     def _escalate(self, session: Session, ticket_id: int, now: datetime) -> list[str]:

@@ -1,10 +1,10 @@
 """Named crash points for the fault-injection suite (issue #8, "Prove it").
 
-`crash_point("intake.committed")` marks a step boundary of intake or the outbox. It
-exists for `tests/integration/test_faults.py` only and is inert in production: unless
-the environment variable MAILBOT_CRASH_AT names the point, it is one `os.environ.get`
-returning None (measured 1.3 µs, once per message and once per batch step; intake
-spends ~2 ms per message, so < 0.1 %).
+`crash_point("intake.committed")` marks a step boundary of intake, the outbox or the
+escalation job. It exists for `tests/integration/test_faults.py` only and is inert in
+production: unless the environment variable MAILBOT_CRASH_AT names the point, it is one
+`os.environ.get` returning None (measured 1.3 µs, once per message and once per batch
+step; intake spends ~2 ms per message, so < 0.1 %).
 
     MAILBOT_CRASH_AT=intake.committed         SIGKILL at the first hit
     MAILBOT_CRASH_AT=intake.committed:3       SIGKILL at the third hit (mid-run)

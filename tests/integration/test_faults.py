@@ -24,7 +24,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from pathlib import Path
@@ -34,6 +34,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 
 from mailbot.config import load_config
+from mailbot.core.oncall import escalation_chain
+from mailbot.core.sla import roles_for
 from mailbot.daemon import App
 from mailbot.decider import rota_lookup
 from mailbot.rules import load_rules
@@ -463,3 +465,87 @@ def test_postgres_restart_mid_run(rig, db_url, postgres):
                               down_exit=1)  # fmt: skip
     drain(rig)
     check(rig, mix, at, "PostgreSQL restarted mid-run", "postgresql", started)
+
+
+# -- SIGKILL inside the escalation job (poll --once runs it as the daemon does) ----------
+ESCALATION_POINTS = [
+    "escalation.queued:2",  # ticket 2's reminder + breach written, uncommitted
+    "escalation.committed:1",  # ticket 1's steps committed, their alerts not delivered
+]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("crash", ESCALATION_POINTS)
+def test_sigkill_in_an_escalation_step(rig, db_url, crash):
+    """Emergencies from two days ago: their R-SLA-1 deadline has passed whatever the time
+    of day, so the first pass queues a reminder (the whole chain) and a breach (the
+    manager) for each. Killed in the middle, then drained: each step recorded once per
+    ticket, every alert it owes delivered, none twice (issue #4, #8)."""
+    rules = load_rules(RULES)
+    book = rules.book
+    received = datetime.now(UTC) - timedelta(days=2)
+    senders = CARE_EMERGENCY_SENDERS[:4]
+    for i, sender in enumerate(senders):
+        raw = mail(f"AWARIA {i}", EMERGENCY_TEXT, sender=sender, msgid=f"<old{i}@fault.test>")
+        rig.mailbox.append("INBOX", raw, date=received)
+    started = time.monotonic()
+    killed(rig, crash)
+    drain(rig)
+    now = datetime.now(UTC)
+
+    tickets = dict(rig.query(
+        "SELECT t.id, m.message_key FROM ticket t JOIN message m ON m.ticket_id = t.id"))
+    events = Counter(rig.query("SELECT ticket_id, kind FROM ticket_event "
+                               "WHERE kind IN ('escalation_reminder', 'escalation_breach', "
+                               "'breached')"))  # fmt: skip
+    assert len(tickets) == len(senders)
+    for ticket_id in tickets:
+        for kind in ("escalation_reminder", "escalation_breach", "breached"):
+            assert events[(ticket_id, kind)] == 1, (ticket_id, kind, events)
+
+    # What the steps owe, from the rules (not from mailbot's rows): per ticket the chain
+    # (on call, opiekun, manager) for the reminder and the manager for the breach, each by
+    # e-mail, and by SMS where the person has a phone.
+    number_of = dict(rig.query(
+        "SELECT m.message_key, t.number FROM message m JOIN ticket t ON t.id = m.ticket_id"))
+    expected: Counter[tuple[str, str]] = Counter()  # (address or phone, ticket) -> pages
+    for i, sender in enumerate(senders):
+        client = next(c for c in book.clients if sender in c.addresses)
+        chain = escalation_chain(rules.oncall, now, client.opiekun)
+        for step in ("reminder", "breach"):
+            for role, who in chain:
+                if role in roles_for(step):
+                    staff = book.staff_member(who)
+                    number = number_of[f"<old{i}@fault.test>"]
+                    expected[(staff.email, number)] += 1
+                    if staff.phone:
+                        expected[(staff.phone, number)] += 1
+    got: Counter[tuple[str, str]] = Counter()
+    parse = BytesHeaderParser(policy=default_policy).parsebytes
+    staff_mail = {s.email for s in book.staff}  # not the clients' automatic replies
+    for message in rig.smtp.handler.messages:
+        subject = str(parse(message.raw)["Subject"])
+        for rcpt in set(message.rcpt_tos) & staff_mail:
+            got.update((rcpt, n) for n in number_of.values() if n in subject)
+    for req in rig.sms.requests:
+        body = json.loads(req.body)
+        got.update((body["to"], n) for n in number_of.values() if n in body["text"])
+    steps_only = got - receipt_pages(rig)  # the intake's own pages are audited above
+    missing = expected - steps_only
+    repeated = steps_only - expected
+    record(FaultRow(
+        f"{crash} (4 overdue emergencies)", "sqlite", len(senders), len(tickets), 0, 0, 0, 0,
+        0, sum(expected.values()), sum((expected & steps_only).values()),
+        sum(repeated.values()), time.monotonic() - started,
+    ))  # fmt: skip
+    assert not missing, f"escalation alerts not delivered: {missing}"
+    assert not repeated, f"escalation alerts delivered twice: {repeated}"
+    assert rig.query("SELECT count(*) FROM outbox WHERE state <> 'sent'")[0][0] == 0
+
+
+def receipt_pages(rig: Rig) -> Counter[tuple[str, str]]:
+    """Pages the intake itself queued (step `receipt`), per (address or phone, ticket)."""
+    rows = rig.query(
+        "SELECT recipient, dedup_key FROM outbox WHERE dedup_key LIKE 'alert:%:receipt:%'"
+    )
+    return Counter((recipient, key.split(":")[1]) for recipient, key in rows)
