@@ -118,6 +118,8 @@ class Config:
     oauth: OAuthConfig | None = None
     replies_per_sender_per_hour: int = 5
     max_attempts: int = 8
+    retry_after: int = 30  # seconds before the first retry of a failed send, then doubled
+    retry_max: int = 1800  # ... up to this
     sms: SmsConfig | None = None
     digest_enabled: bool = True
     digest_time: str = "07:30"
@@ -223,7 +225,7 @@ _SCHEMA: dict[str, set[str]] = {
         "from_address",
         "from_name",
     },
-    "outbox": {"replies_per_sender_per_hour", "max_attempts"},
+    "outbox": {"replies_per_sender_per_hour", "max_attempts", "retry_after", "retry_max"},
     "digest": {"enabled", "time"},
     "sms": {
         "channel",
@@ -392,6 +394,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         oauth=read_oauth(r, imap.auth),
         replies_per_sender_per_hour=r.integer("outbox.replies_per_sender_per_hour", 5, 0, 1000),
         max_attempts=r.integer("outbox.max_attempts", 8, 1, 100),
+        **_retry(r),
         sms=_sms(r),
         digest_enabled=_bool(r, "digest.enabled", True),
         digest_time=_clock_time(r, "digest.time", "07:30"),
@@ -457,6 +460,14 @@ def _sms(r: _Reader) -> SmsConfig:
         address_template=r.string("sms.address_template", "", required=channel == "email"),
         transliterate=transliterate, timeout=float(r.integer("sms.timeout", 15, 1, 300)),
     )  # fmt: skip
+
+
+def _retry(r: _Reader) -> dict[str, int]:
+    first = r.duration("outbox.retry_after", "30s")
+    most = r.duration("outbox.retry_max", "30m")
+    if most < first:
+        raise r.error("outbox.retry_max", f"must not be shorter than outbox.retry_after ({first}s)")
+    return {"retry_after": first, "retry_max": most}
 
 
 def _smtp(r: _Reader) -> SmtpConfig:

@@ -230,6 +230,7 @@ class App:
                 from_name=smtp.from_name,
                 max_attempts=self.config.max_attempts,
                 clock=self.clock,
+                retry=Backoff(base=self.config.retry_after, cap=self.config.retry_max),
             )
             recovered = self._sender.recover()
             if recovered.counts:

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.compose import compose_alert_email, compose_reply
+from mailbot.core.backoff import Backoff
 from mailbot.edges.sms import SmsChannel, SmsError, SmsRejected
 from mailbot.edges.smtp import Mailer, SmtpError, SmtpRejected
 from mailbot.faults import crash_point
@@ -26,7 +27,7 @@ from mailbot.store import repo
 from mailbot.store.tables import OutboxItem, Ticket
 
 log = logging.getLogger("mailbot.outbox")
-BACKOFF_CAP = timedelta(minutes=30)
+RETRY = Backoff(base=30, cap=1800)  # 30 s, 1 min, 2 min, … 30 min: [outbox] retry_after/max
 
 
 @dataclass
@@ -35,11 +36,6 @@ class DeliveryReport:
 
     def count(self, what: str) -> None:
         self.counts[what] = self.counts.get(what, 0) + 1
-
-
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, … capped at 30 min: an outage delays mail, never loses it."""
-    return min(timedelta(seconds=30 * 2 ** max(0, attempts - 1)), BACKOFF_CAP)
 
 
 class OutboxSender:
@@ -53,8 +49,10 @@ class OutboxSender:
         max_attempts: int,
         clock: Callable[[], datetime],
         sms: SmsChannel | None = None,
+        retry: Backoff = RETRY,
     ):
         self.sms = sms
+        self.retry = retry  # an outage delays mail, never loses it
         self.sessions = sessions
         self.mailer = mailer
         self.from_address = from_address
@@ -151,9 +149,8 @@ class OutboxSender:
             elif attempts >= self.max_attempts:
                 self._finish(item_id, "failed", f"gave up after {attempts} attempts: {exc}", report)
             else:
-                self._finish(
-                    item_id, "pending", str(exc), report, retry_at=self.clock() + backoff(attempts)
-                )
+                wait = timedelta(seconds=self.retry.delay(attempts))
+                self._finish(item_id, "pending", str(exc), report, retry_at=self.clock() + wait)
         else:
             self._finish(item_id, "sent", "", report)
             crash_point("outbox.marked")  # `sent` committed

@@ -30,6 +30,7 @@ def test_defaults(tmp_path):
     assert cfg.database_url == f"sqlite:///{tmp_path / 'data' / 'mailbot.sqlite3'}"
     assert cfg.rules_dir == tmp_path / "rules"
     assert cfg.history_cutoff is None
+    assert (cfg.retry_after, cfg.retry_max) == (30, 1800)
 
 
 def test_example_config_loads_and_documents_every_key():
@@ -62,6 +63,9 @@ def test_starttls_default_port(tmp_path):
         ('\n[storage]\ndatabase_url = "mysql://x"\n', "storage.database_url", "sqlite"),
         ('max_message_size = "big"\n', "imap.max_message_size", "size"),
         ("\n[grafik]\nhost = \"x\"\n", "grafik", "unknown section"),
+        ('\n[outbox]\nretry_after = "later"\n', "outbox.retry_after", "duration"),
+        ('\n[outbox]\nretry_after = "5m"\nretry_max = "1m"\n', "outbox.retry_max",
+         "not be shorter than outbox.retry_after"),
     ],
 )
 def test_errors_name_file_and_key(tmp_path, extra, key, words):

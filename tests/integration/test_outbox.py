@@ -3,6 +3,7 @@ threading headers, loop safety, rate limit, outage and crash semantics (issue 5)
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 
 import pytest
@@ -150,6 +151,33 @@ def test_smtp_down_then_back_delivers_once(make_app, mailbox, smtp_server):
         s.get(OutboxItem, row.id).next_attempt_at = row.created_at  # retry now
     assert app.deliver() == {"sent": 1}
     assert len(back.handler.messages) == 1 and app.deliver() == {}
+
+
+def naive_utc(at: datetime) -> datetime:
+    """SQLite gives naive UTC back, PostgreSQL aware times."""
+    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+
+
+def test_failed_sends_wait_as_configured_then_twice_as_long(make_app, mailbox):
+    from types import SimpleNamespace
+
+    from tests.servers import free_port
+
+    down = SimpleNamespace(host="127.0.0.1", port=free_port())
+    app = smtp_app(make_app, down, max_attempts=5, retry_after="2m", retry_max="3m")
+    prime(app)
+    mailbox.append("INBOX", mail("Awaria poczty", sender=CLIENT, msgid="<d2@x.pl>"))
+    app.poll_once()
+    waits = []
+    for _ in range(3):
+        with app.sessions.begin() as s:  # as if each wait had passed
+            row = s.scalars(select(OutboxItem)).one()
+            row.next_attempt_at = row.created_at
+        started = app.clock()
+        assert app.deliver() == {"retry later": 1}
+        (row,) = rows(app)
+        waits.append(naive_utc(row.next_attempt_at) - naive_utc(started))
+    assert [round(w.total_seconds() / 60) for w in waits] == [2, 3, 3]  # 2, 4 capped at 3
 
 
 def test_crash_mid_send_resends_alert_but_not_reply(make_app, mailbox, smtp_server):
