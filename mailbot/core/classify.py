@@ -111,8 +111,7 @@ class ClassifyRules:
     names_only_scopes: tuple[str, ...]
     # Phrases by the first 3 letters of their needles (see _present_only), built once:
     # an init field, so the per-mail copies that replace() makes keep it, not rebuild it.
-    by_prefix: dict[str, frozenset[Phrase]] | None = field(
-        default=None, repr=False, compare=False)
+    by_prefix: dict[str, frozenset[Phrase]] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.by_prefix is not None:
