@@ -144,10 +144,16 @@ class App:
     def start_workers(self) -> None:
         """Start the parse workers now rather than on the first batch, so a backlog found
         by the first poll does not wait for them. Returns once each has run a task."""
-        pool = self.pool()
-        if pool is not None:
-            for ready in [pool.submit(tune_gc) for _ in range(self.config.parse_workers)]:
-                ready.result()
+        try:
+            pool = self.pool()
+            if pool is not None:
+                for ready in [pool.submit(tune_gc) for _ in range(self.config.parse_workers)]:
+                    ready.result(timeout=120)
+        except Exception as exc:  # noqa: BLE001 - the first poll tries again and reports it
+            log.warning("parse workers did not start (%s); the first poll tries again", exc)
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     def sync_clients(self) -> dict[str, int]:
         """Tickets reference clients: the database follows rules/clients.toml."""

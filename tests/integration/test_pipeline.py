@@ -420,3 +420,19 @@ def test_another_constraint_failing_is_quarantined_not_taken_for_a_duplicate(
         assert "cannot store" in entry.reason and "folder_state" in entry.reason
     monkeypatch.setattr(app.intake, "_record_in", original)
     assert app.intake.retry_quarantined(entry.id, datetime.now(UTC)).action == "created"
+
+
+def test_workers_that_cannot_start_do_not_stop_the_daemon(make_app, mailbox, caplog):
+    """`mailbot run` starts them early; if that fails, the first poll tries again."""
+    app = make_app(intake={"parse_workers": 2})
+
+    def broken():
+        raise OSError("no room for the forkserver's socket")
+
+    app.pool = broken  # this instance only
+    app.start_workers()
+    assert "parse workers did not start" in caplog.text and app._pool is None
+    del app.pool  # the class's method again
+    prime(app)
+    mailbox.append_many("INBOX", [mail(f"D {i}", msgid=f"<s{i}@firma.pl>") for i in range(20)])
+    assert app.poll_once().actions == {"created": 20}
