@@ -9,7 +9,7 @@ import pytest
 
 from mailbot.config import load_config
 from mailbot.daemon import App
-from mailbot.store.db import make_engine, upgrade
+from mailbot.store.db import make_engine, session_factory, upgrade
 
 PASSWORD_ENV = "MAILBOT_TEST_IMAP_PASSWORD"
 RULES = Path(__file__).resolve().parents[2] / "rules"
@@ -44,6 +44,15 @@ def write_config(tmp_path: Path, account, db_url: str, *, tls: str = "none", **i
     path = tmp_path / "config.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def sessions(db_url):
+    """Sessions on the per-test database, schema upgraded (no App, no mailbox)."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield session_factory(engine)
+    engine.dispose()
 
 
 @pytest.fixture

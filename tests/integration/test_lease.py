@@ -6,21 +6,10 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from mailbot.lease import Lease, current, holder_name
-from mailbot.store.db import make_engine, session_factory, upgrade
 from tests.clock import Clock
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def sessions(db_url):
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def test_one_holder_renews_and_the_other_waits_for_the_expiry(sessions):

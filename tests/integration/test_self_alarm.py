@@ -14,7 +14,7 @@ from mailbot.edges.sms import WebhookChannel
 from mailbot.edges.smtp import SmtpMailer
 from mailbot.rules import load_rules
 from mailbot.self_alarm import Channels, Faults, SelfAlarm
-from mailbot.store.db import make_engine, session_factory, upgrade
+from mailbot.store.db import make_engine, session_factory
 from mailbot.store.tables import AlarmIncident, FolderState, OutboxItem, Ticket
 from tests.clock import Clock
 from tests.integration.conftest import PASSWORD_ENV, RULES
@@ -28,14 +28,6 @@ pytestmark = pytest.mark.integration
 
 ADMIN = "rafal.dabrowski@kjmssoft.pl"  # the one staff member with the role admin
 START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def sessions(db_url):
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def build(sessions, clock, mailer, sms) -> SelfAlarm:
