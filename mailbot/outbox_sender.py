@@ -27,7 +27,6 @@ from mailbot.store import repo
 from mailbot.store.tables import OutboxItem, Ticket
 
 log = logging.getLogger("mailbot.outbox")
-RETRY = Backoff(base=30, cap=1800)  # 30 s, 1 min, 2 min, … 30 min: [outbox] retry_after/max
 
 
 @dataclass
@@ -48,8 +47,8 @@ class OutboxSender:
         from_name: str,
         max_attempts: int,
         clock: Callable[[], datetime],
+        retry: Backoff,  # [outbox] retry_after, doubling up to retry_max
         sms: SmsChannel | None = None,
-        retry: Backoff = RETRY,
     ):
         self.sms = sms
         self.retry = retry  # an outage delays mail, never loses it
