@@ -35,6 +35,10 @@ class _Pack:
     size: int
     name: str
 
+    def close(self) -> None:
+        os.close(self.fd)
+        os.close(self.idx)
+
 
 class RawStore:
     def __init__(self, root: Path, pack_limit: int = PACK_LIMIT):
@@ -57,8 +61,7 @@ class RawStore:
                 _write_all(pack.idx, f"{digest} {offset} {len(raw)}\n".encode())
             except OSError:  # disk full, say: the pack's end is unknown now, so
                 self._pack = None  # the next put starts a new one (this one is left as is)
-                os.close(pack.fd)
-                os.close(pack.idx)
+                pack.close()
                 raise
         return digest
 
@@ -75,8 +78,7 @@ class RawStore:
     def close(self) -> None:
         with self._lock:
             if self._pack is not None:
-                os.close(self._pack.fd)
-                os.close(self._pack.idx)
+                self._pack.close()
             self._pack = None
 
     def _writable(self, incoming: int) -> _Pack:
@@ -85,8 +87,7 @@ class RawStore:
             fits = pack.size == 0 or pack.size + incoming <= self.pack_limit
             if pack.pid == os.getpid() and fits:
                 return pack
-            os.close(pack.fd)  # full, or inherited by a forked child: the parent's to fill
-            os.close(pack.idx)
+            pack.close()  # full, or inherited by a forked child: the parent's to fill
         self._pack = pack = self._open_new()
         return pack
 
