@@ -440,6 +440,7 @@ def _print_explanation(doc: dict) -> None:
 @rules_app.command("check")
 def rules_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:
     """Validate rules/ (staff, clients, classification) and print a summary."""
+    from mailbot.digest_render import check_digest_templates
     from mailbot.oncall_loader import check_no_gaps
     from mailbot.render import TemplateSet, check_all
     from mailbot.rules import load_rules
@@ -448,7 +449,8 @@ def rules_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:
     try:
         rules = load_rules(cfg.rules_dir)
         check_no_gaps(rules.oncall, datetime.now(cfg.tz))  # issue 4: no gaps in the rota
-        problems = check_all(TemplateSet.load(cfg.templates_dir))  # issue 5
+        templates = TemplateSet.load(cfg.templates_dir)
+        problems = check_all(templates) + check_digest_templates(templates)
     except ConfigError as exc:
         raise fail(f"rules error: {exc}", 2) from None
     if problems:

@@ -3,7 +3,7 @@
 Built with the stdlib EmailMessage under policy SMTP (CRLF, 7-bit: quoted-printable bodies
 and RFC 2047 subjects/names), so any relay takes it without 8BITMIME or SMTPUTF8 and the
 Polish letters stay readable in the raw source. Every header value that may carry client
-input goes through render.one_line, and addresses are parsed, never pasted: a client's
+input goes through model.one_line, and addresses are parsed, never pasted: a client's
 subject or name must not be able to write a header (e.g. "\\r\\nBcc: ...").
 
 Loop safety (RFC 3834): replies say `Auto-Submitted: auto-replied`, alerts
@@ -23,12 +23,12 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
-from mailbot.render import WARSAW, Rendered, one_line, temat
+from mailbot.model import address, ascii_domain, one_line
+from mailbot.render import WARSAW, Rendered, temat
 
 MAX_REFERENCES = 20  # the first id (thread root) + the 19 latest; a few KB at most
 _MSG_ID = re.compile(r"<[!-;=?A-~]{1,250}@[!-;=?A-~]{1,250}>")  # printable ASCII but <>@
@@ -43,7 +43,7 @@ def make_message_id(ticket_number: str, domain: str = "kjmssoft.pl") -> str:
     (and findable in logs), the random part keeps ids unique across retries and replies."""
     if not _TICKET.fullmatch(ticket_number):
         raise ValueError(f"not a ticket number: {ticket_number!r}")
-    host = _ascii_domain(domain)
+    host = ascii_domain(domain)
     return f"<{ticket_number}.{secrets.token_hex(8)}@{host}>"
 
 
@@ -68,7 +68,7 @@ def compose_reply(
     `in_reply_to`, `references` and `thread_index` are the client's own Message-ID,
     References and Thread-Index, as received; malformed ones are dropped, not repaired.
     `thread_topic` defaults to the subject without prefixes and ticket tag."""
-    msg = _base(rendered, from_addr, from_name, [(to_addr, to_name)], message_id, date)
+    msg = base_message(rendered, from_addr, from_name, [(to_addr, to_name)], message_id, date)
     parent = _msg_id(in_reply_to)
     if parent:
         msg["In-Reply-To"] = parent
@@ -97,7 +97,9 @@ def compose_alert_email(
     three ways clients read it (Importance, X-Priority, X-MSMail-Priority)."""
     if not to_addrs:
         raise ValueError("an alert needs at least one recipient")
-    msg = _base(rendered, from_addr, from_name, [(a, "") for a in to_addrs], message_id, date)
+    msg = base_message(
+        rendered, from_addr, from_name, [(a, "") for a in to_addrs], message_id, date
+    )
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
     if emergency:
@@ -107,24 +109,7 @@ def compose_alert_email(
     return _finish(msg, rendered)
 
 
-# -- addresses and ids ----------------------------------------------------------------------
-def address(addr: str, name: str = "") -> Address:
-    """A validated address; ValueError for anything that is not one plain addr-spec.
-    IDN domains become punycode (the message is 7-bit); a non-ASCII local part would
-    need SMTPUTF8, which mailbot does not use, so it is refused."""
-    addr = addr.strip()
-    if not addr or _has_control(addr) or addr.count("@") != 1:
-        raise ValueError(f"not an e-mail address: {addr!r}")
-    local, domain = addr.rsplit("@", 1)
-    try:
-        parsed = Address(addr_spec=f"{local}@{_ascii_domain(domain)}")
-    except Exception as exc:  # noqa: BLE001 - the parser raises several kinds
-        raise ValueError(f"not an e-mail address: {addr!r}") from exc
-    if not parsed.username.isascii() or not parsed.domain or "." not in parsed.domain:
-        raise ValueError(f"not an e-mail address: {addr!r}")
-    return Address(display_name=one_line(name), username=parsed.username, domain=parsed.domain)
-
-
+# -- ids ----------------------------------------------------------------------------------
 def cap_references(ids: Sequence[str], limit: int = MAX_REFERENCES) -> list[str]:
     """Unique ids in order, at most `limit`: the root (first) and the latest ones, which
     are what threading algorithms (RFC 5256, JWZ) actually use."""
@@ -142,20 +127,6 @@ def _msg_id(value: str | None) -> str | None:
 def _msg_ids(values: Sequence[str]) -> list[str]:
     """Well-formed '<left@right>' ids out of header text; everything else is dropped."""
     return [m for v in values for m in _MSG_ID.findall(one_line(v or ""))]
-
-
-def _ascii_domain(domain: str) -> str:
-    domain = domain.strip().rstrip(".")
-    if _has_control(domain) or not domain:
-        raise ValueError(f"not a domain: {domain!r}")
-    try:
-        return domain if domain.isascii() else domain.encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise ValueError(f"not a domain: {domain!r}") from exc
-
-
-def _has_control(value: str) -> bool:
-    return any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value)
 
 
 # -- Thread-Index (MS-OXOMSG 2.2.1.3, PidTagConversationIndex) -----------------------------
@@ -211,7 +182,7 @@ def _decode_thread_index(value: str | None) -> bytes | None:
 
 
 # -- assembly -----------------------------------------------------------------------------
-def _base(
+def base_message(
     rendered: Rendered,
     from_addr: str,
     from_name: str,
@@ -219,6 +190,8 @@ def _base(
     message_id: str,
     date: datetime,
 ) -> EmailMessage:
+    """The headers every mail of ours starts with (parsed addresses, one-line subject,
+    validated Message-ID, local date); the digest builds its own body on it."""
     own_id = _msg_id(message_id)
     if own_id is None or own_id != message_id.strip():
         raise ValueError(f"not a Message-ID: {message_id!r}")
@@ -235,9 +208,9 @@ def _base(
 
 def _finish(msg: EmailMessage, rendered: Rendered) -> bytes:
     """text/plain + text/html alternatives, UTF-8, quoted-printable, CRLF."""
-    msg.set_content(_crlf_free(rendered.text), charset="utf-8", cte="quoted-printable")
+    msg.set_content(crlf_free(rendered.text), charset="utf-8", cte="quoted-printable")
     msg.add_alternative(
-        _crlf_free(rendered.html), subtype="html", charset="utf-8", cte="quoted-printable"
+        crlf_free(rendered.html), subtype="html", charset="utf-8", cte="quoted-printable"
     )
     for part in msg.iter_parts():
         del part["MIME-Version"]  # add_alternative copies it into the part; only top level
@@ -245,7 +218,7 @@ def _finish(msg: EmailMessage, rendered: Rendered) -> bytes:
     return msg.as_bytes(policy=SMTP)
 
 
-def _crlf_free(body: str) -> str:
+def crlf_free(body: str) -> str:
     """Bodies with LF line ends (the policy writes CRLF); a stray CR would become =0D."""
     text = body.replace("\r\n", "\n").replace("\r", "\n")
     return text if text.endswith("\n") else text + "\n"

@@ -26,7 +26,7 @@ from mailbot.core.digest import Digest
 from mailbot.counts import counts_text
 from mailbot.decider import Decider, rota_lookup
 from mailbot.digest_job import DigestJob
-from mailbot.digest_render import chart_png, compose_digest, render_digest
+from mailbot.digest_render import chart_png, check_digest_templates, compose_digest, render_digest
 from mailbot.edges.imap import ImapMailbox, ImapSettings
 from mailbot.edges.sms import EmailToSmsChannel, SmsapiChannel, SmsChannel, WebhookChannel
 from mailbot.edges.smtp import CaptureMailer, Mailer, SmtpMailer
@@ -203,7 +203,7 @@ class App:
 
     def check_templates(self) -> None:
         """What runs is what was checked: templates are compiled once, at start."""
-        problems = check_all(self.templates)
+        problems = check_all(self.templates) + check_digest_templates(self.templates)
         if problems:
             raise ConfigError(
                 f"{len(problems)} template problem(s): " + "; ".join(problems),

@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from mailbot.compose import _base, _crlf_free
+from mailbot.compose import base_message, crlf_free
 from mailbot.core.digest import (
     BillableSnap,
     Digest,
@@ -30,7 +30,8 @@ from mailbot.core.digest import (
     build_digest,
     period_bounds,
 )
-from mailbot.render import PARTS, Rendered, TemplateProblem, TemplateSet, one_line
+from mailbot.model import one_line
+from mailbot.render import PARTS, Rendered, TemplateProblem, TemplateSet
 
 CHART_CID = "wykres"  # the HTML says <img src="cid:wykres">
 TEMPLATE = "digest"  # digest.subject.j2, digest.txt.j2, digest.html.j2
@@ -97,18 +98,6 @@ def chart_png(daily: Sequence[tuple[date, int, float | None]]) -> bytes:
     return buf.getvalue()
 
 
-def _render(templates: TemplateSet, file: str, context: dict[str, Any]) -> str:
-    """The TemplateSet's own environment (filters, StrictUndefined, autoescape for
-    *.html.j2), not render_reply: that one insists on a [ticket] in the subject, which a
-    digest has not. Errors are TemplateProblem, like every other template mistake."""
-    try:
-        return templates.env.get_template(file).render(context)
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateProblem(f"line {exc.lineno}: {exc.message}", file=file) from exc
-    except (jinja2.TemplateError, ValueError, TypeError) as exc:
-        raise TemplateProblem(str(exc) or type(exc).__name__, file=file) from exc
-
-
 def _context(digest: Digest) -> dict[str, Any]:
     """What the digest templates may use (templates/README.md)."""
     return {"d": digest, "nazwa": nazwa, "minuty": minuty, "cid": CHART_CID}
@@ -117,10 +106,10 @@ def _context(digest: Digest) -> dict[str, Any]:
 def render_digest(digest: Digest, templates: TemplateSet) -> tuple[str, str, str]:
     """(subject, text, html). The subject is one line whatever the template does."""
     context = _context(digest)
-    subject = one_line(_render(templates, f"{TEMPLATE}.subject.j2", context))
-    text = re.sub(r"[ \t]+\n", "\n", _render(templates, f"{TEMPLATE}.txt.j2", context))
+    subject = one_line(templates.render(f"{TEMPLATE}.subject.j2", context))
+    text = re.sub(r"[ \t]+\n", "\n", templates.render(f"{TEMPLATE}.txt.j2", context))
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-    return subject, text, _render(templates, f"{TEMPLATE}.html.j2", context)
+    return subject, text, templates.render(f"{TEMPLATE}.html.j2", context)
 
 
 def compose_digest(
@@ -138,16 +127,18 @@ def compose_digest(
     """multipart/alternative(text/plain, multipart/related(text/html, image/png)).
 
     The image sits next to the HTML only (RFC 2387), so text-only readers are not shown
-    an attachment they cannot place. Headers are built by compose._base (parsed
+    an attachment they cannot place. Headers are built by compose.base_message (parsed
     addresses, one-line subject, validated Message-ID) as for staff alerts."""
     if not to_addrs:
         raise ValueError("a digest needs at least one recipient")
     rendered = Rendered(subject, text, html)
-    msg = _base(rendered, from_addr, from_name, [(a, "") for a in to_addrs], message_id, date)
+    msg = base_message(
+        rendered, from_addr, from_name, [(a, "") for a in to_addrs], message_id, date
+    )
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
-    msg.set_content(_crlf_free(text), charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(_crlf_free(html), subtype="html", charset="utf-8", cte="quoted-printable")
+    msg.set_content(crlf_free(text), charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(crlf_free(html), subtype="html", charset="utf-8", cte="quoted-printable")
     html_part = msg.get_payload()[1]
     html_part.add_related(
         png, maintype="image", subtype="png", cid=f"<{CHART_CID}>",

@@ -166,10 +166,12 @@ def _rules(cfg: Config, env: Env, timeout: float) -> list[Check]:
 
 
 def _templates(cfg: Config, env: Env, timeout: float) -> list[Check]:
+    from mailbot.digest_render import check_digest_templates
     from mailbot.render import TemplateSet, check_all
 
     try:
-        problems = check_all(TemplateSet.load(cfg.templates_dir))
+        templates = TemplateSet.load(cfg.templates_dir)
+        problems = check_all(templates) + check_digest_templates(templates)
     except ConfigError as exc:
         return [Check("templates", FAIL, str(exc), "check general.templates_dir")]
     if problems:

@@ -1,9 +1,16 @@
-"""Frozen dataclasses passed between stages (no I/O, no ORM objects)."""
+"""Frozen dataclasses passed between stages (no I/O, no ORM objects), and the two
+header-safety helpers every stage uses (one_line, address): they live here, at the
+bottom, so the edges need nothing above them to write a header.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.headerregistry import Address as MailAddress
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -71,3 +78,40 @@ class FetchedMessage:
     size: int  # RFC822.SIZE reported by the server
     internal_date: datetime | None
     oversized: bool = False  # raw holds only headers + the first part of the body
+
+
+def one_line(value: str) -> str:
+    """A header-safe single line: control characters (CR, LF, NUL, ...) become spaces."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def address(addr: str, name: str = "") -> MailAddress:
+    """A validated address; ValueError for anything that is not one plain addr-spec.
+    IDN domains become punycode (the message is 7-bit); a non-ASCII local part would
+    need SMTPUTF8, which mailbot does not use, so it is refused."""
+    addr = addr.strip()
+    if not addr or _has_control(addr) or addr.count("@") != 1:
+        raise ValueError(f"not an e-mail address: {addr!r}")
+    local, domain = addr.rsplit("@", 1)
+    try:
+        parsed = MailAddress(addr_spec=f"{local}@{ascii_domain(domain)}")
+    except Exception as exc:  # noqa: BLE001 - the parser raises several kinds
+        raise ValueError(f"not an e-mail address: {addr!r}") from exc
+    if not parsed.username.isascii() or not parsed.domain or "." not in parsed.domain:
+        raise ValueError(f"not an e-mail address: {addr!r}")
+    return MailAddress(display_name=one_line(name), username=parsed.username, domain=parsed.domain)
+
+
+def ascii_domain(domain: str) -> str:
+    """The domain as ASCII (IDNA for an internationalised one); ValueError if it is none."""
+    domain = domain.strip().rstrip(".")
+    if _has_control(domain) or not domain:
+        raise ValueError(f"not a domain: {domain!r}")
+    try:
+        return domain if domain.isascii() else domain.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValueError(f"not a domain: {domain!r}") from exc
+
+
+def _has_control(value: str) -> bool:
+    return any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value)

@@ -26,6 +26,7 @@ from jinja2 import meta
 
 from mailbot.core.threads import TICKET_NUMBER, strip_prefixes
 from mailbot.errors import ConfigError
+from mailbot.model import one_line
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 Context = dict[str, Any]  # plain values: str, None, Decimal, date, datetime, dicts
@@ -37,10 +38,9 @@ REPLY_NAMES = (
 ALERT_MAIL = "alert_oncall"  # staff e-mail; takes the same context as SMS
 SMS = "alert_sms"
 SMS_LIMIT = 160  # one GSM-7 SMS; longer texts are cut (see render_sms)
-PARTS = ("subject", "txt", "html")
-DIGEST_FILES = frozenset(
-    f"digest.{p}.j2" for p in PARTS
-)  # checked by digest_render  # <name>.subject.j2, <name>.txt.j2, <name>.html.j2
+PARTS = ("subject", "txt", "html")  # <name>.subject.j2, <name>.txt.j2, <name>.html.j2
+# checked by digest_render.check_digest_templates, which every caller of check_all runs too
+DIGEST_FILES = frozenset(f"digest.{p}.j2" for p in PARTS)
 # every template file mailbot needs -> the kind it belongs to
 EXPECTED = {f"{n}.{p}.j2": n for n in (*REPLY_NAMES, ALERT_MAIL) for p in PARTS}
 EXPECTED[f"{SMS}.txt.j2"] = SMS
@@ -54,7 +54,6 @@ _GSM_BASIC = frozenset(
 _GSM_EXT = frozenset("^{}\\[~]|€\f")
 _GSM = _GSM_BASIC | _GSM_EXT
 _TRANSLIT = str.maketrans("łŁ„”“«»‚’‘–—−\t", 'lL"""""\'\'\'--- ')  # NFKD does the rest
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class TemplateProblem(ConfigError):
@@ -143,11 +142,6 @@ def _cut(text: str, limit: int) -> str:
     return text[:end].rstrip() + "..."
 
 
-def one_line(value: str) -> str:
-    """A header-safe single line: control characters (CR, LF, NUL, ...) become spaces."""
-    return " ".join(_CONTROL.sub(" ", value).split())
-
-
 FILTERS = {
     "godziny": godziny, "data_pl": data_pl, "czas_pl": czas_pl, "telefon": telefon,
     "temat": temat, "translit": translit, "gsm7": gsm7,
@@ -174,7 +168,9 @@ class TemplateSet:
         env.filters.update(FILTERS)
         return cls(d, env)
 
-    def _render(self, file: str, context: Context) -> str:
+    def render(self, file: str, context: Context) -> str:
+        """One template file as text, template mistakes as TemplateProblem. The digest
+        renders through this too: it has no [ticket] for render_reply to insist on."""
         try:
             return self.env.get_template(file).render(context)
         except jinja2.TemplateSyntaxError as exc:
@@ -187,12 +183,12 @@ class TemplateSet:
 
         The subject is made one line here (header injection) and must carry `[ticket]`:
         a reply without it would not thread back to its ticket."""
-        subject = one_line(self._render(f"{name}.subject.j2", context))
+        subject = one_line(self.render(f"{name}.subject.j2", context))
         if (tag := f"[{context.get('ticket')}]") not in subject:
             raise TemplateProblem(f"subject lacks {tag}", file=f"{name}.subject.j2")
-        text = re.sub(r"[ \t]+\n", "\n", self._render(f"{name}.txt.j2", context))
+        text = re.sub(r"[ \t]+\n", "\n", self.render(f"{name}.txt.j2", context))
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-        return Rendered(subject, text, self._render(f"{name}.html.j2", context))
+        return Rendered(subject, text, self.render(f"{name}.html.j2", context))
 
     def render_sms(self, context: Context, *, transliterate: bool = True, cut: bool = True) -> str:
         """The SMS alert on one line, at most SMS_LIMIT GSM-7 septets.
@@ -201,7 +197,7 @@ class TemplateSet:
         (check_all reports sample texts that need cutting). The length counts the GSM-7
         form, so the text fits one SMS also when transliterate=False leaves Polish letters
         for a gateway that transliterates itself (SMSAPI `normalize`)."""
-        text = one_line(self._render(f"{SMS}.txt.j2", context))
+        text = one_line(self.render(f"{SMS}.txt.j2", context))
         text = _cut(text, SMS_LIMIT) if cut else text
         return gsm7(text) if transliterate else text
 
@@ -211,9 +207,8 @@ def check_all(templates: TemplateSet) -> list[str]:
 
     Renders every template against every sample context (one per branch worth trying),
     and reads each template for variables mailbot never provides, so a typo in an
-    {% if %} branch that no sample takes is found too."""
-    from mailbot.digest_render import check_digest_templates  # it imports this module
-
+    {% if %} branch that no sample takes is found too. The digest's templates are
+    digest_render.check_digest_templates' to check (this module knows nothing of them)."""
     samples, env = sample_contexts(), templates.env
     present = {p.name for p in templates.directory.glob("*.j2")} - DIGEST_FILES
     problems = [f"{f}: missing (needed for {k})" for f, k in EXPECTED.items() if f not in present]
@@ -238,7 +233,6 @@ def check_all(templates: TemplateSet) -> list[str]:
                     problems += _check_one(templates, name, ctx, f"{name} (sample {i})")
                 except ConfigError as exc:
                     problems.append(f"{name} (sample {i}): {exc}")
-    problems += check_digest_templates(templates)  # the managers' digest (issue 7)
     return list(dict.fromkeys(problems))
 
 

@@ -28,9 +28,9 @@ from typing import Any, Protocol
 
 import phonenumbers
 
-from mailbot.compose import address
 from mailbot.edges.smtp import Mailer
 from mailbot.errors import ConfigError, SmtpError, SmtpRejected, TransientError
+from mailbot.model import address
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 

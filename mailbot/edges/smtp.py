@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
-from mailbot.compose import address
 from mailbot.errors import ConfigError, SmtpError, SmtpRejected
+from mailbot.model import address
 
 TlsMode = Literal["ssl", "starttls", "none"]
 _DOT = re.compile(rb"(?m)^\.")

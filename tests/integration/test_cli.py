@@ -239,12 +239,14 @@ def test_rules_check_renders_templates(recorded, tmp_path):
     broken = tmp_path / "templates"
     shutil.copytree(DEMO.parents[1] / "templates", broken)
     (broken / "ack_opieka.txt.j2").write_text("Dzień dobry, {{ brak_takiej_zmiennej }}\n")
+    (broken / "digest.txt.j2").write_text("{{ d_literowka }}\n")  # the digest is checked too
     config = recorded.config.path
     text = config.read_text()
     config.write_text(text.replace(str(DEMO.parents[1] / "templates"), str(broken)))
     result = invoke(recorded, "rules", "check")
     assert result.exit_code == 2
     assert "brak_takiej_zmiennej" in result.output and "ack_opieka" in result.output
+    assert "digest.txt.j2: uses 'd_literowka'" in result.output
 
 
 def test_queue_ack_close_assign_reopen(make_app, mailbox):
