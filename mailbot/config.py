@@ -17,7 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailbot.config_oauth import OAuthConfig, read_oauth
-from mailbot.errors import ConfigError, read_toml
+from mailbot.errors import ConfigError
+from mailbot.settings.reader import Reader, read_toml
 
 TLS_MODES = ("ssl", "starttls", "none")
 PROCESSED_MODES = ("move", "flag")
@@ -239,99 +240,12 @@ _SCHEMA: dict[str, set[str]] = {
     },
 }
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h)?\s*$")
-_SIZE = re.compile(r"^\s*(\d+)\s*(B|KB|MB|GB)?\s*$", re.IGNORECASE)
-
-
-class _Reader:
-    """Typed access to one table of the TOML document, with errors naming file and key."""
-
-    def __init__(self, file: Path, doc: dict[str, Any]):
-        self.file = file
-        self.doc = doc
-
-    def error(self, key: str, message: str) -> ConfigError:
-        return ConfigError(message, file=str(self.file), key=key)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        section, name = key.split(".")
-        return self.doc.get(section, {}).get(name, default)
-
-    def string(self, key: str, default: str | None = None, *, required: bool = False) -> str:
-        value = self.get(key, default)
-        if value is None or (required and value == ""):
-            raise self.error(key, "missing required setting")
-        if not isinstance(value, str):
-            raise self.error(key, f"must be a string, got {type(value).__name__}")
-        return value
-
-    def integer(self, key: str, default: int, lo: int, hi: int) -> int:
-        value = self.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(key, f"must be a whole number, got {value!r}")
-        if not lo <= value <= hi:
-            raise self.error(key, f"must be between {lo} and {hi}, got {value}")
-        return value
-
-    def choice(self, key: str, default: str, options: tuple[str, ...]) -> str:
-        value = self.string(key, default)
-        if value not in options:
-            raise self.error(key, f"must be one of {', '.join(options)}, got {value!r}")
-        return value
-
-    def path(self, key: str, default: str | None) -> Path | None:
-        value = self.get(key, default)
-        if value in (None, ""):
-            return None
-        if not isinstance(value, str):
-            raise self.error(key, f"must be a path string, got {value!r}")
-        p = Path(value).expanduser()
-        return p if p.is_absolute() else (self.file.parent / p).resolve()
-
-    def duration(self, key: str, default: str) -> int:
-        value = self.get(key, default)
-        m = _DURATION.match(str(value)) if isinstance(value, (str, int)) else None
-        if not m or isinstance(value, bool):
-            raise self.error(key, f"must be a duration like '3m', '90s' or '1h', got {value!r}")
-        seconds = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2) or "s"]
-        if not 10 <= seconds <= 86400:
-            raise self.error(key, f"must be between 10s and 24h, got {value!r}")
-        return seconds
-
-    def size(self, key: str, default: str) -> int:
-        value = self.get(key, default)
-        m = _SIZE.match(str(value)) if isinstance(value, (str, int)) else None
-        if not m or isinstance(value, bool):
-            raise self.error(key, f"must be a size like '25MB', got {value!r}")
-        unit = (m.group(2) or "B").upper()
-        n = int(m.group(1)) * {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}[unit]
-        if n < 64 * 1024:
-            raise self.error(key, f"must be at least 64KB, got {value!r}")
-        return n
-
-    def strings(self, key: str, default: list[str]) -> tuple[str, ...]:
-        value = self.get(key, default)
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise self.error(key, f"must be a list of strings, got {value!r}")
-        return tuple(v.strip().lower() for v in value)
-
-    def a_date(self, key: str) -> date | None:
-        value = self.get(key)
-        if value in (None, ""):
-            return None
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            raise self.error(key, f"must be a date YYYY-MM-DD, got {value!r}") from None
-
 
 def load_config(path: str | os.PathLike[str]) -> Config:
     p = Path(path).expanduser().resolve()
     doc = read_toml(p, "config file")
     _check_keys(p, doc)
-    r = _Reader(p, doc)
+    r = Reader(p, doc)
 
     tls = r.choice("imap.tls", "ssl", TLS_MODES)
     if r.get("imap.password") is not None:
@@ -402,7 +316,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     )
 
 
-def _operations(r: _Reader, poll_interval: int) -> dict[str, Any]:
+def _operations(r: Reader, poll_interval: int) -> dict[str, Any]:
     """[ha], [alarm], IDLE and log settings (issue #8).
 
     The lease must expire and be taken (a standby checks every third of it) within one
@@ -433,21 +347,21 @@ def _operations(r: _Reader, poll_interval: int) -> dict[str, Any]:
     }
 
 
-def _bool(r: _Reader, key: str, default: bool) -> bool:
+def _bool(r: Reader, key: str, default: bool) -> bool:
     value = r.get(key, default)
     if not isinstance(value, bool):
         raise r.error(key, f"must be true or false, got {value!r}")
     return value
 
 
-def _clock_time(r: _Reader, key: str, default: str) -> str:
+def _clock_time(r: Reader, key: str, default: str) -> str:
     value = r.string(key, default)
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
         raise r.error(key, f"must be a time like 07:30, got {value!r}")
     return value
 
 
-def _sms(r: _Reader) -> SmsConfig:
+def _sms(r: Reader) -> SmsConfig:
     channel = r.choice("sms.channel", "none", ("none", "smsapi", "webhook", "email"))
     transliterate = r.get("sms.transliterate", True)
     if not isinstance(transliterate, bool):
@@ -462,7 +376,7 @@ def _sms(r: _Reader) -> SmsConfig:
     )  # fmt: skip
 
 
-def _retry(r: _Reader) -> dict[str, int]:
+def _retry(r: Reader) -> dict[str, int]:
     first = r.duration("outbox.retry_after", "30s")
     most = r.duration("outbox.retry_max", "30m")
     if most < first:
@@ -470,7 +384,7 @@ def _retry(r: _Reader) -> dict[str, int]:
     return {"retry_after": first, "retry_max": most}
 
 
-def _smtp(r: _Reader) -> SmtpConfig:
+def _smtp(r: Reader) -> SmtpConfig:
     mode = r.choice("smtp.mode", "capture", ("capture", "smtp"))
     tls = r.choice("smtp.tls", "ssl", TLS_MODES)
     host = r.string("smtp.host", "", required=mode == "smtp")

@@ -12,12 +12,9 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mailbot.errors import ConfigError
-
-if TYPE_CHECKING:
-    from mailbot.config import _Reader
+from mailbot.settings.reader import Reader
 
 FLOWS = ("client_credentials", "refresh_token")
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/{tenant}"
@@ -60,7 +57,7 @@ class OAuthConfig:
         return None
 
 
-def read_oauth(r: _Reader, auth: str) -> OAuthConfig | None:
+def read_oauth(r: Reader, auth: str) -> OAuthConfig | None:
     """[oauth] when imap.auth = "xoauth2"; a section given with password login is a mistake."""
     if auth != "xoauth2":
         if r.doc.get("oauth"):
@@ -112,7 +109,7 @@ def read_oauth(r: _Reader, auth: str) -> OAuthConfig | None:
     )
 
 
-def _scopes(r: _Reader, flow: str) -> tuple[str, ...]:
+def _scopes(r: Reader, flow: str) -> tuple[str, ...]:
     value = r.get("oauth.scopes", DEFAULT_SCOPES[flow])
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
         raise r.error("oauth.scopes", f"must be a non-empty list of strings, got {value!r}")

@@ -7,10 +7,6 @@ aside, or try again later.
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-from typing import Any
-
 
 class MailbotError(Exception):
     """Base of every error mailbot raises on purpose."""
@@ -25,16 +21,6 @@ class ConfigError(MailbotError):
         parts = [f"file {file}" if file else "", f"key '{key}'" if key else ""]
         where = ", ".join(p for p in parts if p)
         super().__init__(f"{message} ({where})" if where else message)
-
-
-def read_toml(path: Path, what: str = "file") -> dict[str, Any]:
-    """A TOML document, or a ConfigError naming the file (config and rules alike)."""
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{what} not found", file=str(path)) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
 
 
 class MessageError(MailbotError):

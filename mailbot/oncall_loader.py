@@ -6,7 +6,6 @@ against the coming days (gaps), which `mailbot rules check` does with the curren
 
 from __future__ import annotations
 
-import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from mailbot.core.contracts import ROLES
 from mailbot.core.oncall import OncallRules, gaps
 from mailbot.errors import ConfigError
 from mailbot.rulebook import Rulebook
+from mailbot.settings.reader import read_toml
 
 ONCALL_FILE = "oncall.toml"
 GAP_HORIZON = timedelta(days=90)  # how far ahead `mailbot rules check` looks for gaps
@@ -22,12 +22,7 @@ GAP_HORIZON = timedelta(days=90)  # how far ahead `mailbot rules check` looks fo
 def load_oncall(rules_dir: Path, rulebook: Rulebook) -> OncallRules:
     """Read and validate rules_dir/oncall.toml against the staff in `rulebook`."""
     path = Path(rules_dir).expanduser() / ONCALL_FILE
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("rules file not found", file=str(path)) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+    doc = read_toml(path, "rules file")
     by_role = {role: {s.id for s in rulebook.staff if role in s.roles} for role in ROLES}
     return OncallRules.from_dict(doc, str(path), by_role)
 

@@ -21,7 +21,8 @@ import phonenumbers
 
 from mailbot.core import contracts as core
 from mailbot.core.contracts import ADDONS, PRODUCTS, ROLES, STAFF_DOMAIN, Client, Staff
-from mailbot.errors import ConfigError, read_toml
+from mailbot.errors import ConfigError
+from mailbot.settings.reader import read_toml
 
 _ID = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
 _LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from mailbot.core.classify import ClassifyRules
 from mailbot.core.oncall import OncallRules
-from mailbot.errors import read_toml
 from mailbot.oncall_loader import load_oncall
 from mailbot.oncall_loader import summary as oncall_summary
 from mailbot.rulebook import Rulebook, load_rulebook
+from mailbot.settings.reader import read_toml
 
 
 @dataclass(frozen=True)
@@ -40,5 +40,6 @@ def load_classify_rules(path: Path) -> ClassifyRules:
 def load_rules(rules_dir: Path) -> Rules:
     rules_dir = Path(rules_dir)
     book = load_rulebook(rules_dir)
-    return Rules(book, load_classify_rules(rules_dir / "classify.toml"),
-                 load_oncall(rules_dir, book))
+    return Rules(
+        book, load_classify_rules(rules_dir / "classify.toml"), load_oncall(rules_dir, book)
+    )

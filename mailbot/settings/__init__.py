@@ -1,0 +1,1 @@
+"""What people edit (config.toml, rules/) -> validated frozen objects."""
