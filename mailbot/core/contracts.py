@@ -10,13 +10,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import authres
-
-if TYPE_CHECKING:
-    from mailbot.rulebook import Rulebook
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 STAFF_DOMAIN = "kjmssoft.pl"  # KJM's own mail domain
@@ -103,6 +100,17 @@ class SenderInfo:
         return self.trust == "staff"
 
 
+class SenderLookup(Protocol):
+    """The three lookups identify_sender needs; the Rulebook (settings) has them. Named
+    here, by what the core asks, so the core does not import the TOML loader."""
+
+    def staff_for_address(self, address: str) -> Staff | None: ...
+
+    def client_for_address(self, address: str) -> Client | None: ...
+
+    def client_for_domain(self, domain: str) -> Client | None: ...
+
+
 def normalise_address(address: str) -> str:
     """Lower-case addr-spec without spaces or angle brackets ("" when there is none)."""
     return address.strip().strip("<>").strip().lower()
@@ -162,7 +170,7 @@ def local_day(at: datetime) -> date:
 def identify_sender(
     address: str,
     authentication_results: tuple[str, ...],
-    rulebook: Rulebook,
+    rulebook: SenderLookup,
     at: datetime,
     trusted_authserv_ids: frozenset[str] = frozenset(),
 ) -> SenderInfo:
