@@ -42,7 +42,7 @@ from mailbot.poller import Poller, PollReport
 from mailbot.prepare import tune_gc
 from mailbot.render import TemplateSet, check_all
 from mailbot.rules import load_rules
-from mailbot.self_alarm import Channels, Faults, SelfAlarm
+from mailbot.self_alarm import Channels, Faults, SelfAlarm, oauth_notices
 from mailbot.sent_scan import SentScanner
 from mailbot.store import repo
 from mailbot.store.db import check_schema, make_engine, session_factory
@@ -323,8 +323,6 @@ class App:
 
     def render_digest(self, digest: Digest) -> tuple[str, str, str, bytes]:
         if self.config.oauth is not None:  # the admin hears of an expiring secret (#8)
-            from mailbot.edges.oauth import oauth_notices  # pulls in requests: only if used
-
             digest = replace(digest, notices=oauth_notices(self.config.oauth, digest.day))
         subject, text, html = render_digest(digest, self.templates)
         return subject, text, html, chart_png(digest.daily)
@@ -462,8 +460,6 @@ class App:
     def _alarm_job(self) -> None:
         """Every minute: the self-alarm. A standby only watches the database."""
         if self.config.oauth is not None:  # the Azure client secret's expiry (#8)
-            from mailbot.edges.oauth import oauth_notices
-
             notices = oauth_notices(
                 self.config.oauth, self.clock().astimezone(self.config.tz).date()
             )

@@ -13,6 +13,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from mailbot.config import PROCESSED_KEYWORD, Config, ImapConfig
+from mailbot.core import alarm
 from mailbot.doctor_base import (
     FAIL,
     OK,
@@ -31,13 +32,11 @@ from mailbot.errors import ConfigError, ImapError
 
 def check_oauth_secret(cfg: Config, env: Env, timeout: float) -> list[Check]:
     """The Azure client secret's expiry (XOAUTH2 only): the classic silent failure."""
-    from mailbot.edges.oauth import secret_expiry_warning
-
     oauth = cfg.oauth
     if cfg.imap.auth != "xoauth2" or oauth is None:
         return []
     today = datetime.now(cfg.tz).date()
-    warning = secret_expiry_warning(oauth.secret_expires, today, oauth.secret_warn_days)
+    warning = alarm.secret_expiry_warning(oauth.secret_expires, today, oauth.secret_warn_days)
     if warning is None:
         until = oauth.secret_expires.isoformat() if oauth.secret_expires else "not set"
         return [Check("oauth secret", OK, f"oauth.secret_expires: {until}")]

@@ -13,7 +13,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.config_oauth import OAuthConfig
 from mailbot.core import alarm
 from mailbot.core.contracts import Staff
 from mailbot.edges.sms import SmsChannel
@@ -205,3 +206,12 @@ class SelfAlarm:
         m.set_content(body)
         m["Content-Language"] = "pl"
         return m.as_bytes(policy=SMTP)
+
+
+def oauth_notices(oauth: OAuthConfig | None, today: date) -> tuple[str, ...]:
+    """The operator's lines for the digest (Digest.notices) and the self-alarm: () unless
+    an OAuth2 client secret with a known expiry date is within its warning window."""
+    if oauth is None:
+        return ()
+    warning = alarm.secret_expiry_warning(oauth.secret_expires, today, oauth.secret_warn_days)
+    return (warning,) if warning else ()

@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import stat
 import threading
-from datetime import date
 
 import pytest
 
-from mailbot.edges.oauth import (
-    OAuthError,
-    OAuthSettings,
-    TokenProvider,
-    secret_expiry_warning,
-)
+from mailbot.edges.oauth import OAuthError, OAuthSettings, TokenProvider
 from mailbot.errors import ImapError
 from tests.oauth_fakes import CLIENT_ID, CLIENT_SECRET, identity_server
 
@@ -219,31 +213,3 @@ def test_repr_hides_secrets(idp, tmp_path):
     p()
     assert CLIENT_SECRET not in repr(p) and CLIENT_SECRET not in repr(p.settings)
     assert idp.issued[-1] not in repr(p)
-
-
-# -- the expiry warning (self-alarm, digest) ----------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("expires", "today", "words"),
-    [
-        (date(2026, 12, 20), date(2026, 11, 25), "za 25 dni"),
-        (date(2026, 11, 26), date(2026, 11, 25), "za 1 dzień"),
-        (date(2026, 11, 25), date(2026, 11, 25), "wygasa dziś"),
-        (date(2026, 11, 1), date(2026, 11, 25), "wygasł 2026-11-01"),
-        (date(2026, 12, 25), date(2026, 11, 25), "in 30 days"),  # exactly warn_days
-    ],
-)
-def test_secret_expiry_warning_within_the_window(expires, today, words):
-    msg = secret_expiry_warning(expires, today, 30)
-    assert msg is not None and words in msg
-    assert expires.isoformat() in msg and "oauth.secret_expires" in msg
-
-
-@pytest.mark.parametrize(
-    ("expires", "warn_days"),
-    [(date(2026, 12, 26), 30), (None, 30), (date(2026, 11, 26), 0)],
-)
-def test_no_secret_expiry_warning_outside_the_window(expires, warn_days):
-    assert secret_expiry_warning(expires, date(2026, 11, 25), warn_days) is None
-

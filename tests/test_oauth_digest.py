@@ -8,8 +8,8 @@ from pathlib import Path
 
 from mailbot.config import load_config
 from mailbot.digest_render import check_digest_templates, render_digest, sample_digests
-from mailbot.edges.oauth import oauth_notices
 from mailbot.render import TemplateSet
+from mailbot.self_alarm import oauth_notices
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = TemplateSet.load(ROOT / "templates")

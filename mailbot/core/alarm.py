@@ -9,7 +9,7 @@ stayed silent or flooded the admins.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 NO_POLL = "no_poll"
@@ -121,3 +121,39 @@ def recovery_message(kind: str, opened_at: datetime, now: datetime, instance: st
     subject = f"[mailbot] OK: {title} — problem ustąpił"
     body = f"mailbot ({instance}): problem „{title}” ustąpił po {lasted} min.\n"
     return subject, body, f"mailbot OK: {title} - ustapil po {lasted} min."
+
+
+def secret_expiry_warning(expires: date | None, today: date, warn_days: int) -> str | None:
+    """The operator's warning when the Azure client secret runs out within `warn_days`
+    (or already has), in Polish with the English below; None when all is well.
+
+    The classic silent failure of help desks on Microsoft 365 is an expired secret that
+    nobody noticed: the self-alarm and the digest both show this line."""
+    if expires is None:
+        return None
+    days = (expires - today).days
+    if days > warn_days:
+        return None
+    when = expires.isoformat()
+    if days < 0:
+        return (
+            f"Sekret aplikacji OAuth2 (Azure) wygasł {when}: mailbot nie zaloguje się do "
+            f"skrzynki. Utwórz nowy sekret i ustaw oauth.secret_expires. / The OAuth2 client "
+            f"secret expired on {when}: mailbot cannot log in to the mailbox. Create a new "
+            f"secret in Azure and update oauth.secret_expires."
+        )
+    if days == 0:
+        left_pl, left_en = "dziś", "today"
+    else:
+        left_pl = f"za {days} {_dni(days)}"
+        left_en = f"in {days} day{'s' if days != 1 else ''}"
+    return (
+        f"Sekret aplikacji OAuth2 (Azure) wygasa {left_pl} ({when}). Utwórz nowy sekret, "
+        f"wpisz go do zmiennej środowiskowej i zmień oauth.secret_expires. / The OAuth2 "
+        f"client secret expires {left_en} ({when}): create a new one in Azure, put it in the "
+        f"environment variable and update oauth.secret_expires."
+    )
+
+
+def _dni(n: int) -> str:
+    return "dzień" if n == 1 else "dni"

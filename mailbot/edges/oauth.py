@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +41,7 @@ _HINTS = {
     "invalid_client": "the client secret (oauth.client_secret_env; has it expired? "
     "oauth.secret_expires) and oauth.client_id",
     "unauthorized_client": "oauth.client_id and that the app is registered in this tenant",
-    "invalid_scope": "oauth.scopes and the app's API permissions (IMAP.AccessAsApp, "
-    "admin consent)",
+    "invalid_scope": "oauth.scopes and the app's API permissions (IMAP.AccessAsApp, admin consent)",
     "invalid_grant": "the refresh token in oauth.refresh_token_file (expired or revoked: "
     "sign in again and save a new one)",
     "invalid_request": "oauth.tenant/oauth.authority and oauth.client_id",
@@ -260,42 +258,6 @@ class TokenProvider:
         log.info("OAuth2 refresh token rotated, saved to %s", path)
 
 
-def secret_expiry_warning(expires: date | None, today: date, warn_days: int) -> str | None:
-    """The operator's warning when the Azure client secret runs out within `warn_days`
-    (or already has), in Polish with the English below; None when all is well.
-
-    The classic silent failure of help desks on Microsoft 365 is an expired secret that
-    nobody noticed: the self-alarm and the digest both show this line."""
-    if expires is None:
-        return None
-    days = (expires - today).days
-    if days > warn_days:
-        return None
-    when = expires.isoformat()
-    if days < 0:
-        return (
-            f"Sekret aplikacji OAuth2 (Azure) wygasł {when}: mailbot nie zaloguje się do "
-            f"skrzynki. Utwórz nowy sekret i ustaw oauth.secret_expires. / The OAuth2 client "
-            f"secret expired on {when}: mailbot cannot log in to the mailbox. Create a new "
-            f"secret in Azure and update oauth.secret_expires."
-        )
-    if days == 0:
-        left_pl, left_en = "dziś", "today"
-    else:
-        left_pl = f"za {days} {_dni(days)}"
-        left_en = f"in {days} day{'s' if days != 1 else ''}"
-    return (
-        f"Sekret aplikacji OAuth2 (Azure) wygasa {left_pl} ({when}). Utwórz nowy sekret, "
-        f"wpisz go do zmiennej środowiskowej i zmień oauth.secret_expires. / The OAuth2 "
-        f"client secret expires {left_en} ({when}): create a new one in Azure, put it in the "
-        f"environment variable and update oauth.secret_expires."
-    )
-
-
-def _dni(n: int) -> str:
-    return "dzień" if n == 1 else "dni"
-
-
 def provider_from_config(
     oauth: OAuthConfig,
     environ: dict[str, str] | None = None,
@@ -316,12 +278,3 @@ def provider_from_config(
         ),
         clock=clock,
     )
-
-
-def oauth_notices(oauth: OAuthConfig | None, today: date) -> tuple[str, ...]:
-    """The operator's lines for the digest (Digest.notices) and the self-alarm: () unless
-    an OAuth2 client secret with a known expiry date is within its warning window."""
-    if oauth is None:
-        return ()
-    warning = secret_expiry_warning(oauth.secret_expires, today, oauth.secret_warn_days)
-    return (warning,) if warning else ()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -80,3 +80,30 @@ def test_messages_are_polish_and_short_for_sms():
     assert len(sms) <= 300
     subject, body, sms = alarm.recovery_message(alarm.AUTH, NOW, NOW + timedelta(minutes=42), "h")
     assert subject.startswith("[mailbot] OK:") and "42 min" in body and "42 min" in sms
+
+
+# -- the OAuth2 secret's expiry warning (self-alarm, digest, doctor) --------------------------
+
+
+@pytest.mark.parametrize(
+    ("expires", "today", "words"),
+    [
+        (date(2026, 12, 20), date(2026, 11, 25), "za 25 dni"),
+        (date(2026, 11, 26), date(2026, 11, 25), "za 1 dzień"),
+        (date(2026, 11, 25), date(2026, 11, 25), "wygasa dziś"),
+        (date(2026, 11, 1), date(2026, 11, 25), "wygasł 2026-11-01"),
+        (date(2026, 12, 25), date(2026, 11, 25), "in 30 days"),  # exactly warn_days
+    ],
+)
+def test_secret_expiry_warning_within_the_window(expires, today, words):
+    msg = alarm.secret_expiry_warning(expires, today, 30)
+    assert msg is not None and words in msg
+    assert expires.isoformat() in msg and "oauth.secret_expires" in msg
+
+
+@pytest.mark.parametrize(
+    ("expires", "warn_days"),
+    [(date(2026, 12, 26), 30), (None, 30), (date(2026, 11, 26), 0)],
+)
+def test_no_secret_expiry_warning_outside_the_window(expires, warn_days):
+    assert alarm.secret_expiry_warning(expires, date(2026, 11, 25), warn_days) is None
