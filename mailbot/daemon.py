@@ -28,7 +28,7 @@ from mailbot.decider import Decider, rota_lookup
 from mailbot.digest_job import DigestJob
 from mailbot.digest_render import chart_png, check_digest_templates, compose_digest, render_digest
 from mailbot.edges.imap import ImapMailbox, ImapSettings
-from mailbot.edges.sms import EmailToSmsChannel, SmsapiChannel, SmsChannel, WebhookChannel
+from mailbot.edges.sms import SmsapiChannel, SmsChannel, WebhookChannel
 from mailbot.edges.smtp import CaptureMailer, Mailer, SmtpMailer
 from mailbot.errors import ConfigError, ImapAuthError, MailbotError
 from mailbot.escalation import Escalator
@@ -38,6 +38,7 @@ from mailbot.lease import Lease
 from mailbot.lease import current as current_lease
 from mailbot.outbox import Outbox, OutboxPolicy, last_inbound
 from mailbot.outbox_sender import OutboxSender
+from mailbot.outgoing.sms_mail import EmailToSmsChannel
 from mailbot.poller import Poller, PollReport
 from mailbot.prepare import tune_gc
 from mailbot.render import TemplateSet, check_all

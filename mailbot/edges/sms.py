@@ -1,4 +1,5 @@
-"""The SMS edge: one-method channels (SMSAPI.pl, an HTTP webhook, email-to-SMS).
+"""The SMS edge: one-method channels (SMSAPI.pl, an HTTP webhook; the email-to-SMS
+gateway is outgoing/sms_mail.py, since it composes a mail).
 
 As for SMTP, failures are converted here, once, into two reactions for the outbox:
 SmsError (TransientError) = retry later with backoff; SmsRejected = this message can never
@@ -20,17 +21,11 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
 from typing import Any, Protocol
 
 import phonenumbers
 
-from mailbot.edges.smtp import Mailer
-from mailbot.errors import ConfigError, SmtpError, SmtpRejected, TransientError
-from mailbot.model import address
+from mailbot.errors import ConfigError, TransientError
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
@@ -75,7 +70,8 @@ def normalise_phone(raw: str, region: str = "PL") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _digits(phone_e164: str) -> str:
+def e164_digits(phone_e164: str) -> str:
+    """The number without "+"; ValueError when it is not E.164 (see SmsChannel.send)."""
     if not _E164.fullmatch(phone_e164):
         raise ValueError(f"not an E.164 phone number: {phone_e164!r}")
     return phone_e164[1:]
@@ -209,7 +205,7 @@ class SmsapiChannel:
         return f"SmsapiChannel({_safe_url(self.url)}, from={self.sender_name!r})"
 
     def send(self, phone_e164: str, text: str) -> str:
-        fields = {"to": _digits(phone_e164), "message": text}
+        fields = {"to": e164_digits(phone_e164), "message": text}
         fields |= {"format": "json", "encoding": "utf-8"}
         if self.sender_name:
             fields["from"] = self.sender_name
@@ -279,7 +275,7 @@ class WebhookChannel:
         return _ask("HEAD", self.url, headers, self.timeout)[0]
 
     def send(self, phone_e164: str, text: str) -> str:
-        _digits(phone_e164)
+        e164_digits(phone_e164)
         body = json.dumps({"to": phone_e164, "text": text}, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}
         if self._token:
@@ -291,46 +287,3 @@ class WebhookChannel:
         payload = _json(answer)
         found = payload.get("id") if isinstance(payload, dict) else None
         return "" if found is None else str(found)
-
-
-class EmailToSmsChannel:
-    """An operator's email-to-SMS gateway: a plain-text mail to an address built from
-    `address_template` ({number} = digits without '+', {e164} = with '+'). Returns the
-    mail's Message-ID as the id (the gateway gives none). SMTP's split carries over:
-    SmtpRejected -> SmsRejected, SmtpError -> SmsError."""
-
-    def __init__(self, mailer: Mailer, address_template: str, from_addr: str, subject: str = ""):
-        if "{number}" not in address_template and "{e164}" not in address_template:
-            raise ConfigError("SMS address template needs {number} or {e164}", key="address")
-        try:
-            address(address_template.format(number="48601234567", e164="+48601234567"))
-            self.from_addr = address(from_addr).addr_spec
-        except (ValueError, KeyError, IndexError) as exc:
-            raise ConfigError(f"SMS email gateway: {exc}", key="address") from None
-        self.mailer, self.address_template, self.subject = mailer, address_template, subject
-
-    def __repr__(self) -> str:
-        return f"EmailToSmsChannel({self.address_template!r}, via {self.mailer!r})"
-
-    def send(self, phone_e164: str, text: str) -> str:
-        to = self.address_template.format(number=_digits(phone_e164), e164=phone_e164)
-        msg = EmailMessage(policy=SMTP)
-        msg["From"] = address(self.from_addr)
-        msg["To"] = address(to)
-        if self.subject:
-            msg["Subject"] = " ".join(self.subject.split())
-        msg["Date"] = format_datetime(datetime.now(UTC))
-        msg["Message-ID"] = msg_id = make_msgid(domain=self.from_addr.rsplit("@", 1)[1])
-        msg["Auto-Submitted"] = "auto-generated"
-        msg.set_content(" ".join(text.split()) + "\n", charset="utf-8", cte="quoted-printable")
-        try:
-            self.mailer.send(self.from_addr, [to], msg.as_bytes(policy=SMTP))
-        except SmtpRejected as exc:
-            raise SmsRejected(f"SMS via e-mail to {to} refused: {exc}", code=exc.code) from exc
-        except SmtpError as exc:
-            raise SmsError(
-                f"SMS via e-mail to {to} not sent: {exc}",
-                code=exc.code,
-                maybe_delivered=exc.maybe_delivered,
-            ) from exc
-        return msg_id

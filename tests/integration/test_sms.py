@@ -19,7 +19,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from mailbot.edges.sms import (
-    EmailToSmsChannel,
     SmsapiChannel,
     SmsError,
     SmsRejected,
@@ -27,6 +26,7 @@ from mailbot.edges.sms import (
     normalise_phone,
 )
 from mailbot.errors import SmtpError, SmtpRejected, TransientError
+from mailbot.outgoing.sms_mail import EmailToSmsChannel
 
 TOKEN = "tajny-token-0123456789abcdef"
 PL_TEXT = "Awaria: Zakład Łódź, zgłoszenie KJM-2026-000042 żółć"

@@ -1,0 +1,1 @@
+"""Ticket -> mail and SMS out: render, compose, queue, deliver, escalate, digest."""
