@@ -25,9 +25,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from generate import generate  # noqa: E402
 
-from mailbot.config import load_config  # noqa: E402
 from mailbot.daemon import App  # noqa: E402
-from mailbot.logs import setup as setup_logging  # noqa: E402
+from mailbot.ops.logs import setup as setup_logging  # noqa: E402
+from mailbot.settings.config import load_config  # noqa: E402
 from mailbot.store.db import upgrade  # noqa: E402
 from tests.servers import Dovecot  # noqa: E402
 

@@ -34,12 +34,12 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from generate import generate  # noqa: E402
 
-from mailbot.config import load_config  # noqa: E402
 from mailbot.daemon import App  # noqa: E402
+from mailbot.intake.parse import parse_message  # noqa: E402
+from mailbot.intake.poller import GROUP_COMMIT  # noqa: E402
+from mailbot.intake.prepare import prepare, tune_gc  # noqa: E402
 from mailbot.model import FetchedMessage  # noqa: E402
-from mailbot.parse import parse_message  # noqa: E402
-from mailbot.poller import GROUP_COMMIT  # noqa: E402
-from mailbot.prepare import prepare, tune_gc  # noqa: E402
+from mailbot.settings.config import load_config  # noqa: E402
 from mailbot.store.db import upgrade  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

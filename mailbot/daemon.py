@@ -17,34 +17,39 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot import ledger_store
-from mailbot.compose import make_message_id
-from mailbot.config import Config
 from mailbot.core.alarm import Thresholds
 from mailbot.core.backoff import Backoff
 from mailbot.core.digest import Digest
-from mailbot.counts import counts_text
-from mailbot.decider import Decider, rota_lookup
-from mailbot.digest_job import DigestJob
-from mailbot.digest_render import chart_png, check_digest_templates, compose_digest, render_digest
 from mailbot.edges.imap import ImapMailbox, ImapSettings
 from mailbot.edges.sms import SmsapiChannel, SmsChannel, WebhookChannel
 from mailbot.edges.smtp import CaptureMailer, Mailer, SmtpMailer
 from mailbot.errors import ConfigError, ImapAuthError, MailbotError
-from mailbot.escalation import Escalator
-from mailbot.idle_watcher import IdleWatcher
-from mailbot.intake import Intake
-from mailbot.lease import Lease
-from mailbot.lease import current as current_lease
-from mailbot.outbox import Outbox, OutboxPolicy, last_inbound
-from mailbot.outbox_sender import OutboxSender
+from mailbot.intake.decider import Decider, rota_lookup
+from mailbot.intake.idle import IdleWatcher
+from mailbot.intake.poller import Poller, PollReport
+from mailbot.intake.prepare import tune_gc
+from mailbot.intake.record import Intake
+from mailbot.intake.sent_scan import SentScanner
+from mailbot.ops.lease import Lease
+from mailbot.ops.lease import current as current_lease
+from mailbot.ops.logs import counts_text
+from mailbot.ops.self_alarm import Channels, Faults, SelfAlarm, oauth_notices
+from mailbot.outgoing.compose import make_message_id
+from mailbot.outgoing.digest_job import DigestJob
+from mailbot.outgoing.digest_mail import (
+    chart_png,
+    check_digest_templates,
+    compose_digest,
+    render_digest,
+)
+from mailbot.outgoing.escalation import Escalator
+from mailbot.outgoing.outbox import Outbox, OutboxPolicy, last_inbound
+from mailbot.outgoing.render import TemplateSet, check_all
+from mailbot.outgoing.sender import OutboxSender
 from mailbot.outgoing.sms_mail import EmailToSmsChannel
-from mailbot.poller import Poller, PollReport
-from mailbot.prepare import tune_gc
-from mailbot.render import TemplateSet, check_all
-from mailbot.rules import load_rules
-from mailbot.self_alarm import Channels, Faults, SelfAlarm, oauth_notices
-from mailbot.sent_scan import SentScanner
+from mailbot.settings.config import Config
+from mailbot.settings.rules import load_rules
+from mailbot.store import ledger as ledger_store
 from mailbot.store import repo
 from mailbot.store.db import check_schema, make_engine, session_factory
 from mailbot.store.rawstore import RawStore
@@ -136,7 +141,7 @@ class App:
             # Imported once by the forkserver, not again by every worker: a worker that
             # imports the daemon's main module and intake's dependencies (SQLAlchemy)
             # spends ~1 s of CPU on it (#2). Takes effect when the forkserver starts.
-            context.set_forkserver_preload(["__main__", "mailbot.prepare"])
+            context.set_forkserver_preload(["__main__", "mailbot.intake.prepare"])
             self._pool = ProcessPoolExecutor(
                 self.config.parse_workers, mp_context=context, initializer=tune_gc
             )

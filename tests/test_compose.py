@@ -1,4 +1,4 @@
-"""mailbot.compose: headers, threading, encodings and header injection (pure)."""
+"""mailbot.outgoing.compose: headers, threading, encodings and header injection (pure)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from email.policy import default
 
 import pytest
 
-from mailbot.compose import (
+from mailbot.outgoing.compose import (
     MAX_REFERENCES,
     cap_references,
     child_block,
@@ -21,7 +21,7 @@ from mailbot.compose import (
     make_message_id,
     new_thread_index,
 )
-from mailbot.render import Rendered
+from mailbot.outgoing.render import Rendered
 
 WHEN = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
 SUBJECT = "Re: Zażółć gęślą jaźń — awaria [KJM-2026-000042]"

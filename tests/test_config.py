@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mailbot.cli import app
-from mailbot.config import load_config
+from mailbot.cli.main import app
 from mailbot.errors import ConfigError
+from mailbot.settings.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = '[imap]\nhost = "imap.example.pl"\nuser = "pomoc"\n'
@@ -37,7 +37,7 @@ def test_example_config_loads_and_documents_every_key():
     cfg = load_config(ROOT / "config.example.toml")
     assert cfg.imap.host == "imap.kjmssoft.pl"
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
-    from mailbot.config import _SCHEMA
+    from mailbot.settings.config import _SCHEMA
 
     for section, keys in _SCHEMA.items():
         assert f"[{section}]" in text

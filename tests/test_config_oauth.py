@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.config import load_config
 from mailbot.edges.oauth import provider_from_config
 from mailbot.errors import ConfigError
+from mailbot.settings.config import load_config
 
 IMAP = '[imap]\nhost = "outlook.office365.com"\nuser = "pomoc@kjmssoft.pl"\n'
 XOAUTH2 = IMAP + 'auth = "xoauth2"\n'
@@ -97,7 +97,7 @@ def test_missing_secret_variable_names_the_key(tmp_path):
 def test_cli_exit_code_2_on_oauth_mistake(tmp_path):
     from typer.testing import CliRunner
 
-    from mailbot.cli import app
+    from mailbot.cli.main import app
 
     path = write(tmp_path, XOAUTH2 + OAUTH + 'flow = "device"\n')
     result = CliRunner().invoke(app, ["db", "status", "--config", str(path)])

@@ -17,9 +17,9 @@ import pytest
 from imapclient.exceptions import CapabilityError, LoginError
 
 import mailbot
-from mailbot.demo_server import DemoImapServer, append_messages, connect, start_demo_imap
+from mailbot.demo.server import DemoImapServer, append_messages, connect, start_demo_imap
 
-DEMO_MAIL = sorted((Path(mailbot.__file__).parent / "demo_mail").glob("*.eml"))
+DEMO_MAIL = sorted((Path(mailbot.__file__).parent / "demo" / "mail").glob("*.eml"))
 
 
 @pytest.fixture

@@ -24,13 +24,13 @@ from mailbot.core.digest import (
     period_bounds,
     period_start,
 )
-from mailbot.digest_render import (
+from mailbot.outgoing.digest_mail import (
     chart_png,
     check_digest_templates,
     compose_digest,
     render_digest,
 )
-from mailbot.render import TemplateSet
+from mailbot.outgoing.render import TemplateSet
 
 ROOT = Path(__file__).resolve().parent.parent
 MONDAY = date(2026, 11, 23)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from mailbot.config import load_config
-from mailbot.doctor import _scrub, _secrets, exit_code, print_checks, to_json
-from mailbot.doctor_base import FAIL, OK, SKIP, WARN, Check, loopback
+from mailbot.ops.doctor.base import FAIL, OK, SKIP, WARN, Check, loopback
+from mailbot.ops.doctor.checks import _scrub, _secrets, exit_code, print_checks, to_json
+from mailbot.settings.config import load_config
 
 
 def test_exit_code_0_ok_1_warnings_only_2_any_failure():

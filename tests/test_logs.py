@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from mailbot.logs import JsonFormatter, Redact
+from mailbot.ops.logs import JsonFormatter, Redact
 
 
 def record(msg: str, *args, exc_info=None) -> logging.LogRecord:
@@ -45,8 +45,8 @@ def test_short_strings_are_not_treated_as_secrets():
 
 
 def test_the_secrets_a_config_points_at_are_one_list_for_logs_and_doctor(tmp_path):
-    from mailbot.config import load_config
-    from mailbot.config_secrets import config_secrets
+    from mailbot.settings.config import load_config
+    from mailbot.settings.secrets import config_secrets
 
     path = tmp_path / "config.toml"
     path.write_text(

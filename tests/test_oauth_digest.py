@@ -6,10 +6,10 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from mailbot.config import load_config
-from mailbot.digest_render import check_digest_templates, render_digest, sample_digests
-from mailbot.render import TemplateSet
-from mailbot.self_alarm import oauth_notices
+from mailbot.ops.self_alarm import oauth_notices
+from mailbot.outgoing.digest_mail import check_digest_templates, render_digest, sample_digests
+from mailbot.outgoing.render import TemplateSet
+from mailbot.settings.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = TemplateSet.load(ROOT / "templates")

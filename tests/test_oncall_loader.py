@@ -12,8 +12,8 @@ import pytest
 from mailbot.core.calendar import WARSAW
 from mailbot.core.oncall import escalation_chain, gaps, on_duty
 from mailbot.errors import ConfigError
-from mailbot.oncall_loader import check_no_gaps, load_oncall, summary
-from mailbot.rulebook import Rulebook, load_rulebook
+from mailbot.settings.oncall import check_no_gaps, load_oncall, summary
+from mailbot.settings.rulebook import Rulebook, load_rulebook
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = ROOT / "rules"

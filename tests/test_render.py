@@ -1,4 +1,4 @@
-"""templates/ + mailbot/render.py: every reply renders, mistakes are caught at start-up
+"""templates/ + mailbot/outgoing/render.py: every reply renders, mistakes are caught at start-up
 (check_all), client input cannot break HTML or mail headers, SMS fit one GSM-7 message."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.core import decide
-from mailbot.render import (
+from mailbot.outgoing.render import (
     ALERT_MAIL,
     EXPECTED,
     REPLY_NAMES,

@@ -11,10 +11,10 @@ import pytest
 
 from mailbot.core.contracts import ADDONS, identify_sender
 from mailbot.errors import ConfigError
-from mailbot.rulebook import load_rulebook
+from mailbot.settings.rulebook import load_rulebook
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "mailbot" / "demo_mail"
+DEMO = ROOT / "mailbot" / "demo" / "mail"
 
 STAFF = """
 [[staff]]

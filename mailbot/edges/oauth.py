@@ -31,7 +31,7 @@ from requests.adapters import HTTPAdapter
 from mailbot.errors import ImapAuthError
 
 if TYPE_CHECKING:
-    from mailbot.config_oauth import OAuthConfig
+    from mailbot.settings.oauth import OAuthConfig
 
 log = logging.getLogger("mailbot.oauth")
 REFRESH_MARGIN = 300.0  # seconds before expiry: a token is never handed out nearly dead

@@ -1,1 +1,2 @@
-"""Storage: SQLAlchemy tables, the repository used by intake and the CLI, raw-mail store."""
+"""Storage: SQLAlchemy tables, the repository used by intake and the CLI, the package-hours
+ledger rows, the raw-mail packs, Alembic migrations."""

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.core.classify import Classification, ClassifyRules, classify
-from mailbot.textdecode import html_to_text
+from mailbot.intake.textdecode import html_to_text
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "labelled"

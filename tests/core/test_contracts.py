@@ -20,7 +20,7 @@ from mailbot.core.contracts import (
     is_free_mail,
     nip_is_valid,
 )
-from mailbot.rulebook import Rulebook
+from mailbot.settings.rulebook import Rulebook
 
 MX = "mx.kjmssoft.pl"
 AT = datetime(2026, 11, 25, 9, 10)  # naive = Europe/Warsaw local time

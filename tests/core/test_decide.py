@@ -12,7 +12,7 @@ import pytest
 
 from mailbot.core.contracts import Client, Staff, identify_sender
 from mailbot.core.decide import PackageState, decide, escalates, follow_up_reply
-from mailbot.rulebook import Rulebook
+from mailbot.settings.rulebook import Rulebook
 
 WAW = ZoneInfo("Europe/Warsaw")
 STAFF = (

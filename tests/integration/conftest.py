@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.config import load_config
 from mailbot.daemon import App
+from mailbot.settings.config import load_config
 from mailbot.store.db import make_engine, session_factory, upgrade
 
 PASSWORD_ENV = "MAILBOT_TEST_IMAP_PASSWORD"

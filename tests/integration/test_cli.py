@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from typer.testing import CliRunner
 
-from mailbot.cli import app
-from mailbot.demo import demo_messages
+from mailbot.cli.main import app
+from mailbot.demo.run import demo_messages
 from tests.integration.test_pipeline import mail, prime
 
 pytestmark = pytest.mark.integration
@@ -113,11 +113,11 @@ def test_demo_runs_real_pipeline(tmp_path):
 
 def test_flag_mode_refused_where_server_drops_keywords(tmp_path, monkeypatch):
     """pymap (the demo server) silently drops keywords: flag mode would re-read forever."""
-    from mailbot.config import load_config
     from mailbot.daemon import App
-    from mailbot.demo import PASSWORD_ENV, write_config
-    from mailbot.demo_server import start_demo_imap
+    from mailbot.demo.run import PASSWORD_ENV, write_config
+    from mailbot.demo.server import start_demo_imap
     from mailbot.errors import ConfigError
+    from mailbot.settings.config import load_config
     from mailbot.store.db import upgrade
 
     with start_demo_imap() as server:
@@ -151,7 +151,7 @@ EXPLAIN_KEYS = {
     "thread",
     "rules",
 }
-DEMO = __import__("pathlib").Path(__file__).resolve().parents[2] / "mailbot" / "demo_mail"
+DEMO = __import__("pathlib").Path(__file__).resolve().parents[2] / "mailbot" / "demo" / "mail"
 
 
 def test_explain_json_follows_explain_md(recorded):
@@ -237,12 +237,12 @@ def test_rules_check_renders_templates(recorded, tmp_path):
     import shutil
 
     broken = tmp_path / "templates"
-    shutil.copytree(DEMO.parents[1] / "templates", broken)
+    shutil.copytree(DEMO.parents[2] / "templates", broken)
     (broken / "ack_opieka.txt.j2").write_text("Dzień dobry, {{ brak_takiej_zmiennej }}\n")
     (broken / "digest.txt.j2").write_text("{{ d_literowka }}\n")  # the digest is checked too
     config = recorded.config.path
     text = config.read_text()
-    config.write_text(text.replace(str(DEMO.parents[1] / "templates"), str(broken)))
+    config.write_text(text.replace(str(DEMO.parents[2] / "templates"), str(broken)))
     result = invoke(recorded, "rules", "check")
     assert result.exit_code == 2
     assert "brak_takiej_zmiennej" in result.output and "ack_opieka" in result.output

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from mailbot.intake import Intake
+from mailbot.intake.record import Intake
 from mailbot.model import FetchedMessage
 from mailbot.store.db import make_engine, session_factory, upgrade
 from mailbot.store.rawstore import RawStore

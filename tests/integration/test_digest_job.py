@@ -11,10 +11,10 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
-from mailbot.config import load_config
 from mailbot.core.digest import build_digest
 from mailbot.daemon import App
-from mailbot.digest_job import gather
+from mailbot.outgoing.digest_job import gather
+from mailbot.settings.config import load_config
 from mailbot.store.tables import Ticket
 from tests.clock import Clock
 from tests.integration.smtp_server import smtp_cert_dir_fixture, smtp_server_fixture  # noqa: F401

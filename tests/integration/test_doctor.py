@@ -16,7 +16,7 @@ import pytest
 from alembic import command
 from typer.testing import CliRunner
 
-from mailbot.cli import app
+from mailbot.cli.main import app
 from mailbot.store.db import _alembic_config, make_engine, upgrade
 from tests.integration.conftest import PASSWORD_ENV, write_config
 from tests.integration.smtp_server import (  # noqa: F401 - fixtures are used by name

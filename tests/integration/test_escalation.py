@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from mailbot.config import load_config
 from mailbot.daemon import App
+from mailbot.settings.config import load_config
 from mailbot.store import repo
 from mailbot.store.tables import OutboxItem, Ticket, TicketEvent
 from tests.clock import Clock

@@ -33,12 +33,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 
-from mailbot.config import load_config
 from mailbot.core.oncall import escalation_chain
 from mailbot.core.sla import roles_for
 from mailbot.daemon import App
-from mailbot.decider import rota_lookup
-from mailbot.rules import load_rules
+from mailbot.intake.decider import rota_lookup
+from mailbot.settings.config import load_config
+from mailbot.settings.rules import load_rules
 from mailbot.store.db import make_engine, upgrade
 from tests.integration.conftest import PASSWORD_ENV, RULES, write_config
 from tests.integration.fault_table import FaultRow, record

@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from mailbot import intake as intake_module
-from mailbot.config import load_config
 from mailbot.daemon import App
-from mailbot.intake import Outcome
+from mailbot.intake import record as intake_module
+from mailbot.intake.record import Outcome
 from mailbot.model import FetchedMessage
+from mailbot.settings.config import load_config
 from mailbot.store.db import make_engine, upgrade
 from mailbot.store.tables import (
     AttachmentRow,

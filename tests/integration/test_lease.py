@@ -6,7 +6,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
-from mailbot.lease import Lease, current, holder_name
+from mailbot.ops.lease import Lease, current, holder_name
 from tests.clock import Clock
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from mailbot import ledger_store
-from mailbot.cli import app as cli
+from mailbot.cli.main import app as cli
+from mailbot.store import ledger as ledger_store
 from mailbot.store import repo
 from mailbot.store.tables import PackageDeduction, PackagePurchase, TimeEntry
 from tests.integration.test_pipeline import mail, prime

@@ -274,12 +274,12 @@ def test_dead_parse_worker_is_replaced(make_app, mailbox):
 
 def test_parse_workers_start_ready_and_import_only_what_they_run(make_app, mailbox):
     """#2: `mailbot run` starts them before the first poll, and the forkserver preloads
-    mailbot.prepare, which keeps SQLAlchemy (~1 s of imports per worker) out of them."""
+    mailbot.intake.prepare, which keeps SQLAlchemy (~1 s of imports per worker) out of them."""
     app = make_app(intake={"parse_workers": 2})
     app.start_workers()
     pool = app.pool()
     assert pool is not None and len(pool._processes) == 2
-    probe = "[m in __import__('sys').modules for m in ('sqlalchemy', 'mailbot.prepare')]"
+    probe = "[m in __import__('sys').modules for m in ('sqlalchemy', 'mailbot.intake.prepare')]"
     assert {tuple(pool.submit(eval, probe).result()) for _ in range(4)} == {(False, True)}
     mailbox.append_many("INBOX", [mail(f"C {i}", msgid=f"<p{i}@firma.pl>") for i in range(20)])
     assert app.poll_once().actions == {"created": 20}
@@ -317,7 +317,7 @@ def test_polish_charsets_through_dovecot(make_app, mailbox):
     assert len(stored) == len(good)
 
 
-DEMO_MAIL = Path(__file__).resolve().parents[2] / "mailbot" / "demo_mail"
+DEMO_MAIL = Path(__file__).resolve().parents[2] / "mailbot" / "demo" / "mail"
 
 
 def test_decision_is_stored_on_the_ticket(make_app, mailbox):

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from mailbot.core import alarm
 from mailbot.edges.sms import WebhookChannel
 from mailbot.edges.smtp import SmtpMailer
-from mailbot.rules import load_rules
-from mailbot.self_alarm import Channels, Faults, SelfAlarm
+from mailbot.ops.self_alarm import Channels, Faults, SelfAlarm
+from mailbot.settings.rules import load_rules
 from mailbot.store.db import make_engine, session_factory
 from mailbot.store.tables import AlarmIncident, FolderState, OutboxItem, Ticket
 from tests.clock import Clock

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.compose import compose_reply, make_message_id
 from mailbot.edges.smtp import CaptureMailer, SmtpError, SmtpMailer, SmtpRejected
-from mailbot.render import Rendered
+from mailbot.outgoing.compose import compose_reply, make_message_id
+from mailbot.outgoing.render import Rendered
 from tests.integration.smtp_server import (  # noqa: F401 - fixtures are used by name
     RecordingHandler,
     SmtpServer,

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.config import load_config
 from mailbot.daemon import App
 from mailbot.edges.imap import ImapMailbox, ImapSettings
 from mailbot.errors import ImapError
+from mailbot.settings.config import load_config
 from mailbot.store.db import make_engine, upgrade
 from tests.integration.oauth_dovecot import OAuthDovecot
 from tests.oauth_fakes import (
@@ -164,7 +164,7 @@ def test_daemon_polls_with_a_token_from_the_identity_server(
         app = App(load_config(config))
         try:
             assert app.poll_once().fetched == 0  # first poll: sets the checkpoint
-            raw = (ROOT / "mailbot" / "demo_mail" / "01-awaria-fk.eml").read_bytes()
+            raw = (ROOT / "mailbot" / "demo" / "mail" / "01-awaria-fk.eml").read_bytes()
             account.append("INBOX", raw)
             app.poller().mailbox.close()  # a reconnect: the cached token is used again
             report = app.poll_once()

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from mailbot.errors import ParseError
+from mailbot.intake.parse import parse_message
 from mailbot.model import InboundMail
-from mailbot.parse import parse_message
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 TIME_LIMIT = 30.0  # seconds for the whole corpus

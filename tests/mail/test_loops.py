@@ -9,7 +9,7 @@ import pytest
 
 from mailbot.core.loops import automatic_reason
 from mailbot.errors import ParseError
-from mailbot.parse import parse_message
+from mailbot.intake.parse import parse_message
 
 CORPUS = Path(
     os.environ.get("MAILBOT_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus")
@@ -76,7 +76,8 @@ def test_chatwoot_auto_replies_and_bounce():
 
 
 def test_demo_mail_only_the_out_of_office_is_automatic():
-    reasons = {f.name: reason_of(f) for f in sorted((ROOT / "mailbot" / "demo_mail").glob("*.eml"))}
+    demo = sorted((ROOT / "mailbot" / "demo" / "mail").glob("*.eml"))
+    reasons = {f.name: reason_of(f) for f in demo}
     assert reasons.pop("07-nieobecnosc.eml") == "out-of-office"
     assert set(reasons.values()) == {None}
 

@@ -1,4 +1,4 @@
-"""Focused unit tests for mailbot.parse.parse_message (synthetic messages, no files)."""
+"""Focused unit tests for mailbot.intake.parse.parse_message (synthetic messages, no files)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import mailbot.parse as parse_module
+import mailbot.intake.parse as parse_module
 from mailbot.errors import ParseError
-from mailbot.parse import parse_message
+from mailbot.intake.parse import parse_message
 
 
 def mail(*headers: str, body: bytes | str = "Treść.", eol: str = "\r\n") -> bytes:

@@ -1,7 +1,7 @@
 """The fast parse (base64 runs set aside, issue #2) gives exactly the plain parse's result.
 
 ``parse_message`` sets long base64 runs aside before the stdlib parser sees them and puts
-them back in the walk (mailbot/parse.py, "Speed"). These tests compare it, field by field,
+them back in the walk (mailbot/intake/parse.py, "Speed"). These tests compare it, field by field,
 with the plain parse (``set_aside=False``) on the golden samples, the shared corpus, the
 benchmark's generated mail and hand-made messages where a run sits somewhere it must not
 be set aside for good (preamble, attached message, quoted-printable part, ...). They also
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from mailbot import parse as P
 from mailbot.errors import ParseError
+from mailbot.intake import parse as P
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parents[2] / "shared" / "corpus"

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from mailbot.errors import ParseError
+from mailbot.intake.parse import parse_message
 from mailbot.model import InboundMail
-from mailbot.parse import parse_message
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 EMLS = sorted(SAMPLES.glob("*/*.eml"))

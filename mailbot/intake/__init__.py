@@ -1,0 +1,1 @@
+"""Mailbox -> ticket rows: poll, prepare (parse, classify), decide, record in one transaction."""

@@ -1,0 +1,385 @@
+"""Raw RFC 5322 bytes -> InboundMail: ``parse_message(raw, *, oversized=False)``.
+
+Split (measured on 10 KB mails, one core): the stdlib parses the bytes once
+(``email.message_from_bytes``, compat32: no exceptions on unknown charsets, raw 8-bit
+bytes kept). ``mailparser.parse_from_bytes`` builds the same tree and walks it again for
+data we do not use (base64 copies, Received analysis, JSON): +0.4 ms a message, as much
+as the parse, so it is not called. mail-parser's ``parse_mail_date`` decides the Date
+(RFC 5322 incl. obsolete forms; refuses impossible values); the stdlib's lenient parser
+rescues the rest (no zone -> UTC). Headers, addresses and ids: stdlib +
+``mailbot.textdecode`` (mail-parser glues an encoded word to a folded plain word:
+"Błędnakwota"). Bodies and attachments: our own walk (decoded bytes for size/sha256,
+windows-1250 fallback, no ``get_content()`` on multipart attachments).
+
+Validity: ParseError with a human reason for empty input, NUL bytes in the header block
+(Outlook .msg, images), no header at all, or none of From/Date/Message-ID. Anything else
+parses, however broken its MIME.
+
+Speed (issue #2): the feedparser reads a message line by line and then regex-scans each
+part's whole payload; a 150 KB base64 attachment (2,000 lines) cost ~5 ms, more than half
+of all parse time in the benchmark mix. So each long run of base64-alphabet lines after a
+blank line is set aside before parsing and one placeholder line stands in for it
+(``_set_aside``); the walk puts the bytes back into the leaf that holds the placeholder,
+before decoding it. No line of a run can be a boundary ("-" is not in the alphabet) or a
+header field (no ":"), so the tree is the same as without. If a placeholder lands anywhere
+but a base64 leaf we decode (a preamble, a flattened message/rfc822, a quoted-printable
+part), the message is parsed again from the original bytes: the result is always exactly
+that of the plain parse (``tests/mail/test_parse_fast.py`` compares the two).
+
+Fallback: MIME nested too deep for the stdlib, or any unexpected exception while walking
+the parts, does not lose the message: it is parsed headers-only (body as one text part)
+and ``extra["parse_fallback"]`` names the exception. Only if that fails too does it
+become ``ParseError("parser failure: …")``.
+
+oversized=True: raw is the header block plus the start of the body. A multipart cut
+mid-way parses (stdlib defects note it); the last attachment's size and sha256 cover the
+bytes present, and a synthetic Message-ID hashes the truncated bytes.
+"""
+
+from __future__ import annotations
+
+import email
+import hashlib
+import mimetypes
+import re
+from datetime import UTC, datetime
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+from email.utils import getaddresses, parsedate_to_datetime
+
+from mailparser.dates import parse_mail_date
+
+from mailbot.errors import ParseError
+from mailbot.intake.textdecode import (
+    clean_text,
+    decode_header_value,
+    decode_text,
+    html_charset,
+    html_to_text,
+    one_line,
+    unfold,
+)
+from mailbot.model import Address, Attachment, InboundMail
+
+__all__ = ["parse_message"]
+
+_MAX_PARTS = 5000  # MIME parts walked per message (a 3 MB "endless" sample has 3,043)
+_MAX_HTML = 200_000  # characters of HTML converted to text when there is no plain part
+_HEADER_END = re.compile(rb"\r?\n\r?\n|\r\r")
+_MSGID = re.compile(r"<([^<>]*)>")
+_ADDR = re.compile(r"[^\s<>()\[\]\",;:@]+@[^\s<>()\[\]\",;:@]+")
+_REPORT_TYPES = frozenset(  # DSN/MDN/ARF metadata: neither body text nor attachment
+    ("message/delivery-status", "message/disposition-notification", "text/rfc822-headers")
+    + ("message/feedback-report", "message/external-body")
+)
+_PARAM_HEADERS = frozenset({"content-type", "content-disposition"})
+_SIMPLE = {  # header field -> InboundMail attribute
+    name: name.replace("-", "_")
+    for name in ("auto-submitted", "precedence", "list-id", "return-path", "x-priority")
+    + ("importance", "x-autoreply", "x-auto-response-suppress", "thread-index")
+    + ("x-autorespond", "list-unsubscribe")
+}
+_FILE_LIKE = re.compile(r"[\w-]{1,80}\.[A-Za-z0-9]{1,5}")
+_TYPES = mimetypes.MimeTypes(filenames=())  # built-in table only: same answer everywhere
+_BASE64_LINES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+_MIN_RUN = 4096  # bytes: shorter runs cost the feedparser little; not worth the checks
+
+
+def parse_message(raw: bytes, *, oversized: bool = False) -> InboundMail:
+    """Parse one raw message (RFC 5322 bytes, any line ends) into an InboundMail.
+
+    Raises ParseError, reason in its text, when the bytes are not usable mail. Never
+    raises anything else. The module docstring explains the fallback and ``oversized``.
+    """
+    return _parse(raw, oversized, set_aside=True)
+
+
+def _parse(raw: bytes, oversized: bool, *, set_aside: bool) -> InboundMail:
+    """set_aside=False is the plain parse: the reference the fast one must equal."""
+    raw = bytes(raw)
+    text = raw.lstrip(b"\r\n")  # tolerate stray blank lines before the header
+    if not text.strip():
+        raise ParseError("empty message")
+    end = _HEADER_END.search(text)
+    if b"\x00" in (text[: end.start()] if end else text):
+        raise ParseError("not an RFC 5322 message: binary data (NUL bytes) in the header block")
+    short, runs = _set_aside(text, end.end()) if set_aside and end else (text, {})
+    extra: dict[str, str] = {}
+    try:
+        msg = email.message_from_bytes(short)
+    except RecursionError as exc:  # MIME nested deeper than the stdlib parser recurses
+        if runs:
+            return _parse(raw, oversized, set_aside=False)
+        msg, extra = _headers_only(text), _note(exc)
+    if not msg.keys():
+        raise ParseError("not an RFC 5322 message: no header block")
+    if not any(str(msg.get(h) or "").strip() for h in ("from", "date", "message-id")):
+        raise ParseError("not a usable mail message: no From, Date or Message-ID header")
+    try:
+        return _build(raw, msg, oversized, extra, runs)
+    except Exception as exc:  # noqa: BLE001 - see module docstring: fall back, then give up
+        if runs:  # a run outside a decoded base64 leaf, or any surprise: parse plainly
+            return _parse(raw, oversized, set_aside=False)
+        try:
+            return _build(raw, _headers_only(text), oversized, _note(exc))
+        except Exception:  # noqa: BLE001
+            raise ParseError(f"parser failure: {type(exc).__name__}: {exc}") from exc
+
+
+class _RunOutsideBase64(Exception):
+    """A placeholder did not land in a base64 leaf decoded by the walk: parse plainly."""
+
+
+def _set_aside(text: bytes, body_start: int) -> tuple[bytes, dict[str, str]]:
+    """Replace each run (>= _MIN_RUN bytes of whole base64-alphabet lines, starting after
+    a blank line) by one placeholder line. Returns the short bytes and placeholder -> run
+    (as the leaf's payload will hold it: without the final line end, which the parser
+    strips before a boundary). Placeholders occur once each in the short bytes."""
+    pieces: list[bytes] = []
+    runs: dict[str, str] = {}
+    done, pos = 0, body_start
+    while pos < len(text):
+        first = text.find(b"\n", pos, pos + 1000)
+        if first - pos >= 40 and not text[pos:first].translate(None, _BASE64_LINES):
+            stop = text.find(b"\n-", first)  # a boundary line, or the end of the text
+            stop = len(text) if stop < 0 else stop + 1
+            stop = text.rfind(b"\n", pos, stop) + 1
+            run = text[pos:stop]
+            if len(run) >= _MIN_RUN and not run.translate(None, _BASE64_LINES):
+                eol = b"\r\n" if run.endswith(b"\r\n") else b"\n"
+                mark = f"MAILBOT/SET/ASIDE/{len(runs)}/"  # "/1/" is no part of "/10/"
+                pieces += (text[done:pos], mark.encode(), eol)
+                runs[mark] = run[: -len(eol)].decode("ascii")
+                done = pos = stop
+        blank = _BLANK_LINE.search(text, pos)
+        if blank is None:
+            break
+        pos = blank.end()
+    if not runs:
+        return text, {}
+    pieces.append(text[done:])
+    short = b"".join(pieces)
+    if any(short.count(mark.encode()) != 1 for mark in runs):
+        return text, {}
+    return short, runs
+
+
+def _headers_only(text: bytes) -> Message:
+    return BytesParser(policy=compat32).parsebytes(text, headersonly=True)
+
+
+def _note(exc: BaseException) -> dict[str, str]:  # extra["parse_fallback"]
+    return {"parse_fallback": f"{type(exc).__name__}: {exc}"[:300]}
+
+
+def _build(
+    raw: bytes,
+    msg: Message,
+    oversized: bool,
+    extra: dict[str, str],
+    runs: dict[str, str] | None = None,
+) -> InboundMail:
+    index: dict[str, list[str]] = {}
+    for name, value in msg.raw_items():
+        index.setdefault(name.lower(), []).append(value)
+    walked = _walk(msg, extra, runs) if runs else _walk(msg, extra)  # tests patch _walk/2
+    plain, html, attachments, defects, hint = walked
+
+    def first(name: str) -> str | None:
+        values = index.get(name)
+        return one_line(decode_header_value(values[0], hint)) if values else None
+
+    sha = hashlib.sha256(raw).hexdigest()
+    ids = _ids(index.get("message-id", [""])[0], bare_ok=True)
+    senders = _mailboxes(index.get("from", [])[:1], hint)
+    if not senders and index.get("from"):
+        senders = (Address(first("from") or "", ""),)
+    if not plain.strip() and len(html) > _MAX_HTML:  # inscriptis: ~2 s per 750 KB of table
+        extra["text_truncated"] = f"HTML body of {len(html)} chars, first {_MAX_HTML} converted"
+    text = plain if plain.strip() else (html_to_text(html[:_MAX_HTML]) if html else "")
+    return InboundMail(
+        message_id=ids[0] if ids else f"<sha256.{sha}@mailbot.invalid>",
+        message_id_synthetic=not ids,
+        sender=senders[0] if senders else None,
+        to=_mailboxes(index.get("to", []), hint, need_domain=True),
+        cc=_mailboxes(index.get("cc", []), hint, need_domain=True),
+        subject=first("subject") or "",
+        date=_date(index.get("date", [None])[0]),
+        in_reply_to=next(iter(_ids(index.get("in-reply-to", [""])[0])), None),
+        references=_ids(" ".join(index.get("references", []))),
+        text=text.strip(),
+        html=html or None,
+        attachments=tuple(attachments),
+        content_type=msg.get_content_type().lower(),
+        authentication_results=tuple(
+            one_line(decode_header_value(v)) for v in index.get("authentication-results", [])
+        ),
+        defects=tuple(defects),
+        size=len(raw),
+        sha256=sha,
+        oversized=oversized,
+        extra=extra,
+        **{attr: first(name) for name, attr in _SIMPLE.items()},
+    )
+
+
+def _ids(value: str, *, bare_ok: bool = False) -> tuple[str, ...]:
+    """msg-ids in order, each "<...>", duplicates dropped. Bare ids need "@" unless bare_ok."""
+    value = decode_header_value(value)
+    found = ["".join(m.split()) for m in _MSGID.findall(value)]
+    if not any(found):
+        tokens = [t.strip("<>") for t in re.split(r"[\s,]+", value)]
+        found = [t for t in tokens if "@" in t] or (tokens[:1] if bare_ok else [])
+    return tuple(dict.fromkeys(f"<{i}>" for i in found if i))
+
+
+def _mailboxes(values: list[str], hint: str | None, *, need_domain: bool = False):
+    """Addresses via stdlib getaddresses, names decoded after splitting. need_domain drops
+    entries without "@" ("Kowalski" of "Kowalski, Jan <j@x.pl>"; From keeps MAILER-DAEMON)."""
+    result = []
+    for name, addr in getaddresses([unfold(v, hint) for v in values]):
+        name, addr = one_line(decode_header_value(name)).strip("\"' "), addr.strip()
+        if addr and (" " in addr or "@" not in addr):
+            match = _ADDR.search(addr)  # "Jan Kowalski jan@x.pl" without angle brackets
+            if match:
+                name = name or one_line(addr.replace(match.group(), "")).strip("\"'<> ")
+                addr = match.group()
+            elif " " in addr:
+                name, addr = name or addr, ""
+        if ("@" in addr) if need_domain else (addr or name):
+            result.append(Address(name, addr.lower()))
+    return tuple(result)
+
+
+def _date(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    value = one_line(decode_header_value(value))
+    try:
+        strict = parse_mail_date(value).value  # aware UTC, or None when not RFC 5322
+    except Exception:  # noqa: BLE001 - a third-party parser must not cost us the mail
+        strict = None
+    try:
+        lenient = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        lenient = None
+    if lenient is not None and lenient.tzinfo is None:
+        lenient = lenient.replace(tzinfo=UTC)
+    if strict is not None and lenient != strict:
+        return strict
+    return lenient  # same instant as strict, in the sender's own offset
+
+
+def _walk(msg: Message, extra: dict[str, str], runs: dict[str, str] | None = None):
+    """Walk the MIME tree once: (plain, html, attachments, defect names, body charset).
+    Puts runs set aside back (_set_aside); raises _RunOutsideBase64 if one is left."""
+    runs = runs or {}
+    left = set(runs)
+    plains, htmls, loose = [], [], []  # loose: multipart leaves without their boundary
+    attachments: list[Attachment] = []
+    defects: dict[str, None] = {}
+    stack: list[tuple[Message, bool]] = [(msg, False)]
+    walked, hint = 0, None
+    while stack:
+        part, consumed = stack.pop()
+        walked += 1
+        if walked > _MAX_PARTS:
+            extra["parts_skipped"] = str(len(stack) + 1)
+            break
+        for defect in part.defects:
+            defects.setdefault(type(defect).__name__, None)
+        ctype = part.get_content_type().lower()
+        if part.is_multipart():
+            children = [c for c in part.get_payload() if isinstance(c, Message)]
+            if not consumed and ctype not in _REPORT_TYPES and part is not msg:
+                name = _filename(part)
+                is_file = name or part.get_content_disposition() == "attachment"
+                if ctype in ("message/rfc822", "message/global") or is_file:
+                    inner = children[0] if children and ctype.startswith("message/") else part
+                    if not name:
+                        message = ctype.startswith("message/")
+                        name = _eml_name(inner) if message else f"part-{walked}.bin"
+                    attachments.append(_attachment(name, ctype, _flatten(inner)))
+                    consumed = True
+            if ctype.startswith("message/") and ctype not in ("message/rfc822", "message/global"):
+                consumed = True
+            stack.extend((c, consumed) for c in reversed(children))
+            continue
+        if consumed or ctype in _REPORT_TYPES:
+            continue
+        if left and str(part.get("content-transfer-encoding", "")).lower() == "base64":
+            _put_back(part, runs, left)
+        payload = part.get_payload(decode=True) or b""
+        name = _filename(part)
+        is_body = not name and part.get_content_disposition() != "attachment"
+        if is_body and ctype.startswith("text/") and hint is None:
+            hint = part.get_content_charset()
+        if is_body and ctype == "text/plain":
+            plains.append(clean_text(decode_text(payload, part.get_content_charset())))
+        elif is_body and ctype == "text/html":
+            charset = part.get_content_charset() or html_charset(payload)
+            htmls.append(clean_text(decode_text(payload, charset)))
+        elif is_body and ctype.startswith("multipart/"):
+            loose.append(clean_text(decode_text(payload, part.get_content_charset())))
+        elif name or payload or part.get_content_disposition() == "attachment":
+            if not name:  # Outlook's inline "image001.png@01DB..." names the file
+                cid = str(part.get("content-id", "")).strip(" <>").split("@")[0]
+                name = cid if _FILE_LIKE.fullmatch(cid) else f"part-{walked}"
+                name += "" if "." in name else _TYPES.guess_extension(ctype) or ".bin"
+            attachments.append(_attachment(name, ctype, payload))
+    if left:
+        raise _RunOutsideBase64
+    plain = "\n\n".join(p.strip("\n") for p in plains if p.strip())
+    if not plain.strip() and not htmls:
+        plain = "\n\n".join(loose)
+    return plain, "\n".join(htmls), attachments, list(defects), hint
+
+
+def _put_back(part: Message, runs: dict[str, str], left: set[str]) -> None:
+    text = part.get_payload()
+    if not isinstance(text, str) or not text.isascii():  # not the raw payload: give up
+        return
+    for mark in [m for m in left if m in text]:
+        text = text.replace(mark, runs[mark])
+        left.discard(mark)
+    part.set_payload(text)
+
+
+def _attachment(name: str, ctype: str, payload: bytes) -> Attachment:
+    return Attachment(name, ctype, len(payload), hashlib.sha256(payload).hexdigest())
+
+
+def _filename(part: Message) -> str:
+    """Attachment name: RFC 2231 (any charset, continuations), RFC 2047, raw 8-bit."""
+    raw = [(k, v) for k, v in part.raw_items() if k.lower() in _PARAM_HEADERS]
+    if not all(str(v).isascii() for _k, v in raw):  # raw 8-bit: compat32 would say "?"
+        hint, part = part.get_content_charset(), Message()
+        for k, v in raw:
+            part[k] = unfold(v, hint)
+    value = part.get_param("filename", None, "content-disposition")
+    if not value:
+        value = part.get_param("name", None)
+    if isinstance(value, tuple):  # RFC 2231: (charset, language, %-decoded latin-1 text)
+        charset, _lang, text = value
+        try:
+            value = decode_text(text.encode("latin-1", "surrogateescape"), charset)
+        except UnicodeEncodeError:  # raw non-latin-1 text inside an RFC 2231 value
+            value = text
+    if not value or not isinstance(value, str):
+        return ""
+    return one_line(decode_header_value(value.strip('"')))
+
+
+def _eml_name(inner: Message) -> str:
+    subject = next((v for k, v in inner.raw_items() if k.lower() == "subject"), "")
+    return f"{one_line(decode_header_value(subject))[:100] or 'message'}.eml"
+
+
+def _flatten(part: Message) -> bytes:
+    """Bytes of an attached message/multipart (re-generated: the tree keeps no raw offsets)."""
+    try:
+        return part.as_bytes()
+    except Exception:  # noqa: BLE001 - odd charsets can break the generator: size 0
+        return b""

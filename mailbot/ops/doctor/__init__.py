@@ -1,0 +1,1 @@
+"""`mailbot doctor`: one check per connection, and the report."""

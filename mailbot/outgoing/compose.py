@@ -1,0 +1,224 @@
+"""Outgoing mail as bytes: client replies and staff alerts (issue 5, "Outgoing mail"). Pure.
+
+Built with the stdlib EmailMessage under policy SMTP (CRLF, 7-bit: quoted-printable bodies
+and RFC 2047 subjects/names), so any relay takes it without 8BITMIME or SMTPUTF8 and the
+Polish letters stay readable in the raw source. Every header value that may carry client
+input goes through model.one_line, and addresses are parsed, never pasted: a client's
+subject or name must not be able to write a header (e.g. "\\r\\nBcc: ...").
+
+Loop safety (RFC 3834): replies say `Auto-Submitted: auto-replied`, alerts
+`auto-generated`; `X-Auto-Response-Suppress: All` stops Exchange/Outlook out-of-office
+answers. RFC 3834 does not standardise `Precedence`, but vacation(1), Sieve vacation
+setups and many helpdesks still test only `Precedence: bulk|junk|list` (the value
+"auto_reply" is recognised by almost nothing), so client replies carry
+`Precedence: bulk`, as RT and OTRS do. Staff alerts do not: a bulk mark can push an
+emergency into a low-priority folder, and staff mail rules are ours to set.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+
+from mailbot.model import address, ascii_domain, one_line
+from mailbot.outgoing.render import WARSAW, Rendered, temat
+
+MAX_REFERENCES = 20  # the first id (thread root) + the 19 latest; a few KB at most
+_MSG_ID = re.compile(r"<[!-;=?A-~]{1,250}@[!-;=?A-~]{1,250}>")  # printable ASCII but <>@
+_TICKET = re.compile(r"[A-Za-z0-9-]{1,40}")
+_FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
+_HEADER_LEN, _CHILD_LEN = 22, 5
+_MAX_THREAD_INDEX = 22 + 5 * 200  # a longer one is not Outlook's: start a new thread
+
+
+def make_message_id(ticket_number: str, domain: str = "kjmssoft.pl") -> str:
+    """'<KJM-2026-000042.<random>@kjmssoft.pl>': the ticket is visible in any raw header
+    (and findable in logs), the random part keeps ids unique across retries and replies."""
+    if not _TICKET.fullmatch(ticket_number):
+        raise ValueError(f"not a ticket number: {ticket_number!r}")
+    host = ascii_domain(domain)
+    return f"<{ticket_number}.{secrets.token_hex(8)}@{host}>"
+
+
+def compose_reply(
+    rendered: Rendered,
+    *,
+    from_addr: str,
+    from_name: str,
+    to_addr: str,
+    to_name: str,
+    in_reply_to: str | None,
+    references: tuple[str, ...],
+    thread_index: str | None,
+    message_id: str,
+    date: datetime,
+    auto_submitted: str = "auto-replied",
+    thread_topic: str | None = None,
+) -> bytes:
+    """A reply to a client that threads in Gmail/Thunderbird (In-Reply-To, References)
+    and in Outlook (Thread-Index extended by one child block, Thread-Topic).
+
+    `in_reply_to`, `references` and `thread_index` are the client's own Message-ID,
+    References and Thread-Index, as received; malformed ones are dropped, not repaired.
+    `thread_topic` defaults to the subject without prefixes and ticket tag."""
+    msg = base_message(rendered, from_addr, from_name, [(to_addr, to_name)], message_id, date)
+    parent = _msg_id(in_reply_to)
+    if parent:
+        msg["In-Reply-To"] = parent
+    chain = cap_references([*_msg_ids(references), *([parent] if parent else [])])
+    if chain:
+        msg["References"] = " ".join(chain)
+    msg["Auto-Submitted"] = one_line(auto_submitted) or "auto-replied"
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg["Precedence"] = "bulk"
+    msg["Thread-Topic"] = one_line(thread_topic or "") or temat(rendered.subject)
+    msg["Thread-Index"] = extend_thread_index(thread_index, date)
+    return _finish(msg, rendered)
+
+
+def compose_alert_email(
+    rendered: Rendered,
+    *,
+    from_addr: str,
+    from_name: str,
+    to_addrs: Sequence[str],
+    message_id: str,
+    date: datetime,
+    emergency: bool = False,
+) -> bytes:
+    """A staff alert (on-call e-mail). Emergencies are marked high importance in the
+    three ways clients read it (Importance, X-Priority, X-MSMail-Priority)."""
+    if not to_addrs:
+        raise ValueError("an alert needs at least one recipient")
+    msg = base_message(
+        rendered, from_addr, from_name, [(a, "") for a in to_addrs], message_id, date
+    )
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "All"
+    if emergency:
+        msg["Importance"] = "high"
+        msg["X-Priority"] = "1 (Highest)"
+        msg["X-MSMail-Priority"] = "High"
+    return _finish(msg, rendered)
+
+
+# -- ids ----------------------------------------------------------------------------------
+def cap_references(ids: Sequence[str], limit: int = MAX_REFERENCES) -> list[str]:
+    """Unique ids in order, at most `limit`: the root (first) and the latest ones, which
+    are what threading algorithms (RFC 5256, JWZ) actually use."""
+    unique = list(dict.fromkeys(ids))
+    if len(unique) <= limit:
+        return unique
+    return [unique[0], *unique[len(unique) - (limit - 1) :]]
+
+
+def _msg_id(value: str | None) -> str | None:
+    found = _msg_ids((value or "",))
+    return found[0] if found else None
+
+
+def _msg_ids(values: Sequence[str]) -> list[str]:
+    """Well-formed '<left@right>' ids out of header text; everything else is dropped."""
+    return [m for v in values for m in _MSG_ID.findall(one_line(v or ""))]
+
+
+# -- Thread-Index (MS-OXOMSG 2.2.1.3, PidTagConversationIndex) -----------------------------
+def _filetime(when: datetime) -> int:
+    """100-ns ticks since 1601-01-01 UTC (Windows FILETIME)."""
+    if when.utcoffset() is None:
+        raise ValueError(f"naive datetime {when!r}: pass a timezone-aware one")
+    delta = when.astimezone(UTC) - _FILETIME_EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
+
+
+def new_thread_index(when: datetime, guid: bytes | None = None) -> bytes:
+    """The 22-byte header block: 0x01, FILETIME bits 63..24 (5 bytes, big-endian), GUID."""
+    stamp = (_filetime(when) >> 24) & 0xFF_FFFF_FFFF
+    return b"\x01" + stamp.to_bytes(5, "big") + (guid or uuid.uuid4().bytes)
+
+
+def child_block(parent: bytes, when: datetime) -> bytes:
+    """One 5-byte response level: DC bit, 31-bit time delta from the header's time,
+    4 random bits, 4 bits of sequence count (0, as MAPI writes it).
+
+    Delta below 2**49 ticks (~1.78 years): DC=0 and bits 48..18; otherwise DC=1 and
+    bits 53..23. A reply dated before the parent (clock skew) gets delta 0."""
+    parent_time = int.from_bytes(parent[1:6], "big") << 24
+    delta = max(0, _filetime(when) - parent_time)
+    if delta < 1 << 49:
+        code, bits = 0, (delta >> 18) & 0x7FFF_FFFF
+    else:
+        code, bits = 1, (delta >> 23) & 0x7FFF_FFFF
+    value = (code << 39) | (bits << 8) | (secrets.randbits(4) << 4)
+    return value.to_bytes(5, "big")
+
+
+def extend_thread_index(client_index: str | None, when: datetime) -> str:
+    """The client's Thread-Index plus our child block, or a new header block when it is
+    absent or not a valid one (wrong base64, wrong length, reserved byte not 0x01)."""
+    raw = _decode_thread_index(client_index)
+    out = raw + child_block(raw, when) if raw else new_thread_index(when)
+    return base64.b64encode(out).decode("ascii")
+
+
+def _decode_thread_index(value: str | None) -> bytes | None:
+    text = "".join(one_line(value or "").split())
+    if not text:
+        return None
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:
+        return None
+    if len(raw) < _HEADER_LEN or len(raw) > _MAX_THREAD_INDEX or raw[0] != 1:
+        return None
+    return raw if (len(raw) - _HEADER_LEN) % _CHILD_LEN == 0 else None
+
+
+# -- assembly -----------------------------------------------------------------------------
+def base_message(
+    rendered: Rendered,
+    from_addr: str,
+    from_name: str,
+    to: Sequence[tuple[str, str]],
+    message_id: str,
+    date: datetime,
+) -> EmailMessage:
+    """The headers every mail of ours starts with (parsed addresses, one-line subject,
+    validated Message-ID, local date); the digest builds its own body on it."""
+    own_id = _msg_id(message_id)
+    if own_id is None or own_id != message_id.strip():
+        raise ValueError(f"not a Message-ID: {message_id!r}")
+    if date.utcoffset() is None:
+        raise ValueError(f"naive datetime {date!r}: pass a timezone-aware one")
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = address(from_addr, from_name)
+    msg["To"] = [address(a, n) for a, n in to]
+    msg["Subject"] = one_line(rendered.subject)
+    msg["Date"] = format_datetime(date.astimezone(WARSAW))  # the sender's local time
+    msg["Message-ID"] = own_id
+    return msg
+
+
+def _finish(msg: EmailMessage, rendered: Rendered) -> bytes:
+    """text/plain + text/html alternatives, UTF-8, quoted-printable, CRLF."""
+    msg.set_content(crlf_free(rendered.text), charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(
+        crlf_free(rendered.html), subtype="html", charset="utf-8", cte="quoted-printable"
+    )
+    for part in msg.iter_parts():
+        del part["MIME-Version"]  # add_alternative copies it into the part; only top level
+    msg["Content-Language"] = "pl"  # after set_content, which clears Content-* headers
+    return msg.as_bytes(policy=SMTP)
+
+
+def crlf_free(body: str) -> str:
+    """Bodies with LF line ends (the policy writes CRLF); a stray CR would become =0D."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    return text if text.endswith("\n") else text + "\n"

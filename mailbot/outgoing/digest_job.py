@@ -1,0 +1,187 @@
+"""The managers' daily digest (issue #7): gather plain snapshots from the database, let the
+pure core count, render Polish HTML + text with a chart, send once per working day."""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.core import ledger
+from mailbot.core.digest import (
+    BillableSnap,
+    DigestInput,
+    PackageSnap,
+    TicketSnap,
+    build_digest,
+    period_start,
+)
+from mailbot.settings.rules import Rules
+from mailbot.store import ledger as ledger_store
+from mailbot.store.tables import (
+    JobRun,
+    OutboxItem,
+    QuarantineEntry,
+    Ticket,
+    TimeEntry,
+)
+
+log = logging.getLogger("mailbot.digest")
+OPEN = ("new", "on_hold", "needs_identification", "out_of_scope")
+
+
+def _snap(t: Ticket, rules: Rules) -> TicketSnap:
+    client = rules.book.client(t.client_id) if t.client_id else None
+    return TicketSnap(
+        number=t.number, subject=t.subject, created_at=t.created_at, client_id=t.client_id,
+        client_name=client.name if client else None, contract=t.contract,
+        product=t.product or "other", scope=t.scope or "other", emergency=t.emergency,
+        trust=t.trust or "unknown", state=t.state, priority=t.priority or 4,
+        deadline=t.deadline, reacted_at=t.reacted_at,
+        breached_at=t.breached_at, closed_at=t.closed_at,
+    )  # fmt: skip
+
+
+def _client_name(rules: Rules, client_id: str | None) -> str:
+    client = rules.book.client(client_id) if client_id else None
+    return client.name if client else (client_id or "-")
+
+
+def gather(session: Session, rules: Rules, day: date, tz: ZoneInfo, now: datetime) -> DigestInput:
+    since = datetime.combine(period_start(day), time(0), tz)
+    until = datetime.combine(day, time(0), tz)
+    tickets = session.scalars(
+        select(Ticket).where(
+            Ticket.history.is_(False),
+            or_((Ticket.created_at >= since) & (Ticket.created_at < until), Ticket.state.in_(OPEN)),
+        )
+    )
+    packages = []
+    for client in rules.book.clients:
+        balances = ledger.balance(
+            ledger_store.purchases(session, client.id),
+            ledger_store.deductions(session, client.id),
+            day,
+        )
+        near = {b.purchase.id for b, _ in ledger.expiring(balances, day, timedelta(days=14))}
+        for b in balances:
+            if b.purchase.id in near or (b.used_up and b.purchase.valid_until >= day):
+                packages.append(
+                    PackageSnap(client.id, client.name, b.left, b.purchase.valid_until, b.used_up)
+                )
+    billable = [
+        BillableSnap(
+            e.client_id or "-", _client_name(rules, e.client_id), e.at, e.minutes, e.billable_reason
+        )
+        for e in session.scalars(
+            select(TimeEntry).where(
+                TimeEntry.billable.is_(True), TimeEntry.at >= since, TimeEntry.at < until
+            )
+        )
+    ]
+    suppressed = (
+        session.scalar(
+            select(func.count(OutboxItem.id)).where(
+                OutboxItem.state == "suppressed",
+                OutboxItem.created_at >= since,
+                OutboxItem.created_at < until,
+            )
+        )
+        or 0
+    )
+    quarantine = tuple(
+        (q.id, q.reason)
+        for q in session.scalars(
+            select(QuarantineEntry).where(QuarantineEntry.resolved_at.is_(None))
+        )
+    )
+    failures = tuple(
+        (o.id, o.recipient, o.last_error)
+        for o in session.scalars(
+            select(OutboxItem).where(OutboxItem.state.in_(("failed", "uncertain")))
+        )
+    )
+    return DigestInput(
+        day=day, since=since, until=until, tickets=tuple(_snap(t, rules) for t in tickets),
+        packages=tuple(packages), billable=tuple(billable), suppressed_replies=suppressed,
+        quarantine=quarantine, outbox_failures=failures,
+        daily=_daily(session, day, tz),
+    )  # fmt: skip
+
+
+def _daily(session: Session, day: date, tz: ZoneInfo) -> tuple:
+    """Last 30 days: tickets created, median minutes to the first reaction."""
+    start = datetime.combine(day - timedelta(days=30), time(0), tz)
+    rows = session.execute(
+        select(Ticket.created_at, Ticket.reacted_at).where(
+            Ticket.history.is_(False), Ticket.created_at >= start
+        )
+    )
+    per_day: dict[date, list] = {day - timedelta(days=n): [] for n in range(30, 0, -1)}
+    for created, reacted in rows:
+        d = created.astimezone(tz).date()
+        if d in per_day:
+            per_day[d].append((reacted - created).total_seconds() / 60 if reacted else None)
+    return tuple(
+        (
+            d,
+            len(v),
+            statistics.median([m for m in v if m is not None])
+            if any(m is not None for m in v)
+            else None,
+        )
+        for d, v in per_day.items()
+    )
+
+
+class DigestJob:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        rules: Rules,
+        tz: ZoneInfo,
+        clock: Callable[[], datetime],
+        render,
+        send,
+    ):
+        self.sessions = sessions
+        self.rules = rules
+        self.tz = tz
+        self.clock = clock
+        self.render = render  # Digest -> (subject, text, html, png)
+        self.send = send  # (subject, text, html, png, recipients) -> None
+
+    def managers(self) -> list[str]:
+        return [s.email for s in self.rules.book.staff if "manager" in s.roles]
+
+    def run(self, day: date | None = None, *, force: bool = False) -> str:
+        """Send the digest for `day` (default today) once; returns what happened."""
+        from mailbot.core.calendar import is_working_day
+
+        now = self.clock()
+        day = day or now.astimezone(self.tz).date()
+        if not force and not is_working_day(day):
+            return f"{day}: not a working day, no digest"
+        with self.sessions() as session:
+            if not force and session.get(JobRun, ("digest", day)) is not None:
+                return f"{day}: digest already sent"
+            digest = build_digest(gather(session, self.rules, day, self.tz, now))
+        subject, text, html, png = self.render(digest)
+        self.send(subject, text, html, png, self.managers())
+        try:
+            with self.sessions.begin() as session:
+                session.add(
+                    JobRun(
+                        job="digest", day=day, ran_at=now, detail=f"to {', '.join(self.managers())}"
+                    )
+                )
+        except IntegrityError:
+            pass  # a forced re-send of a day already recorded
+        log.info("digest for %s sent to %s", day, ", ".join(self.managers()))
+        return f"{day}: digest sent to {', '.join(self.managers())}"

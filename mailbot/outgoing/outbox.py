@@ -1,0 +1,299 @@
+"""The transactional outbox: what to send is written in the transaction that records the
+message; a sender job delivers it later (issue #5).
+
+Guarantees: one reply per inbound message and one alert per ticket, staff member and
+step, ever (a unique `dedup_key`); a crash in the middle of sending resends an alert (an
+alert must never be lost) but never a client reply (a client must never get two): that
+row becomes `uncertain` and is listed for staff. Loop guards (RFC 3834) run before any
+reply is queued, in the decision (`automatic`) and here (rate limit per sender).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mailbot.core import calendar
+from mailbot.core.decide import IntakeDecision
+from mailbot.model import Address, InboundMail
+from mailbot.outgoing.render import Rendered, TemplateProblem, TemplateSet
+from mailbot.settings.rules import Rules
+from mailbot.store.tables import Message, OutboxItem
+
+log = logging.getLogger("mailbot.outbox")
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    replies_per_sender_per_hour: int = 5
+    max_attempts: int = 8
+    sms: bool = False  # an SMS channel is configured: alerts go by SMS too
+    sms_transliterate: bool = True
+
+
+def last_inbound(message: Message) -> InboundMail:
+    """A stored message as an InboundMail, enough to thread a later reply to it."""
+    return InboundMail(
+        message_id=message.message_key, message_id_synthetic=message.synthetic_key,
+        sender=Address(message.sender_name, message.sender_address), to=(), cc=(),
+        subject=message.subject, date=message.sent_at, in_reply_to=message.in_reply_to,
+        references=tuple(message.references.split()), text=message.body_text, html=None,
+        attachments=(), content_type="text/plain",
+    )  # fmt: skip
+
+
+def reply_context(
+    mail: InboundMail,
+    ticket: str,
+    d: IntakeDecision,
+    rules: Rules,
+    received: datetime,
+    package: Any = None,
+) -> dict[str, Any]:
+    """Everything any template may ask for (templates/README.md); extra keys are fine."""
+    client = rules.book.client(d.client_id) if d.client_id else None
+    opiekun = rules.book.staff_member(client.opiekun) if client and client.opiekun else None
+    addons = frozenset(d.addons)
+    return {
+        "ticket": ticket, "subject": mail.subject, "sender": mail.sender.address
+        if mail.sender else "", "client_name": client.name if client else None,
+        "contract": d.contract, "opiekun": opiekun, "package": package or d.package,
+        "deadline": d.deadline, "received_at": received,
+        "handle_from": calendar.next_covered_start(received, addons if d.contract == "opieka"
+                                                   else frozenset()),
+        "checked_by": calendar.next_mailbox_check(received),
+        "oncall_alerted": any(a.role == "oncall" for a in d.alerts), "billing": d.billing,
+        "scope": d.scope, "product": d.product, "excerpt": mail.text[:400],
+        "reasons": list(d.urgency_reasons), "rules": list(d.rules), "role": "oncall",
+    }  # fmt: skip
+
+
+class Outbox:
+    def __init__(
+        self,
+        templates: TemplateSet,
+        rules: Rules,
+        policy: OutboxPolicy,
+        message_id: Callable[[str], str],
+    ):
+        self.templates = templates
+        self.rules = rules
+        self.policy = policy
+        self.message_id = message_id
+
+    def queue_reply(
+        self,
+        session: Session,
+        *,
+        template: str,
+        context: dict[str, Any],
+        mail: InboundMail,
+        ticket_id: int,
+        inbound_id: int,
+        emergency: bool,
+        now: datetime,
+        occasion: str = "",
+    ) -> str:
+        """Queue the auto-reply to one inbound message; returns the row's state.
+        `occasion` names a later, separate reply in the same thread (e.g. "released")."""
+        to = mail.sender.address if mail.sender else ""
+        state, error = "pending", ""
+        if not to:
+            state, error = "failed", "the message has no sender address"
+        elif self._replies_last_hour(session, to, now) >= self.policy.replies_per_sender_per_hour:
+            state = "suppressed"
+            error = (
+                f"rate limit: {self.policy.replies_per_sender_per_hour} auto-replies "
+                f"per hour to {to} (loop protection)"
+            )
+        rendered, error = self._render(template, context, error)
+        if rendered is None and state == "pending":
+            state = "failed"
+        refs = [*mail.references, mail.message_id] if mail.message_id else list(mail.references)
+        self._add(
+            session,
+            kind="reply",
+            template=template,
+            dedup=f"reply:{mail.message_id}" + (f":{occasion}" if occasion else ""),
+            ticket_id=ticket_id,
+            inbound_id=inbound_id,
+            to=to,
+            name=mail.sender.name if mail.sender else "",
+            rendered=rendered,
+            threading={
+                "in_reply_to": mail.message_id,
+                "references": refs,
+                "thread_index": mail.thread_index,
+            },
+            ticket=context["ticket"],
+            emergency=emergency,
+            state=state,
+            error=error,
+            now=now,
+        )
+        return state
+
+    def queue_alerts(
+        self,
+        session: Session,
+        *,
+        d: IntakeDecision,
+        context: dict[str, Any],
+        ticket_id: int,
+        step: str,
+        now: datetime,
+    ) -> int:
+        """The pages an intake decision calls for (step "receipt")."""
+        return self.queue_staff_alerts(
+            session,
+            alerts=[(a.role, a.to) for a in d.alerts],
+            context=context,
+            ticket_id=ticket_id,
+            step=step,
+            now=now,
+        )
+
+    def queue_staff_alerts(
+        self,
+        session: Session,
+        *,
+        alerts: list[tuple[str, str | None]],
+        context: dict[str, Any],
+        ticket_id: int,
+        step: str,
+        now: datetime,
+    ) -> int:
+        """One e-mail per paged person and step (receipt, reminder, breach). A person named
+        by two roles (on call and the client's opiekun) is paged once, under the first:
+        a second row would break the unique dedup_key and, with it, the whole intake
+        transaction (found by the fault-injection suite, #8)."""
+        queued = 0
+        paged: set[str] = set()
+        for role, staff_id in alerts:
+            staff = self.rules.book.staff_member(staff_id) if staff_id else None
+            if staff is None:
+                log.error(
+                    "alert for ticket %s: nobody to page as %s (rota gap?)", context["ticket"], role
+                )
+                continue
+            if staff.id in paged:
+                continue
+            paged.add(staff.id)
+            ctx = context | {"role": role}
+            rendered, error = self._render("alert_oncall", ctx, "")
+            self._add(
+                session,
+                kind="alert_email",
+                template="alert_oncall",
+                dedup=f"alert:{context['ticket']}:{step}:{staff.id}:email",
+                ticket_id=ticket_id,
+                inbound_id=None,
+                to=staff.email,
+                name=staff.name,
+                rendered=rendered,
+                threading={},
+                ticket=context["ticket"],
+                emergency=True,
+                state="pending" if rendered else "failed",
+                error=error,
+                now=now,
+            )
+            queued += 1
+            if self.policy.sms and staff.phone:
+                self._queue_sms(session, ctx, staff.id, staff.phone, ticket_id, step, now)
+        return queued
+
+    def _queue_sms(
+        self,
+        session: Session,
+        ctx: dict[str, Any],
+        staff_id: str,
+        phone: str,
+        ticket_id: int,
+        step: str,
+        now: datetime,
+    ) -> None:
+        try:
+            text, error = (
+                self.templates.render_sms(ctx, transliterate=self.policy.sms_transliterate),
+                "",
+            )
+        except TemplateProblem as exc:
+            text, error = "", f"template alert_sms: {exc}"
+        self._add(
+            session,
+            kind="alert_sms",
+            template="alert_sms",
+            dedup=f"alert:{ctx['ticket']}:{step}:{staff_id}:sms",
+            ticket_id=ticket_id,
+            inbound_id=None,
+            to=phone,
+            name=staff_id,
+            rendered=Rendered("", text, "") if text else None,
+            threading={},
+            ticket=ctx["ticket"],
+            emergency=True,
+            state="pending" if text else "failed",
+            error=error,
+            now=now,
+        )
+
+    def _render(
+        self, template: str, context: dict[str, Any], error: str
+    ) -> tuple[Rendered | None, str]:
+        try:
+            return self.templates.render_reply(template, context), error
+        except TemplateProblem as exc:  # never lose the inbound message over a template
+            log.error("cannot render %s: %s", template, exc)
+            return None, f"template {template}: {exc}"
+
+    @staticmethod
+    def _replies_last_hour(session: Session, to: str, now: datetime) -> int:
+        return (
+            session.scalar(
+                select(func.count(OutboxItem.id)).where(
+                    OutboxItem.kind == "reply",
+                    OutboxItem.recipient == to,
+                    OutboxItem.state.in_(("pending", "sending", "sent", "uncertain")),
+                    OutboxItem.created_at >= now - timedelta(hours=1),
+                )
+            )
+            or 0
+        )
+
+    def _add(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        template: str,
+        dedup: str,
+        ticket_id: int,
+        inbound_id: int | None,
+        to: str,
+        name: str,
+        rendered: Rendered | None,
+        threading: dict[str, Any],
+        ticket: str,
+        emergency: bool,
+        state: str,
+        error: str,
+        now: datetime,
+    ) -> None:
+        session.add(OutboxItem(
+            kind=kind, template=template, dedup_key=dedup[:400], ticket_id=ticket_id,
+            inbound_id=inbound_id, recipient=to, recipient_name=name,
+            subject=rendered.subject if rendered else "",
+            body_text=rendered.text if rendered else "",
+            body_html=rendered.html if rendered else "",
+            threading=json.dumps(threading), message_id=self.message_id(ticket),
+            emergency=emergency, state=state, attempts=0, next_attempt_at=now,
+            last_error=error, created_at=now,
+        ))  # fmt: skip
