@@ -1,7 +1,7 @@
 """An embedded IMAP server for the demo: pymap's in-memory ``dict`` backend on a thread.
 
 The demo then exercises the real IMAP client code path against a real (if small) server.
-pymap 0.36.7, checked by tests/test_demo_server.py: LOGIN, APPEND (APPENDUID, bytes kept
+pymap 0.36.7, checked by tests/demo/test_server.py: LOGIN, APPEND (APPENDUID, bytes kept
 exactly), SELECT/EXAMINE, UID SEARCH, FETCH BODY.PEEK[], STORE of system flags, CREATE,
 COPY, MOVE, EXPUNGE and IDLE work. Caveats: UIDs start at 101; separator "/"; keywords
 ("$MailbotProcessed") are silently dropped (PERMANENTFLAGS has no \\*); no UNSELECT;

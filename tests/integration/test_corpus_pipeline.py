@@ -3,7 +3,6 @@ identical Message-ID, or a quarantine entry with a reason — never a crash (iss
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,10 +15,7 @@ from mailbot.model import FetchedMessage
 from mailbot.store.db import make_engine, session_factory, upgrade
 from mailbot.store.rawstore import RawStore
 from mailbot.store.tables import Message, QuarantineEntry
-
-CORPUS = Path(
-    os.environ.get("MAILBOT_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus")
-)
+from tests.paths import CORPUS, need_corpus
 
 
 def corpus_files() -> list[Path]:
@@ -28,11 +24,9 @@ def corpus_files() -> list[Path]:
 
 @pytest.mark.integration
 def test_corpus_through_intake(tmp_path, db_url):
+    need_corpus()
     files = corpus_files()
-    if not files:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"shared corpus missing at {CORPUS}")
-        pytest.skip(f"shared corpus not found at {CORPUS}")
+    assert files, f"no mail files in {CORPUS}"
     engine = make_engine(db_url)
     upgrade(engine)
     intake = Intake(session_factory(engine), RawStore(tmp_path / "raw"), ZoneInfo("Europe/Warsaw"))

@@ -122,7 +122,7 @@ def test_sigterm_finishes_and_exits_zero(tmp_path, mailbox):
 
 def test_log_json_lines_and_no_password_anywhere(tmp_path, mailbox):
     """Issue 8: `--log-json` gives one JSON object per line (the per-message outcome
-    included); the secret never appears. Scrubbing itself: tests/test_logs.py."""
+    included); the secret never appears. Scrubbing itself: tests/ops/test_logs.py."""
     config = write_config(tmp_path, mailbox, f"sqlite:///{tmp_path / 'm.sqlite3'}")
     assert mailbot(["db", "upgrade"], config, mailbox.password).wait(60) == 0
     mailbox.append("INBOX", mail(f"Hasło {mailbox.password} nie działa", msgid="<j1@firma.pl>"))

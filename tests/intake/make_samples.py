@@ -1,6 +1,6 @@
-"""Write the Polish golden samples: tests/mail/samples/<trouble>/<name>.eml + .expected.json.
+"""Write the Polish golden samples: tests/intake/samples/<trouble>/<name>.eml + .expected.json.
 
-Run from anywhere: ``python tests/mail/make_samples.py``. Output is deterministic, so a
+Run from anywhere: ``python tests/intake/make_samples.py``. Output is deterministic, so a
 re-run leaves the committed files unchanged unless this script changed. Every body and
 header is encoded here from Python text with the named codec, so the bytes really are
 windows-1250, ISO-8859-2 or UTF-8 as declared. All people and companies are fictional.

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from mailbot.faults import ENV, crash_point
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = (
     "import os, sys; from mailbot.faults import crash_point\n"
     "for i in range(int(sys.argv[1])):\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,27 +9,17 @@ import pytest
 from mailbot.core.loops import automatic_reason
 from mailbot.errors import ParseError
 from mailbot.intake.parse import parse_message
+from tests.paths import CORPUS, ROOT, need_corpus
 
-CORPUS = Path(
-    os.environ.get("MAILBOT_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus")
-)
 SISIMAI = CORPUS / "sisimai-set-of-emails" / "maildir"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def reason_of(path: Path) -> str | None:
     return automatic_reason(parse_message(path.read_bytes()), ["pomoc@kjmssoft.pl"])
 
 
-def need(path: Path) -> None:
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"shared corpus missing at {path}")
-        pytest.skip(f"shared corpus not found at {path}")
-
-
 def test_rfc3834_vacation_replies_are_automatic():
-    need(SISIMAI)
+    need_corpus(SISIMAI)
     files = sorted(SISIMAI.glob("*/rfc3834-*.eml"))
     assert files
     for f in files:
@@ -38,7 +27,7 @@ def test_rfc3834_vacation_replies_are_automatic():
 
 
 def test_bounces_are_bounces():
-    need(SISIMAI)
+    need_corpus(SISIMAI)
     files = sorted(SISIMAI.glob("bsd/lhost-*.eml")) + sorted(SISIMAI.glob("bsd/rfc3464-*.eml"))
     missed = []
     for f in files:
@@ -54,7 +43,7 @@ def test_bounces_are_bounces():
 
 
 def test_ordinary_mail_is_not_automatic():
-    need(SISIMAI)
+    need_corpus(SISIMAI)
     # sisimai's not/ holds two ordinary mails and one plain bounce (rb-issue-368-bug)
     people = [SISIMAI / "not" / f"is-not-bounce-0{i}.eml" for i in (1, 2)]
     people += sorted((CORPUS / "talon").rglob("*.eml"))
@@ -64,12 +53,12 @@ def test_ordinary_mail_is_not_automatic():
 
 
 def test_plain_bounce_in_sisimai_not_folder():
-    need(SISIMAI)
+    need_corpus(SISIMAI)
     assert reason_of(SISIMAI / "not" / "rb-issue-368-bug.eml") == "bounce"
 
 
 def test_chatwoot_auto_replies_and_bounce():
-    need(CORPUS / "chatwoot")
+    need_corpus(CORPUS / "chatwoot")
     assert reason_of(CORPUS / "chatwoot" / "auto_reply.eml") == "out-of-office"
     assert reason_of(CORPUS / "chatwoot" / "auto_reply_with_auto_submitted.eml") is not None
     assert reason_of(CORPUS / "chatwoot" / "bounced_gmail.eml") == "bounce"

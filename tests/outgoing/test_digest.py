@@ -31,8 +31,8 @@ from mailbot.outgoing.digest_mail import (
     render_digest,
 )
 from mailbot.outgoing.render import TemplateSet
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MONDAY = date(2026, 11, 23)
 SINCE, UNTIL = period_bounds(MONDAY)  # Friday 00:00 .. Monday 00:00, Warsaw
 
@@ -76,6 +76,7 @@ TICKETS = (
     # created on Monday morning: the next digest's
     _ticket(9, _utc(23, 6)),
 )  # fmt: skip
+
 PACKAGES = (
     PackageSnap("c3", "Biuro Rachunkowe Zięba", Decimal("2.5"), date(2026, 12, 1), False),
     PackageSnap("c2", "Hurtownia Nowak", Decimal(0), date(2027, 3, 31), True),

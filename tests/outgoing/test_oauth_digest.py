@@ -10,8 +10,8 @@ from mailbot.ops.self_alarm import oauth_notices
 from mailbot.outgoing.digest_mail import check_digest_templates, render_digest, sample_digests
 from mailbot.outgoing.render import TemplateSet
 from mailbot.settings.config import load_config
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = TemplateSet.load(ROOT / "templates")
 
 

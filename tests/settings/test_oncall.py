@@ -14,8 +14,8 @@ from mailbot.core.oncall import escalation_chain, gaps, on_duty
 from mailbot.errors import ConfigError
 from mailbot.settings.oncall import check_no_gaps, load_oncall, summary
 from mailbot.settings.rulebook import Rulebook, load_rulebook
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = ROOT / "rules"
 
 

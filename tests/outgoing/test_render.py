@@ -31,8 +31,8 @@ from mailbot.outgoing.render import (
     temat,
     translit,
 )
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sample_contexts()
 TICKET = "KJM-2026-000042"
 POLISH = "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ"

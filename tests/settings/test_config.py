@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 from mailbot.cli.main import app
 from mailbot.errors import ConfigError
 from mailbot.settings.config import load_config
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = '[imap]\nhost = "imap.example.pl"\nuser = "pomoc"\n'
 
 

@@ -12,8 +12,8 @@ import pytest
 from mailbot.core.contracts import ADDONS, identify_sender
 from mailbot.errors import ConfigError
 from mailbot.settings.rulebook import load_rulebook
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "mailbot" / "demo" / "mail"
 
 STAFF = """

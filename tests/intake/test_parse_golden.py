@@ -1,6 +1,6 @@
-"""Golden samples: tests/mail/samples/<trouble>/<name>.eml against <name>.expected.json.
+"""Golden samples: tests/intake/samples/<trouble>/<name>.eml against <name>.expected.json.
 
-The samples are written by tests/mail/make_samples.py (re-run it after changing it).
+The samples are written by tests/intake/make_samples.py (re-run it after changing it).
 Keys of expected.json, all optional except where the sample is an error:
   error ("ParseError"), reason_contains; subject, from_name, from_address, to, cc, date
   (ISO 8601, compared exactly, offset included), message_id, message_id_synthetic,

@@ -1,24 +1,22 @@
 """Every message of the shared third-party corpus parses or raises ParseError, fast.
 
-Corpus: /work/shared/corpus (three levels above this repo's tests/mail), or the folder
-named by MAILBOT_CORPUS. README.md files are skipped. The files are read, never copied.
-Print the summary with ``pytest -s tests/mail/test_corpus_parse.py``.
+Corpus: ../shared/corpus beside the checkout, or the folder named by MAILBOT_CORPUS
+(tests/paths.py). README.md files are skipped. The files are read, never copied.
+Print the summary with ``pytest -s tests/intake/test_corpus_parse.py``.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from mailbot.errors import ParseError
 from mailbot.intake.parse import parse_message
 from mailbot.model import InboundMail
+from tests.paths import need_corpus
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 TIME_LIMIT = 30.0  # seconds for the whole corpus
 MAX_ERROR_SHARE = 0.05
 
@@ -106,21 +104,12 @@ MAIL_PARSER_CRASHES = (
 )
 
 
-def _corpus_root() -> Path:
-    configured = os.environ.get("MAILBOT_CORPUS")
-    root = Path(configured) if configured else DEFAULT_CORPUS
-    if not root.is_dir():
-        pytest.skip(f"mail corpus not found at {root} (set MAILBOT_CORPUS to its folder)")
-    return root
-
-
 @pytest.fixture(scope="module")
 def corpus() -> dict:
     """Parse every file once: {relative path: InboundMail | ParseError}, plus timing."""
-    root = _corpus_root()
+    root = need_corpus()
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != "README.md")
-    if not files:
-        pytest.skip(f"mail corpus at {root} is empty")
+    assert files, f"no mail files in {root}"
     results: dict[str, InboundMail | ParseError] = {}
     sizes: dict[str, int] = {}
     crashes: list[str] = []

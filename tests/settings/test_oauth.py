@@ -11,6 +11,7 @@ import pytest
 from mailbot.edges.oauth import provider_from_config
 from mailbot.errors import ConfigError
 from mailbot.settings.config import load_config
+from tests.paths import ROOT
 
 IMAP = '[imap]\nhost = "outlook.office365.com"\nuser = "pomoc@kjmssoft.pl"\n'
 XOAUTH2 = IMAP + 'auth = "xoauth2"\n'
@@ -107,7 +108,7 @@ def test_cli_exit_code_2_on_oauth_mistake(tmp_path):
 
 def test_example_oauth_section_loads_when_uncommented(tmp_path):
     """The commented [oauth] block in config.example.toml is a working configuration."""
-    example = (Path(__file__).resolve().parents[1] / "config.example.toml").read_text("utf-8")
+    example = (ROOT / "config.example.toml").read_text("utf-8")
     head, _, block = example.partition("# [oauth]\n")
     assert block, "config.example.toml lost its [oauth] block"
     keys = [line[2:] for line in block.splitlines() if re.match(r"# [a-z_]+ = ", line)]
