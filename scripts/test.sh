@@ -6,7 +6,8 @@
 #   2. pip install -e '.[test]' into the current Python ($PYTHON, default python3; no venv:
 #      CI and the developers' machines are throwaway, one interpreter each);
 #   3. ruff check .
-#   4. python -m pytest -q "$@"   (exit code 5, "no tests collected", counts as a failure)
+#   4. lint-imports: the layers, the pure core and no import cycles ([tool.importlinter]);
+#   5. python -m pytest -q "$@"   (exit code 5, "no tests collected", counts as a failure)
 # Extra arguments go to pytest: scripts/test.sh tests/integration -x -k dovecot
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -64,8 +65,11 @@ step pip "$PY" -m pip install -q -e '.[test]'
 
 # --- 3. lint ------------------------------------------------------------------------------
 step ruff "$PY" -m ruff check .
+# import-linter has no `python -m` entry: its script, from the interpreter's own scripts dir
+# (not on PATH under pyenv until `pyenv rehash`)
+step imports "$("$PY" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/lint-imports"
 
-# --- 4. tests -----------------------------------------------------------------------------
+# --- 5. tests -----------------------------------------------------------------------------
 rc=0
 step pytest "$PY" -m pytest -q "$@" || rc=$?
 if ((rc == 5)); then
