@@ -5,7 +5,7 @@
 Data goes to $TMPDIR (default /tmp: a real disk); TMPDIR=/dev/shm measures the CPU
 side alone. Prints messages/s end to end (fetch, parse, record, flag on the server), peak memory of
 the main process and of the parse workers, and the idle-poll time with a large versus a
-small folder. Targets (issue 2): >= 500 msg/s, < 300 MB, large idle <= 1.5x small idle.
+small folder. Targets: >= 500 msg/s, < 300 MB, large idle <= 1.5x small idle.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""CPU time per message, stage by stage, in one process (issue #2's throughput margin).
+"""CPU time per message, stage by stage, in one process (the margin behind the throughput target).
 
     python bench/stages.py [--messages 2000] [--imap] [--repeat 3]
 

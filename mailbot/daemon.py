@@ -122,7 +122,7 @@ class App:
         self._pool: Executor | None = None
         self._poller: Poller | None = None
         self._scanner: SentScanner | None = None
-        self._imap_token: Callable[[], str] | None = None  # XOAUTH2: one per process (#8)
+        self._imap_token: Callable[[], str] | None = None  # XOAUTH2: one per process
 
     def check_schema(self) -> None:
         check_schema(self.engine)
@@ -140,7 +140,7 @@ class App:
             context = multiprocessing.get_context("forkserver")
             # Imported once by the forkserver, not again by every worker: a worker that
             # imports the daemon's main module and intake's dependencies (SQLAlchemy)
-            # spends ~1 s of CPU on it (#2). Takes effect when the forkserver starts.
+            # spends ~1 s of CPU on it. Takes effect when the forkserver starts.
             context.set_forkserver_preload(["__main__", "mailbot.intake.prepare"])
             self._pool = ProcessPoolExecutor(
                 self.config.parse_workers, mp_context=context, initializer=tune_gc
@@ -169,7 +169,7 @@ class App:
     def imap_settings(self) -> ImapSettings:
         """How to reach and log in to the mailbox; the one place that reads the secret.
 
-        XOAUTH2 (#8): one token provider serves the poller and the Sent scanner, so a token
+        XOAUTH2: one token provider serves the poller and the Sent scanner, so a token
         is fetched about once an hour, not at every reconnect."""
         i = self.config.imap
         if i.auth != "xoauth2":
@@ -269,7 +269,7 @@ class App:
         return report.counts
 
     def escalate(self) -> dict[str, int]:
-        """Due escalation steps -> alerts in the outbox (issue 4), then deliver them."""
+        """Due escalation steps -> alerts in the outbox, then deliver them."""
         steps = self.escalator.run()
         if steps:
             log.warning("escalation: %s", counts_text(steps))
@@ -287,7 +287,7 @@ class App:
             log.exception("escalation check crashed unexpectedly, will retry in a minute")
 
     def tell_released(self, session: Session, ticket: Ticket) -> None:
-        """The client hears that its on-hold ticket is being handled (R-PAK-3, issue 6)."""
+        """The client hears that its on-hold ticket is being handled (R-PAK-3)."""
         last = session.scalar(
             select(Message)
             .where(Message.ticket_id == ticket.id, Message.automatic.is_(None))
@@ -328,7 +328,7 @@ class App:
         )
 
     def render_digest(self, digest: Digest) -> tuple[str, str, str, bytes]:
-        if self.config.oauth is not None:  # the admin hears of an expiring secret (#8)
+        if self.config.oauth is not None:  # the admin hears of an expiring secret
             digest = replace(digest, notices=oauth_notices(self.config.oauth, digest.day))
         subject, text, html = render_digest(digest, self.templates)
         return subject, text, html, chart_png(digest.daily)
@@ -373,7 +373,7 @@ class App:
         return report
 
     def scan_sent(self) -> int:
-        """Staff replies in the Sent folder are reactions too (issue 4)."""
+        """Staff replies in the Sent folder are reactions too."""
         if self._scanner is None:
             i = self.config.imap
             self._scanner = SentScanner(
@@ -458,14 +458,14 @@ class App:
             log.exception("outbox delivery crashed unexpectedly, will retry")
 
     def _alarm_channels(self) -> Channels:
-        """The outbox sender's mailer and SMS gateway, used directly (issue #8)."""
+        """The outbox sender's mailer and SMS gateway, used directly."""
         smtp = self.config.smtp
         sender = self.sender()
         return Channels(sender.mailer, sender.sms, smtp.from_address if smtp else "")
 
     def _alarm_job(self) -> None:
         """Every minute: the self-alarm. A standby only watches the database."""
-        if self.config.oauth is not None:  # the Azure client secret's expiry (#8)
+        if self.config.oauth is not None:  # the Azure client secret's expiry
             notices = oauth_notices(
                 self.config.oauth, self.clock().astimezone(self.config.tz).date()
             )
@@ -476,7 +476,7 @@ class App:
             log.exception("self-alarm check crashed unexpectedly, will retry in a minute")
 
     def _lease_job(self) -> None:
-        """Renew the lease, or take it when the active instance is gone (issue #8)."""
+        """Renew the lease, or take it when the active instance is gone."""
         was_held = self.lease.held()
         try:
             held = self.lease.acquire()
@@ -531,7 +531,7 @@ class App:
             misfire_grace_time=self.config.poll_interval,
             next_run_time=datetime.now(self.config.tz),
         )
-        scheduler.add_job(  # R-SLA-1 reminders and breaches, every minute (issue 4)
+        scheduler.add_job(  # R-SLA-1 reminders and breaches, every minute
             self._escalation_job,
             "interval",
             seconds=60,
@@ -540,7 +540,7 @@ class App:
             coalesce=True,
             misfire_grace_time=60,
         )
-        if self.config.digest_enabled:  # working days at the set local time (issue 7)
+        if self.config.digest_enabled:  # working days at the set local time
             hour, minute = map(int, self.config.digest_time.split(":"))
             scheduler.add_job(
                 self._digest_job,

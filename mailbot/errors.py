@@ -40,7 +40,7 @@ class ImapError(TransientError):
 
 
 class ImapAuthError(ImapError):
-    """The server refused our login: a person must act (the self-alarm says so, #8)."""
+    """The server refused our login: a person must act (the self-alarm says so)."""
 
 
 class SmtpError(TransientError):

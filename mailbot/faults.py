@@ -1,4 +1,4 @@
-"""Named crash points for the fault-injection suite (issue #8, "Prove it").
+"""Named crash points for the fault-injection suite.
 
 `crash_point("intake.committed")` marks a step boundary of intake, the outbox or the
 escalation job. It exists for `tests/integration/test_faults.py` only and is inert in

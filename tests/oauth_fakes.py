@@ -1,5 +1,5 @@
 """A local stand-in for the Microsoft identity platform, and a token introspection endpoint
-for Dovecot's `passdb oauth2` (issue #8, OAuth2 tests).
+for Dovecot's `passdb oauth2`.
 
 msal insists on https authorities, so the identity server speaks TLS with a self-signed
 certificate made by tests/servers._make_cert; clients trust it through `verify=` (msal) or

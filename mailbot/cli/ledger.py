@@ -1,4 +1,4 @@
-"""Package hours, time logging and fees (issue 6): `package`, `log`, `update-fee`."""
+"""Package hours, time logging and fees: `package`, `log`, `update-fee`."""
 
 from __future__ import annotations
 

@@ -87,7 +87,7 @@ def poll(
             raise fail(f"another mailbot instance is active ({application.lease_holder()}); "
                        "not polling", 1)  # fmt: skip
         report = application.poll_once()
-        # What the daemon's every-minute job does: a cron setup must escalate too (#4).
+        # What the daemon's every-minute job does: a cron setup must escalate too.
         steps = application.escalator.run()
         sent = application.deliver()
     except (ConfigError, SchemaError) as exc:
@@ -448,7 +448,7 @@ def rules_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:
     cfg = read_config(config)
     try:
         rules = load_rules(cfg.rules_dir)
-        check_no_gaps(rules.oncall, datetime.now(cfg.tz))  # issue 4: no gaps in the rota
+        check_no_gaps(rules.oncall, datetime.now(cfg.tz))  # no gaps in the rota
         templates = TemplateSet.load(cfg.templates_dir)
         problems = check_all(templates) + check_digest_templates(templates)
     except ConfigError as exc:
@@ -509,7 +509,7 @@ def doctor(
     timeout: Annotated[float, typer.Option(help="Seconds for each network step.")] = 10.0,
 ) -> None:
     """Check the config, then each connection (database, IMAP, SMTP, SMS) on its own:
-    what failed and how to fix it. Exit 0 all OK, 1 warnings, 2 a failure (issue 8)."""
+    what failed and how to fix it. Exit 0 all OK, 1 warnings, 2 a failure."""
     from mailbot.ops.doctor.checks import exit_code, print_checks, run_checks, to_json
 
     checks = run_checks(read_config(config), timeout=timeout)

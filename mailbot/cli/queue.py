@@ -1,4 +1,4 @@
-"""Working the queue: `queue`, `ack`, and `tickets close/assign/reopen` (issues 4, 7)."""
+"""Working the queue: `queue`, `ack`, and `tickets close/assign/reopen`."""
 
 from __future__ import annotations
 
@@ -29,9 +29,7 @@ def _left(deadline: datetime | None, reacted: bool, now: datetime) -> tuple[str,
 
 
 def register_queue_commands(app: typer.Typer, tickets_app: typer.Typer) -> None:
-    outbox_app = typer.Typer(
-        help="Replies and alerts waiting, sent, failed (issue 5).", no_args_is_help=True
-    )
+    outbox_app = typer.Typer(help="Replies and alerts waiting, sent, failed.", no_args_is_help=True)
     app.add_typer(outbox_app, name="outbox")
 
     @outbox_app.command("list")
@@ -285,7 +283,7 @@ def register_queue_commands(app: typer.Typer, tickets_app: typer.Typer) -> None:
         at: Annotated[str | None, typer.Option(help="When (default: now).")] = None,
         config: ConfigOpt = DEFAULT_CONFIG,
     ) -> None:
-        """Record the first reaction to a ticket: stops its R-SLA-1 clock (issue 4)."""
+        """Record the first reaction to a ticket: stops its R-SLA-1 clock."""
         from mailbot.store import repo
 
         application = build_app(config)

@@ -1,4 +1,4 @@
-"""Self-alarm decisions (issue #8): which problems are on now, what the admins are told.
+"""Self-alarm decisions: which problems are on now, what the admins are told.
 
 Pure: the shell observes (database, last poll, outbox, login errors) and this module
 says which incidents open and which end. One message when an incident opens and one

@@ -1,4 +1,4 @@
-"""Exponential backoff, capped (issue #8): how long to wait after n failures in a row.
+"""Exponential backoff, capped: how long to wait after n failures in a row.
 
 An outage must not become a tight reconnect loop hammering the server (or a lockout
 after repeated bad logins), and a long outage must not stretch the wait beyond the cap.

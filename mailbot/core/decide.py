@@ -214,7 +214,7 @@ def _reply(state: str, trust: str, contract: str | None, emergency: bool, covere
 
 
 def escalates(ticket_emergency: bool, new: IntakeDecision) -> bool:
-    """A follow-up keeps its ticket's decision unless it raises the urgency (issue 3):
+    """A follow-up keeps its ticket's decision unless it raises the urgency:
     then the new decision (deadline, alerts, priority) replaces the ticket's."""
     return new.emergency and not ticket_emergency and new.trust != "staff"
 

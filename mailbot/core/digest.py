@@ -1,4 +1,4 @@
-"""The managers' daily digest as figures (issue 7, "The digest"). Pure: no I/O, no clock.
+"""The managers' daily digest as figures. Pure: no I/O, no clock.
 
 The caller snapshots the database into DigestInput; everything here is computed against
 `inp.until`, never "now", so re-running the digest for a past day (`mailbot digest
@@ -145,7 +145,7 @@ class Digest:
     quarantine: tuple[tuple[int, str], ...]
     outbox_failures: tuple[tuple[int, str, str], ...]
     daily: tuple[tuple[date, int, float | None], ...]  # oldest first, at most 30 days
-    # for the operator, shown first: e.g. the OAuth2 client secret expiring (#8); added by
+    # for the operator, shown first: e.g. the OAuth2 client secret expiring; added by
     # the caller with dataclasses.replace, since they come from the config, not the database
     notices: tuple[str, ...] = ()
 

@@ -1,4 +1,4 @@
-"""Who is on call (dyżurny, R-HRS-2, R-HRS-3, R-SLA-1) and whom to escalate to (issue 4).
+"""Who is on call (dyżurny, R-HRS-2, R-HRS-3, R-SLA-1) and whom to escalate to.
 
 PURE: no I/O, no clock (instants are parameters). rules/oncall.toml holds a weekly rota
 handed over at a Warsaw wall-clock time, dated overrides (holidays, sick leave) and the
@@ -20,7 +20,7 @@ from typing import Any, Literal, NoReturn
 from mailbot.core.calendar import WARSAW
 from mailbot.errors import ConfigError
 
-CHAIN_ROLES = ("oncall", "opiekun", "manager")  # issue 4: on-call -> opiekun -> manager
+CHAIN_ROLES = ("oncall", "opiekun", "manager")  # on-call -> opiekun -> manager
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HANDOVER = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)\s+(\d{1,2}):(\d{2})$", re.IGNORECASE)
 _KEYS = {"": ("rota", "override", "escalation"), "rota": ("handover", "start", "order")}

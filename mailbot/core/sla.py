@@ -1,4 +1,4 @@
-"""Which escalation steps are due for a ticket (pure; R-SLA-1, issue #4).
+"""Which escalation steps are due for a ticket (pure; R-SLA-1).
 
 At receipt the on-call person and the opiekun are paged (the intake decision does that);
 30 minutes before the deadline with no reaction they are paged again, plus a manager;
@@ -30,5 +30,5 @@ def due_steps(
 
 def roles_for(step: str) -> tuple[str, ...]:
     """Who hears of a step: a reminder goes to everyone in the chain, a breach to the
-    manager (issue #4)."""
+    manager."""
     return ("oncall", "opiekun", "manager") if step == "reminder" else ("manager",)

@@ -38,8 +38,8 @@ def _uid_set(uids: list[int]) -> str:
 def _quiet_fetch(imap: imaplib.IMAP4, uids: list[int], items: str) -> tuple[str, list]:
     """UID FETCH with imaplib's protocol trace off. imapclient sets imaplib's debug level
     to 5, and at that level imaplib formats every response - each 200 KB literal too -
-    with %r for a logger that then drops it: 0.17 ms CPU per message of a backlog
-    (issue #2). The trace stays when that logger is really on."""
+    with %r for a logger that then drops it, a cost on every message of a backlog (the
+    README's benchmarks). The trace stays when that logger is really on."""
     if _IMAPLIB_TRACE.isEnabledFor(logging.DEBUG):
         return imap.uid("FETCH", _uid_set(uids), items)
     level, imap.debug = imap.debug, 0
@@ -58,7 +58,7 @@ class ImapSettings:
     password: str
     cafile: Path | None = None
     timeout: float = 60.0
-    # XOAUTH2 (Microsoft 365, #8): returns a current access token; password is unused then
+    # XOAUTH2 (Microsoft 365): returns a current access token; password is unused then
     token: Callable[[], str] | None = None
 
     def __repr__(self) -> str:  # never print the password or the token
@@ -140,7 +140,7 @@ class ImapMailbox:
 
     def login(self, client: imapclient.IMAPClient) -> None:
         """Password LOGIN or XOAUTH2 on a client from open_client; ImapError when refused.
-        Apart from connect so `mailbot doctor` can tell the two failures apart (#8)."""
+        Apart from connect so `mailbot doctor` can tell the two failures apart."""
         s = self.settings
         if s.token is not None:
             self._oauth2_login(client)

@@ -1,4 +1,4 @@
-"""OAuth2 access tokens for XOAUTH2 logins to Microsoft 365 (issue #8, "OAuth2").
+"""OAuth2 access tokens for XOAUTH2 logins to Microsoft 365.
 
 msal talks to the Microsoft identity platform; this module decides *when*. A token lives
 about an hour, and mailbot reconnects far more often than that, so the token is kept and

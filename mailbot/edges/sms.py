@@ -107,7 +107,7 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tup
 
 def _ask(method: str, url: str, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
     """(HTTP status, body) of a request without a body (GET, HEAD): nothing is sent, so
-    every failure is a plain SmsError (`mailbot doctor`, #8)."""
+    every failure is a plain SmsError (`mailbot doctor`)."""
     return _request(method, url, None, headers, timeout)
 
 
@@ -230,7 +230,7 @@ class SmsapiChannel:
 
     def check(self) -> dict[str, Any]:
         """GET {base_url}/profile with the token: authenticated, sends nothing (`mailbot
-        doctor`, #8). Returns the account's username, payment_type and points (points is
+        doctor`). Returns the account's username, payment_type and points (points is
         absent for some accounts); SmsError when the token is refused."""
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
         status, answer = _ask("GET", self.profile_url, headers, self.timeout)
@@ -270,7 +270,7 @@ class WebhookChannel:
     def check(self) -> int:
         """HEAD on the URL (a safe method, RFC 9110 9.2.1): the HTTP status it answers,
         SmsError when nothing answers. A generic webhook has no call that proves the token
-        without sending an SMS, so this shows reachability and TLS only (#8)."""
+        without sending an SMS, so this shows reachability and TLS only."""
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
         return _ask("HEAD", self.url, headers, self.timeout)[0]
 

@@ -172,7 +172,7 @@ class SmtpMailer:
 
     def check(self) -> SmtpCheck:
         """Connect, EHLO, TLS as configured and AUTH when a user is set, then QUIT: every
-        step `send` takes before MAIL FROM, so nothing is sent (`mailbot doctor`, #8).
+        step `send` takes before MAIL FROM, so nothing is sent (`mailbot doctor`).
         Raises SmtpCheckError naming the step that failed."""
         where = f"{self.host}:{self.port}"
         with _step("connect", f"connect to {where}", self._password):

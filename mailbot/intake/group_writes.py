@@ -1,4 +1,4 @@
-"""Rows a group commit writes at its end in a few statements (issue #2, throughput).
+"""Rows a group commit writes at its end in a few statements.
 
 SQLAlchemy costs ~0.08 ms per executed statement here, three times SQLite's own time.
 Within one group transaction (intake.record_group) the message, attachment and event rows

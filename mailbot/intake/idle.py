@@ -1,4 +1,4 @@
-"""IMAP IDLE (issue #8): take new mail within seconds instead of at the next poll.
+"""IMAP IDLE: take new mail within seconds instead of at the next poll.
 
 A second connection sits in IDLE on the intake folder (read-only) and, when the server
 announces new mail, asks the daemon for a poll; the poll itself (and everything that

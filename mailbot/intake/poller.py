@@ -66,7 +66,7 @@ def _prepare_all(
     """Keep raw bytes, parse and classify in worker processes; results come in order.
     The rules travel once per chunk (pickle memoises them within a chunk; unpickling
     them costs a worker ~0.9 ms): four chunks per batch keep both workers busy and beat
-    sixteen by 1-9 % end to end (bench/ingest.py, three alternated pairs, #2)."""
+    sixteen end to end (the README's benchmarks)."""
     raws = [m.raw for m in batch]
     flags = [m.oversized for m in batch]
     roots = [raw_root] * len(batch)

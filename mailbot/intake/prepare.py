@@ -1,7 +1,7 @@
 """What a parse worker does with one fetched message: keep the raw bytes, parse, classify.
 
 Kept apart from intake (and free of SQLAlchemy) so a worker process imports only what
-it runs: the forkserver preloads this module once for all workers (#2).
+it runs: the forkserver preloads this module once for all workers.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Staff replies sent from their own mail program (Outlook) never pass through the
 inbox: they land in the mailbox's Sent folder. Scanning it finds the first reaction to a
-ticket (issue #4: a staff member's reply carrying the ticket number stops the R-SLA-1
+ticket (a staff member's reply carrying the ticket number stops the R-SLA-1
 clock). Nothing is moved or flagged there; only a checkpoint is kept.
 """
 

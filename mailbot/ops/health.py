@@ -102,7 +102,7 @@ def _ago(delta: timedelta) -> str:
 
 
 def waiting_on_server(mailbox: ImapMailbox, folder: str, last_uid: int) -> int:
-    """Messages in the intake folder newer than the checkpoint: not yet taken (#8).
+    """Messages in the intake folder newer than the checkpoint: not yet taken.
 
     EXAMINE (read-only) on a connection of its own: `status` never disturbs the daemon."""
     try:
@@ -120,7 +120,7 @@ def next_runs(
     tz: ZoneInfo, poll_interval: int, digest_time: str | None, last_poll: datetime | None,
     now: datetime,
 ) -> dict[str, str]:  # fmt: skip
-    """When the scheduled jobs run next, as the daemon's scheduler would fire them (#8).
+    """When the scheduled jobs run next, as the daemon's scheduler would fire them.
     A monitor's process cannot ask the daemon's scheduler, so this recomputes it."""
     local = now.astimezone(tz)
     nxt = {"escalation_check": "every minute"}

@@ -1,4 +1,4 @@
-"""One active instance per database (issue #8): a lease row with an expiry.
+"""One active instance per database: a lease row with an expiry.
 
 Two `mailbot run` processes (an active and a standby, on two hosts) share one
 PostgreSQL database and one mailbox. Only the lease holder polls, sends and runs the

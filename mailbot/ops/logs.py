@@ -1,4 +1,4 @@
-"""Log output (issue #8): readable lines by default, JSON lines for a log collector, and
+"""Log output: readable lines by default, JSON lines for a log collector, and
 secrets scrubbed from both.
 
 The known secrets (IMAP/SMTP passwords, SMS token, OAuth2 client secret) are replaced

@@ -1,4 +1,4 @@
-"""The self-alarm (issue #8): tell the admins when mailbot cannot do its job.
+"""The self-alarm: tell the admins when mailbot cannot do its job.
 
 Checked every minute. Admins (role "admin" in rules/staff.toml) get a mail and an SMS,
 each sent directly rather than through the outbox (the outbox may be what is stuck),

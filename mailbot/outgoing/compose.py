@@ -1,4 +1,4 @@
-"""Outgoing mail as bytes: client replies and staff alerts (issue 5, "Outgoing mail"). Pure.
+"""Outgoing mail as bytes: client replies and staff alerts. Pure.
 
 Built with the stdlib EmailMessage under policy SMTP (CRLF, 7-bit: quoted-printable bodies
 and RFC 2047 subjects/names), so any relay takes it without 8BITMIME or SMTPUTF8 and the

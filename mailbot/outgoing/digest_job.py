@@ -1,4 +1,4 @@
-"""The managers' daily digest (issue #7): gather plain snapshots from the database, let the
+"""The managers' daily digest: gather plain snapshots from the database, let the
 pure core count, render Polish HTML + text with a chart, send once per working day."""
 
 from __future__ import annotations

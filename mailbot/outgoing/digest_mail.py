@@ -1,4 +1,4 @@
-"""The daily digest as a mail: chart, templates, MIME (issue 7, "The digest").
+"""The daily digest as a mail: chart, templates, MIME.
 
 Separate from the pure core (mailbot/core/digest.py), which only counts. The chart is a
 PNG embedded by Content-ID (multipart/related, RFC 2387) rather than linked, because the
@@ -176,7 +176,7 @@ def sample_digests() -> list[Digest]:
     notice = (
         "Sekret aplikacji OAuth2 (Azure) wygasa za 12 dni (2026-12-05). / The OAuth2 "
         "client secret expires in 12 days (2026-12-05)."
-    )  # the operator's line (#8), so the check renders that branch too
+    )  # the operator's line, so the check renders that branch too
     return [replace(build_digest(full), notices=(notice,)), build_digest(empty)]
 
 

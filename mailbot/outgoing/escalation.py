@@ -1,4 +1,4 @@
-"""The escalation job (issue #4): every minute, tickets whose R-SLA-1 deadline is near
+"""The escalation job: every minute, tickets whose R-SLA-1 deadline is near
 or passed without a reaction get their next alert step, exactly once per step.
 
 A step is recorded as a ticket event in the same transaction that queues its alerts in

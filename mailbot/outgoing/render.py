@@ -1,4 +1,4 @@
-"""Replies and alerts from the Jinja2 templates in templates/ (issue 5).
+"""Replies and alerts from the Jinja2 templates in templates/.
 
 Templates, not f-strings, because the support team edits the wording without a release.
 StrictUndefined, because a forgotten variable must stop `mailbot rules check` at start-up

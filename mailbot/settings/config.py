@@ -41,7 +41,7 @@ class ImapConfig:
     max_message_size: int
     timeout: float
     sent_folder: str | None = None
-    auth: str = "password"  # password | xoauth2 (Microsoft 365, [oauth], #8)
+    auth: str = "password"  # password | xoauth2 (Microsoft 365, [oauth])
 
 
 @dataclass(frozen=True)
@@ -317,7 +317,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
 
 
 def _operations(r: Reader, poll_interval: int) -> dict[str, Any]:
-    """[ha], [alarm], IDLE and log settings (issue #8).
+    """[ha], [alarm], IDLE and log settings.
 
     The lease must expire and be taken (a standby checks every third of it) within one
     poll interval, so a standby takes over before the next poll is due."""

@@ -1,4 +1,4 @@
-"""The [oauth] section: how mailbot gets an OAuth2 token for a Microsoft 365 mailbox (#8).
+"""The [oauth] section: how mailbot gets an OAuth2 token for a Microsoft 365 mailbox.
 
 Kept apart from config.py because it is a world of its own (Azure app registrations,
 two flows, a secret that expires). The client secret is never in the TOML: only the name

@@ -2,8 +2,8 @@
 
 Each writing process appends to its own pack file (``packs/<name>.pack``) and notes
 ``<sha256> <offset> <length>`` in a sidecar index (``<name>.idx``). A file per message
-cost an inode allocation each: 0.03-0.9 ms of kernel time per message on this VM's
-ext4, a third of a parse worker's time in the backlog benchmark (#2). Packs are never
+cost an inode allocation each, a large share of a parse worker's time in the backlog
+benchmark (figures in the README). Packs are never
 rewritten and never shared between processes, so there is no locking, and a killed
 writer leaves at most a torn tail nobody references: the bytes are written before the
 database commit that names their sha256, and ``get`` checks the sha256 of what it reads.

@@ -91,7 +91,7 @@ class Ticket(Base):
     history: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    # The intake decision (issue #3); the full document is in `decision` (explain JSON).
+    # The intake decision; the full document is in `decision` (explain JSON).
     client_id: Mapped[str | None] = mapped_column(ForeignKey("client.id"), index=True)
     contract: Mapped[str | None] = mapped_column(String(16))
     trust: Mapped[str | None] = mapped_column(String(16))
@@ -104,7 +104,7 @@ class Ticket(Base):
     reply: Mapped[str | None] = mapped_column(String(64))
     billing: Mapped[str] = mapped_column(String(16), default="none")
     decision: Mapped[str | None] = mapped_column(Text)
-    # The first reaction stops the R-SLA-1 clock (issue #4): a staff reply or `mailbot ack`.
+    # The first reaction stops the R-SLA-1 clock: a staff reply or `mailbot ack`.
     reacted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reacted_by: Mapped[str | None] = mapped_column(String(64))
     assignee: Mapped[str | None] = mapped_column(String(64))
@@ -246,7 +246,7 @@ class PackageDeduction(Base):
 
 class OutboxItem(Base):
     """Mail (and later SMS) to send, written in the same transaction as the ticket change
-    that caused it; a sender job delivers it (transactional outbox, issue #5)."""
+    that caused it; a sender job delivers it (transactional outbox)."""
 
     __tablename__ = "outbox"
     __table_args__ = (UniqueConstraint("dedup_key", name="uq_outbox_dedup"),)
@@ -285,7 +285,7 @@ class JobRun(Base):
 
 
 class LeaseRow(Base):
-    """Who may poll and send now (issue #8): two instances share one database, one acts.
+    """Who may poll and send now: two instances share one database, one acts.
 
     A row per lease name; the holder renews `expires_at` well before it passes, and a
     standby takes the lease only once it has expired (or its holder is a dead process
@@ -300,7 +300,7 @@ class LeaseRow(Base):
 
 
 class AlarmIncident(Base):
-    """A self-alarm incident (issue #8): admins hear once when it opens, once when it ends.
+    """A self-alarm incident: admins hear once when it opens, once when it ends.
 
     Kept in the database so a restart neither repeats an alarm nor forgets a recovery."""
 

@@ -1,4 +1,4 @@
-"""Self-alarm decisions (issue #8): which incidents open and end, and the messages."""
+"""Self-alarm decisions: which incidents open and end, and the messages."""
 
 from __future__ import annotations
 

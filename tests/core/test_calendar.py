@@ -1,4 +1,4 @@
-"""Calendar arithmetic (issue 4, "Calendar arithmetic"): examples, one table per rule.
+"""Calendar arithmetic: examples, one table per rule.
 
 Dates used: 2026-03-04 is a Wednesday (working day), 2026-03-07 a Saturday, 2026-03-08 a
 Sunday. DST: 2026-03-29 (02:00 CET -> 03:00 CEST), 2026-10-25 (03:00 CEST -> 02:00 CET).

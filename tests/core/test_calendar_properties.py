@@ -1,4 +1,4 @@
-"""Property tests for calendar arithmetic (issue 4): random instants over 2024-2030.
+"""Property tests for calendar arithmetic: random instants over 2024-2030.
 
 Instants are drawn in UTC (every UTC time exists and is unambiguous) and converted to
 Warsaw, half uniformly, half near the days that break naive code: DST changes and Polish

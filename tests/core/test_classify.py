@@ -340,7 +340,7 @@ def test_rules_survive_pickling_for_the_parse_workers():
     assert classify(subject, text, copy).emergency
 
 
-# --- the space-led patterns (#2: speed) match exactly where \b-led ones would ----------
+# --- the space-led patterns (faster) match exactly where \b-led ones would ----------
 def _all_phrases(rules: ClassifyRules) -> list:
     return [*rules.signals, *rules.cancels, *rules.ignores, *rules.continuation,
             *rules.scope_phrases, *rules.product_phrases]  # fmt: skip

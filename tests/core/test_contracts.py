@@ -1,4 +1,4 @@
-"""Who wrote (issue 3): sender -> client, contract and trust; rules R-CON-1, R-CON-4, R-CON-6.
+"""Who wrote: sender -> client, contract and trust; rules R-CON-1, R-CON-4, R-CON-6.
 
 Pure: the rulebook is built from dataclasses here, the receive time is passed in.
 """

@@ -1,4 +1,4 @@
-"""The intake decision, rule by rule (issue 3 "Tests"). The classifier's verdict is given
+"""The intake decision, rule by rule. The classifier's verdict is given
 directly (`What`), so these tests pin the terms, not the phrase lists."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The package ledger, rule by rule (issue 6): tables per rule id, then property tests.
+"""The package ledger, rule by rule: tables per rule id, then property tests.
 
 Times are Warsaw wall clock unless a test is about the day boundary in UTC. Hours are
 compared as Decimal (Decimal("1.0") == Decimal("1")), never as floats.

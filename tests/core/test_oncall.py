@@ -1,4 +1,4 @@
-"""On-call rota, overrides, gaps and escalation (issue 4, "Who is on call").
+"""On-call rota, overrides, gaps and escalation.
 
 The rota below hands over every Monday 08:00 from 2026-01-05: the week from Monday
 2026-01-05 + 7n belongs to ORDER[n % 3] (jan, tomasz, magdalena). DST changes on Sundays

@@ -1,4 +1,4 @@
-"""Escalation steps (R-SLA-1, issue 4): reminder 30 min before, breach at the deadline,
+"""Escalation steps (R-SLA-1): reminder 30 min before, breach at the deadline,
 nothing once somebody reacted."""
 
 from datetime import datetime, timedelta

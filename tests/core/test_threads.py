@@ -1,4 +1,4 @@
-"""Threading rules (issue 2 §6): ticket number in the subject, then In-Reply-To/References."""
+"""Threading rules: ticket number in the subject, then In-Reply-To/References."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""The OAuth2 token provider against a local identity server over HTTPS (issue #8, OAuth2).
+"""The OAuth2 token provider against a local identity server over HTTPS.
 
 msal runs for real: OpenID discovery, the token request, its error handling. Only the
 server is ours (tests/oauth_fakes.py), and the clock, so expiry needs no waiting.

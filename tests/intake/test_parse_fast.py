@@ -1,4 +1,4 @@
-"""The fast parse (base64 runs set aside, issue #2) gives exactly the plain parse's result.
+"""The fast parse (base64 runs set aside) gives exactly the plain parse's result.
 
 ``parse_message`` sets long base64 runs aside before the stdlib parser sees them and puts
 them back in the walk (mailbot/intake/parse.py, "Speed"). These tests compare it, field by field,

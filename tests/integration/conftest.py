@@ -75,10 +75,10 @@ def make_app(tmp_path, mailbox, db_url, monkeypatch) -> Iterator[Callable[..., A
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    """The fault-injection figures (issue 8), when test_faults.py ran: one table."""
+    """The fault-injection figures, when test_faults.py ran: one table."""
     from tests.integration.fault_table import render, rows
 
     if rows():
-        terminalreporter.section("fault injection (issue #8)")
+        terminalreporter.section("fault injection")
         for line in render(rows()):
             terminalreporter.write_line(line)

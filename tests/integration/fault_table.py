@@ -1,4 +1,4 @@
-"""The figures of the fault-injection suite (issue #8, "Prove it"), printed as one table
+"""The figures of the fault-injection suite, printed as one table
 at the end of the pytest run (`pytest_terminal_summary` in tests/integration/conftest.py).
 
 Tests append a `FaultRow` with `record()`. The two-instance hand-over row belongs to the

@@ -1,4 +1,4 @@
-"""A private Dovecot that also accepts AUTHENTICATE XOAUTH2 (issue #8, OAuth2 tests).
+"""A private Dovecot that also accepts AUTHENTICATE XOAUTH2.
 
 Dovecot 2.3's `passdb oauth2` parses the SASL string itself (user=...^Aauth=Bearer ...^A^A)
 and asks an introspection URL whether the token is active and whose it is; the user in

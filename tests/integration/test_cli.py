@@ -1,4 +1,4 @@
-"""Staff commands over a recorded mailbox (issue 2 §8) and the demo (README command)."""
+"""Staff commands over a recorded mailbox and the demo (README command)."""
 
 from __future__ import annotations
 
@@ -250,7 +250,7 @@ def test_rules_check_renders_templates(recorded, tmp_path):
 
 
 def test_queue_ack_close_assign_reopen(make_app, mailbox):
-    """Issues 4/7: handling order, the first reaction, and the ticket life cycle."""
+    """Handling order, the first reaction, and the ticket life cycle."""
     application = make_app()
     prime(application)
     for eml in ("10-pytanie-kadry.eml", "01-awaria-fk.eml"):
@@ -303,7 +303,7 @@ def test_staff_reply_through_the_mailbox_is_the_first_reaction(make_app, mailbox
 
 
 def test_staff_reply_in_the_sent_folder_is_the_first_reaction(make_app, mailbox):
-    """Issue 4: staff answering from Outlook leave the reply in Sent, not the inbox."""
+    """Staff answering from Outlook leave the reply in Sent, not the inbox."""
     mailbox.append("Sent", mail("Stara wysłana", sender="tomasz.kaczmarek@kjmssoft.pl"))
     application = make_app(sent_folder="Sent")
     prime(application)  # the first scan starts from now: old sent mail is ignored
@@ -329,7 +329,7 @@ def test_staff_reply_in_the_sent_folder_is_the_first_reaction(make_app, mailbox)
 
 
 def test_status_exit_codes(recorded):
-    """Issue 8 (partly): 0 OK / 1 WARNING / 2 CRITICAL for monitors."""
+    """`mailbot status`: 0 OK / 1 WARNING / 2 CRITICAL for monitors."""
     result = invoke(recorded, "status", "--json")
     doc = json.loads(result.output)
     assert doc["quarantine"] == 1 and result.exit_code == 1  # the junk message: WARNING
@@ -347,7 +347,7 @@ def test_status_exit_codes(recorded):
 
 
 def test_status_shows_waiting_mail_next_runs_and_the_lease(recorded, mailbox):
-    """Issue 8: messages waiting on the server, next scheduled jobs, the lease holder."""
+    """Messages waiting on the server, next scheduled jobs, the lease holder."""
     doc = json.loads(invoke(recorded, "status", "--json").output)
     assert doc["waiting_on_server"] == 0
     assert doc["active_instance"] == "nobody"  # poll_once in-process takes no lease

@@ -1,5 +1,5 @@
 """Every shared corpus file through intake+store: a ticket, a follow-up, a duplicate of an
-identical Message-ID, or a quarantine entry with a reason — never a crash (issue 2)."""
+identical Message-ID, or a quarantine entry with a reason — never a crash."""
 
 from __future__ import annotations
 

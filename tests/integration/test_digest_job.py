@@ -1,4 +1,4 @@
-"""The daily digest from a real database (issue 7): figures from the seed, sent once a
+"""The daily digest from a real database: figures from the seed, sent once a
 working day at the configured local time, never on Polish holidays, never twice."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`mailbot doctor` (#8) against the real servers: Dovecot, aiosmtpd with AUTH, SQLite and
+"""`mailbot doctor` against the real servers: Dovecot, aiosmtpd with AUTH, SQLite and
 PostgreSQL, and a local HTTP server speaking SMSAPI's /profile. Each test breaks one thing
 and reads the CLI's own output: the line that fails, its fix, the exit code, and that no
 secret is printed. Nothing may be sent or created by a doctor run."""
@@ -359,7 +359,7 @@ def test_email_sms_with_capture_smtp_warns(sms_setup):
 
 
 def test_xoauth2_expired_secret_and_server_without_xoauth2(tmp_path, mailbox):
-    """XOAUTH2 (#8) against a Dovecot that offers only passwords: the login line names the
+    """XOAUTH2 against a Dovecot that offers only passwords: the login line names the
     missing AUTH=XOAUTH2 (before any token is fetched) and the expired Azure secret fails."""
     url = f"sqlite:///{tmp_path / 'mailbot.sqlite3'}"
     engine = make_engine(url)

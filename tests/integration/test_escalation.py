@@ -1,4 +1,4 @@
-"""A whole escalation with a controllable clock (issue 4): receipt -> alert -> reminder
+"""A whole escalation with a controllable clock: receipt -> alert -> reminder
 -> breach; an acknowledgement stops it; a restart sends no step twice."""
 
 from __future__ import annotations

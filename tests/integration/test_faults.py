@@ -1,4 +1,4 @@
-"""Fault injection (issue #8, "Prove it"): `mailbot poll --once` as a real process, killed
+"""Fault injection: `mailbot poll --once` as a real process, killed
 with SIGKILL at named step boundaries of intake and the outbox (mailbot/faults.py) while
 100 messages flow, and servers taken away at an exact step; then run again until the
 mailbox and the outbox are drained, and audited against what was appended:
@@ -480,7 +480,7 @@ def test_sigkill_in_an_escalation_step(rig, db_url, crash):
     """Emergencies from two days ago: their R-SLA-1 deadline has passed whatever the time
     of day, so the first pass queues a reminder (the whole chain) and a breach (the
     manager) for each. Killed in the middle, then drained: each step recorded once per
-    ticket, every alert it owes delivered, none twice (issue #4, #8)."""
+    ticket, every alert it owes delivered, none twice."""
     rules = load_rules(RULES)
     book = rules.book
     received = datetime.now(UTC) - timedelta(days=2)

@@ -1,4 +1,4 @@
-"""Group commit (issue #2): the rows it defers to the group's end are the rows that one
+"""Group commit: the rows it defers to the group's end are the rows that one
 message per transaction writes, on SQLite and PostgreSQL.
 
 The reference is the same messages recorded with ``Intake.record`` (no group: every row

@@ -1,4 +1,4 @@
-"""IMAP IDLE against the real Dovecot (issue #8): mail is taken within seconds although
+"""IMAP IDLE against the real Dovecot: mail is taken within seconds although
 the poll interval is five minutes, also after the server dropped every connection.
 
 Figures (printed): delivery (APPEND done) -> ticket recorded -> reply queued.

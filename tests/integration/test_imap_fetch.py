@@ -1,4 +1,4 @@
-"""The backlog FETCH path against a real Dovecot (issue #2): bodies byte for byte, and
+"""The backlog FETCH path against a real Dovecot: bodies byte for byte, and
 imaplib's protocol trace (imapclient turns it on at level 5) not formatted for nothing."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The lease that keeps two instances from both acting (issue #8), on both databases."""
+"""The lease that keeps two instances from both acting, on both databases."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The package ledger in the database, on SQLite and PostgreSQL (issue 6)."""
+"""The package ledger in the database, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Servers going away under a running mailbot: nothing lost, nothing doubled (issue 2 §7;
-the backoff and self-alarm of issue 8 build on this)."""
+"""Servers going away under a running mailbot: nothing lost, nothing doubled (the
+backoff and the self-alarm build on this)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def test_postgres_restart_pauses_and_resumes(make_app, mailbox, postgres):
 
 
 def test_a_failed_poll_is_retried_with_a_growing_delay(make_app, dovecot):
-    """Issue 8: after a failure the next attempt comes in 5 s, 10 s, 20 s, … (capped at
+    """After a failure the next attempt comes in 5 s, 10 s, 20 s, … (capped at
     the interval), not only at the next interval; a success resets the count."""
     from datetime import datetime
 

@@ -1,5 +1,5 @@
 """Replies and alerts through the transactional outbox to a real SMTP server (aiosmtpd):
-threading headers, loop safety, rate limit, outage and crash semantics (issue 5)."""
+threading headers, loop safety, rate limit, outage and crash semantics."""
 
 from __future__ import annotations
 
@@ -235,7 +235,7 @@ def test_history_gets_no_reply(make_app, mailbox):
 
 
 def test_emergency_pages_by_email_and_sms_once(make_app, mailbox, monkeypatch):
-    """Issue 4/5: an alert goes by e-mail and SMS (webhook gateway); a second delivery
+    """An alert goes by e-mail and SMS (webhook gateway); a second delivery
     round sends nothing again."""
     received = []
 
@@ -282,7 +282,7 @@ def test_sms_webhook_channel_from_config(make_app, mailbox):
 def test_on_call_opiekun_is_paged_once_and_the_message_kept(make_app, mailbox):
     """The person on call who is also the client's opiekun: one alert row, not a second
     one that broke the unique dedup_key and lost the whole message (found by the
-    fault-injection suite, issue 8)."""
+    fault-injection suite)."""
     app = make_app()
     app.decider.oncall = lambda at: "tomasz.kaczmarek"  # opiekun of budmax (clients.toml)
     prime(app)

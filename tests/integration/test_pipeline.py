@@ -1,4 +1,4 @@
-"""Issue 2 end to end: real Dovecot, real SQLite/PostgreSQL, mailbot's own poller."""
+"""The pipeline end to end: real Dovecot, real SQLite/PostgreSQL, mailbot's own poller."""
 
 from __future__ import annotations
 
@@ -321,7 +321,7 @@ DEMO_MAIL = Path(__file__).resolve().parents[2] / "mailbot" / "demo" / "mail"
 
 
 def test_decision_is_stored_on_the_ticket(make_app, mailbox):
-    """Issue 3: the pipeline stores the intake decision; a follow-up keeps it."""
+    """The pipeline stores the intake decision; a follow-up keeps it."""
     app = make_app()
     prime(app)
     for eml in sorted(DEMO_MAIL.glob("*.eml")):  # delivered when they were written
@@ -344,7 +344,7 @@ def test_decision_is_stored_on_the_ticket(make_app, mailbox):
     doc = json.loads(awaria.decision)
     assert doc["reply"] == "outside_hours_emergency" and "R-SLA-1" in doc["rules"]
     # the Outlook follow-up from an unregistered colleague joins the ticket, which keeps
-    # its decision (issue 3: follow-ups keep the ticket's decision unless urgency rises)
+    # its decision (follow-ups keep the ticket's decision unless urgency rises)
     assert thread_sizes["AWARIA – F-K nie uru"] == 2
     assert by_subject["Prośba o nowe zestaw"].state == "out_of_scope"
     assert by_subject["Pytanie o zasiłek ch"].state == "needs_identification"

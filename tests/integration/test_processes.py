@@ -1,4 +1,4 @@
-"""Real processes: SIGKILL at random moments, SIGTERM, schema refusal (issue 2 §2, §7)."""
+"""Real processes: SIGKILL at random moments, SIGTERM, schema refusal."""
 
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def test_sigterm_finishes_and_exits_zero(tmp_path, mailbox):
 
 
 def test_log_json_lines_and_no_password_anywhere(tmp_path, mailbox):
-    """Issue 8: `--log-json` gives one JSON object per line (the per-message outcome
+    """`--log-json` gives one JSON object per line (the per-message outcome
     included); the secret never appears. Scrubbing itself: tests/ops/test_logs.py."""
     config = write_config(tmp_path, mailbox, f"sqlite:///{tmp_path / 'm.sqlite3'}")
     assert mailbot(["db", "upgrade"], config, mailbox.password).wait(60) == 0

@@ -1,4 +1,4 @@
-"""The self-alarm against a real SMTP server and a local SMS gateway (issue #8)."""
+"""The self-alarm against a real SMTP server and a local SMS gateway."""
 
 from __future__ import annotations
 

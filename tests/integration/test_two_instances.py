@@ -1,4 +1,4 @@
-"""Two `mailbot run` processes, one PostgreSQL database, one mailbox (issue #8).
+"""Two `mailbot run` processes, one PostgreSQL database, one mailbox.
 
 Its figures join the fault-injection table (tests/integration/fault_table.py); the
 seconds column is the hand-over: SIGKILL of the active -> the standby holds the lease.
@@ -111,7 +111,7 @@ def test_standby_takes_over_within_one_interval_and_nothing_doubles(tmp_path, ma
 
 
 def test_only_the_lease_holder_runs_the_scheduled_jobs(make_app, monkeypatch):
-    """Polls, escalations and the digest run once across both instances (issue #8)."""
+    """Polls, escalations and the digest run once across both instances."""
     active = make_app(ha={"instance_name": "host-a"})
     standby = make_app(ha={"instance_name": "host-b"})
     ran: list[tuple[str, str]] = []

@@ -1,4 +1,4 @@
-"""XOAUTH2 against a real Dovecot that checks the SASL string (issue #8, OAuth2).
+"""XOAUTH2 against a real Dovecot that checks the SASL string.
 
 Dovecot's `passdb oauth2` (tests/integration/oauth_dovecot.py) parses
 base64("user=" + user + "\\x01auth=Bearer " + token + "\\x01\\x01") and asks a local

@@ -1,4 +1,4 @@
-"""`mailbot doctor`'s verdict and its secret scrubbing (#8), without servers."""
+"""`mailbot doctor`'s verdict and its secret scrubbing, without servers."""
 
 from __future__ import annotations
 

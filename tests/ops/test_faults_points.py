@@ -1,5 +1,5 @@
 """mailbot/faults.py: inert unless armed, exact names, the Nth hit, SIGSTOP; and every
-crash point in the code is exercised by tests/integration/test_faults.py (issue 8)."""
+crash point in the code is exercised by tests/integration/test_faults.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Log output (issue #8): JSON lines on request, secrets never in any line."""
+"""Log output: JSON lines on request, secrets never in any line."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The managers' digest (issue 7): figures from a hand-built snapshot, the rendered HTML and
+"""The managers' digest: figures from a hand-built snapshot, the rendered HTML and
 text, the MIME structure with the inline chart, and the chart itself."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The OAuth2 secret expiry warning in the managers' digest (issue #8, OAuth2)."""
+"""The OAuth2 secret expiry warning in the managers' digest."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Config loading (issue 2 §1): defaults, and one clear error naming file and key."""
+"""Config loading: defaults, and one clear error naming file and key."""
 
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""imap.auth and [oauth] (issue #8, OAuth2): defaults, and errors naming file and key."""
+"""imap.auth and [oauth]: defaults, and errors naming file and key."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The raw-mail store: packs per writing process, found again by sha256 (#2)."""
+"""The raw-mail store: packs per writing process, found again by sha256."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What every `mailbot doctor` check shares (#8): the Check row, the four statuses, and
+"""What every `mailbot doctor` check shares: the Check row, the four statuses, and
 the advice for a connection that did not come up, read from the socket's own error."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """`mailbot doctor`: the config, then each connection on its own, one line per check with
-what was checked and, when it failed, how to fix it (issue #8, "See and operate").
+what was checked and, when it failed, how to fix it.
 
 Every check is free of side effects: no mail or SMS is sent, no folder created, no
 migration run, a missing SQLite file is not created. One failing check never stops the

@@ -1,4 +1,4 @@
-"""`mailbot doctor`, the mailbox (#8): connect (TLS as configured), login (password or
+"""`mailbot doctor`, the mailbox: connect (TLS as configured), login (password or
 XOAUTH2), the folder, the processed and Sent folders, the capabilities mailbot uses, and
 the Azure client secret's expiry. Selecting is all it does: nothing is created or moved
 (a read-write SELECT, as the poller does, clears only \\Recent, which mailbot never uses)."""

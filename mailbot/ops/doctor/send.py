@@ -1,4 +1,4 @@
-"""`mailbot doctor`, the way out (#8): SMTP up to AUTH (no MAIL FROM, nothing sent) and
+"""`mailbot doctor`, the way out: SMTP up to AUTH (no MAIL FROM, nothing sent) and
 the SMS gateway: SMSAPI's authenticated GET /profile; a webhook only answers HEAD, so its
 token is honestly reported as not checked; e-mail-to-SMS rides on the SMTP checks."""
 
