@@ -395,7 +395,8 @@ def _print_explanation(doc: dict) -> None:
             if client
             else "none (unknown sender)",
         ),
-        ("Trust", doc["trust"]),
+        ("From (raw)", m.get("from_raw") or "-"),
+        ("Trust", doc["trust"] + (f" ({m['sender_doubt']})" if m.get("sender_doubt") else "")),
         ("Product / scope", f"{doc['product']} / {doc['scope']}"),
         (
             "Emergency",

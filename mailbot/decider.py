@@ -89,6 +89,7 @@ class Decider:
             self.rules.book,
             received,
             self.trusted,
+            doubt=mail.sender_doubt,
         )
         what = what or classify_mail(mail, self.rules.classify)
         client = sender.client

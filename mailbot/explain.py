@@ -58,6 +58,9 @@ def explain_document(
                 for a in mail.attachments
             ],
             "automatic": d.automatic,
+            # additions: the From header as received, and why the parsed sender is doubtful
+            "from_raw": mail.from_raw,
+            "sender_doubt": mail.sender_doubt,
         },
         "received_at": _iso(received_at, tz),
         "client": client,
@@ -82,4 +85,5 @@ def explain_document(
         # additions (EXPLAIN.md allows new keys)
         "contract": d.contract,
         "reasons": list(d.reasons),
+        "trust_reasons": list(d.trust_reasons),
     }

@@ -70,6 +70,7 @@ class IntakeDecision:
     reasons: tuple[str, ...] = field(default=())  # everything else worth showing staff
     addons: tuple[str, ...] = ()
     staff_id: str | None = None  # the colleague who wrote, for trust == "staff"
+    trust_reasons: tuple[str, ...] = ()  # why `trust` is what it is (also in `reasons`)
 
 
 def _covered(contract: str | None, addons: frozenset[str], at: datetime) -> bool:
@@ -196,6 +197,7 @@ def decide(
         reasons=tuple(reasons),
         addons=tuple(sorted(addons)),
         staff_id=sender.staff.id if sender.trust == "staff" and sender.staff else None,
+        trust_reasons=sender.reasons,
     )
 
 
