@@ -284,7 +284,11 @@ class App:
         """The client hears that its on-hold ticket is being handled (R-PAK-3, issue 6)."""
         last = session.scalar(
             select(Message)
-            .where(Message.ticket_id == ticket.id, Message.automatic.is_(None))
+            .where(
+                Message.ticket_id == ticket.id,
+                Message.automatic.is_(None),
+                Message.third_party.is_(False),  # the client hears it, not a third party
+            )
             .order_by(Message.id.desc())
             .limit(1)
         )

@@ -80,7 +80,14 @@ def explain_document(
         ],
         "billing": d.billing,
         "package": package,
-        "thread": {"ticket": thread.ticket, "reason": thread.reason},
+        "thread": {
+            "ticket": thread.ticket,
+            "reason": thread.reason,
+            # additions: who wrote relative to that ticket, and a ticket named but not joined
+            "author": thread.author,
+            "third_party": thread.third_party,
+            "named_ticket": thread.named,
+        },
         "rules": list(d.rules),
         # additions (EXPLAIN.md allows new keys)
         "contract": d.contract,
