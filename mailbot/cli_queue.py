@@ -39,7 +39,10 @@ def register_queue_commands(app: typer.Typer, tickets_app: typer.Typer) -> None:
         config: ConfigOpt = DEFAULT_CONFIG,
         state: Annotated[
             list[str] | None,
-            typer.Option(help="Only these states (pending, sent, failed, uncertain, suppressed)."),
+            typer.Option(
+                help="Only these states (pending, sent, failed, uncertain, suppressed, "
+                "folded, coalesced)."
+            ),
         ] = None,
         limit: int = 100,
     ) -> None:

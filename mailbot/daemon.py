@@ -85,6 +85,7 @@ class App:
                 config.max_attempts,
                 sms=bool(sms and sms.channel != "none"),
                 sms_transliterate=sms.transliterate if sms else True,
+                page_window=timedelta(seconds=config.page_window),
             ),
             make_message_id,
         )
