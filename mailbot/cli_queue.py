@@ -247,7 +247,7 @@ def register_queue_commands(app: typer.Typer, tickets_app: typer.Typer) -> None:
                 h = health.check(session, cfg.imap.folder, cfg.poll_interval, now)
         except Exception as exc:  # noqa: BLE001 - a monitor must get an answer
             application.close()
-            print(f"CRITICAL: database unavailable: {exc}")
+            print(f"CRITICAL: database unavailable: {application.scrub(str(exc))}")
             raise typer.Exit(health.CRITICAL) from None
         duty = on_duty(application.rules.oncall, now)
         h.facts["on_call"] = duty.staff_id if duty else None

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from mailbot import ledger_store
 from mailbot.compose import make_message_id
 from mailbot.config import Config
+from mailbot.config_secrets import config_secrets
 from mailbot.core.alarm import Thresholds
 from mailbot.core.backoff import Backoff
 from mailbot.core.digest import Digest
@@ -42,6 +43,7 @@ from mailbot.poller import Poller, PollReport
 from mailbot.prepare import tune_gc
 from mailbot.render import TemplateSet, check_all
 from mailbot.rules import load_rules
+from mailbot.scrub import Scrubber
 from mailbot.self_alarm import Channels, Faults, SelfAlarm
 from mailbot.sent_scan import SentScanner
 from mailbot.store import repo
@@ -97,6 +99,8 @@ class App:
         self.lease = Lease(self.sessions, config.instance_name, config.lease_seconds, self.clock)
         self._scheduler: BackgroundScheduler | None = None
         self.faults = Faults()  # what went wrong since the last good poll (self-alarm)
+        # Edges scrub what they convert; this catches text that reached us unconverted.
+        self.scrub = Scrubber.of(config_secrets(config))
         self._polling = threading.Lock()  # never two polls at once, whoever asks
         self._poll_wanted = threading.Event()
         self._poll_failures = 0
@@ -448,7 +452,7 @@ class App:
             self._poll_failed(str(exc))
         except Exception as exc:
             log.exception("poll crashed unexpectedly")
-            self._poll_failed(repr(exc))
+            self._poll_failed(self.scrub(repr(exc)))
         if self.stop.is_set():
             return
         try:  # the outbox is delivered even when the mailbox is unreachable

@@ -30,6 +30,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from mailbot.errors import ImapAuthError
+from mailbot.scrub import Scrubber
 
 if TYPE_CHECKING:
     from mailbot.config_oauth import OAuthConfig
@@ -42,8 +43,7 @@ _HINTS = {
     "invalid_client": "the client secret (oauth.client_secret_env; has it expired? "
     "oauth.secret_expires) and oauth.client_id",
     "unauthorized_client": "oauth.client_id and that the app is registered in this tenant",
-    "invalid_scope": "oauth.scopes and the app's API permissions (IMAP.AccessAsApp, "
-    "admin consent)",
+    "invalid_scope": "oauth.scopes and the app's API permissions (IMAP.AccessAsApp, admin consent)",
     "invalid_grant": "the refresh token in oauth.refresh_token_file (expired or revoked: "
     "sign in again and save a new one)",
     "invalid_request": "oauth.tenant/oauth.authority and oauth.client_id",
@@ -211,10 +211,7 @@ class TokenProvider:
         with contextlib.suppress(OSError, OAuthError):
             if self.settings.refresh_token_file:
                 secrets.append(self._read_refresh_token())
-        for secret in secrets:
-            if secret and len(secret) >= 4:
-                text = text.replace(secret, "***")
-        return text
+        return Scrubber.of(secrets)(text)
 
     # -- the refresh token on disk ------------------------------------------------------
     def _read_refresh_token(self) -> str:
