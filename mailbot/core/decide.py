@@ -217,7 +217,7 @@ def _reply(state: str, trust: str, contract: str | None, emergency: bool, covere
 
 
 def escalates(ticket_emergency: bool, new: IntakeDecision, author: str | None = None) -> bool:
-    """A follow-up keeps its ticket's decision unless it raises the urgency (issue 3):
+    """A follow-up keeps its ticket's decision unless it raises the urgency:
     then the new decision (deadline, alerts, priority) replaces the ticket's. Only the
     requester or a registered address of the client raises it: an unregistered colleague's
     decision (needs identification, R-CON-6) must not replace the client's, and a third
