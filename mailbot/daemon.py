@@ -47,8 +47,10 @@ from mailbot.outgoing.outbox import Outbox, OutboxPolicy, last_inbound
 from mailbot.outgoing.render import TemplateSet, check_all
 from mailbot.outgoing.sender import OutboxSender
 from mailbot.outgoing.sms_mail import EmailToSmsChannel
+from mailbot.scrub import Scrubber
 from mailbot.settings.config import Config
 from mailbot.settings.rules import load_rules
+from mailbot.settings.secrets import config_secrets
 from mailbot.store import ledger as ledger_store
 from mailbot.store import repo
 from mailbot.store.db import check_schema, make_engine, session_factory
@@ -91,6 +93,7 @@ class App:
                 config.max_attempts,
                 sms=bool(sms and sms.channel != "none"),
                 sms_transliterate=sms.transliterate if sms else True,
+                page_window=timedelta(seconds=config.page_window),
             ),
             make_message_id,
         )
@@ -102,6 +105,8 @@ class App:
         self.lease = Lease(self.sessions, config.instance_name, config.lease_seconds, self.clock)
         self._scheduler: BackgroundScheduler | None = None
         self.faults = Faults()  # what went wrong since the last good poll (self-alarm)
+        # Edges scrub what they convert; this catches text that reached us unconverted.
+        self.scrub = Scrubber.of(config_secrets(config))
         self._polling = threading.Lock()  # never two polls at once, whoever asks
         self._poll_wanted = threading.Event()
         self._poll_failures = 0
@@ -290,7 +295,11 @@ class App:
         """The client hears that its on-hold ticket is being handled (R-PAK-3)."""
         last = session.scalar(
             select(Message)
-            .where(Message.ticket_id == ticket.id, Message.automatic.is_(None))
+            .where(
+                Message.ticket_id == ticket.id,
+                Message.automatic.is_(None),
+                Message.third_party.is_(False),  # the client hears it, not a third party
+            )
             .order_by(Message.id.desc())
             .limit(1)
         )
@@ -447,7 +456,7 @@ class App:
             self._poll_failed(str(exc))
         except Exception as exc:
             log.exception("poll crashed unexpectedly")
-            self._poll_failed(repr(exc))
+            self._poll_failed(self.scrub(repr(exc)))
         if self.stop.is_set():
             return
         try:  # the outbox is delivered even when the mailbox is unreachable

@@ -217,7 +217,8 @@ def tickets_show(number: str, config: ConfigOpt = DEFAULT_CONFIG) -> None:
         )
         for m in ticket.messages:
             out.rule(
-                f"{local_time(m.received_at, cfg)}  {m.sender_name} <{m.sender_address}>",
+                f"{local_time(m.received_at, cfg)}  {m.sender_name} <{m.sender_address}>"
+                + ("  (THIRD PARTY: not the requester; changed nothing)" if m.third_party else ""),
                 style="dim",
             )
             out.print(
@@ -370,7 +371,8 @@ def explain(
                 ),
                 ticket_by_message_id=repo.tickets_by_message_keys(session, refs),
             )
-            decided = application.decider(session, mail, when, thread)
+            owner = repo.ticket_owner(session, thread.ticket)
+            decided = application.decider(session, mail, when, thread, owner=owner)
     except SchemaError as exc:
         raise fail(str(exc), 2) from None
     finally:
@@ -395,7 +397,8 @@ def _print_explanation(doc: dict) -> None:
             if client
             else "none (unknown sender)",
         ),
-        ("Trust", doc["trust"]),
+        ("From (raw)", m.get("from_raw") or "-"),
+        ("Trust", doc["trust"] + (f" ({m['sender_doubt']})" if m.get("sender_doubt") else "")),
         ("Product / scope", f"{doc['product']} / {doc['scope']}"),
         (
             "Emergency",
@@ -424,7 +427,11 @@ def _print_explanation(doc: dict) -> None:
             f"{doc['package']['valid_until']}, "
             f"{'valid' if doc['package']['valid'] else 'NOT valid'}",
         ),
-        ("Thread", f"{doc['thread']['ticket'] or 'new ticket'}: {doc['thread']['reason']}"),
+        (
+            "Thread",
+            f"{doc['thread']['ticket'] or 'new ticket'}: {doc['thread']['reason']}"
+            + (" [THIRD PARTY]" if doc["thread"].get("third_party") else ""),
+        ),
         ("Rules", ", ".join(doc["rules"])),
     ]
     table = Table(show_header=False, box=None)

@@ -37,7 +37,10 @@ def register_queue_commands(app: typer.Typer, tickets_app: typer.Typer) -> None:
         config: ConfigOpt = DEFAULT_CONFIG,
         state: Annotated[
             list[str] | None,
-            typer.Option(help="Only these states (pending, sent, failed, uncertain, suppressed)."),
+            typer.Option(
+                help="Only these states (pending, sent, failed, uncertain, suppressed, "
+                "folded, coalesced)."
+            ),
         ] = None,
         limit: int = 100,
     ) -> None:
@@ -242,7 +245,7 @@ def register_queue_commands(app: typer.Typer, tickets_app: typer.Typer) -> None:
                 h = health.check(session, cfg.imap.folder, cfg.poll_interval, now)
         except Exception as exc:  # noqa: BLE001 - a monitor must get an answer
             application.close()
-            print(f"CRITICAL: database unavailable: {exc}")
+            print(f"CRITICAL: database unavailable: {application.scrub(str(exc))}")
             raise typer.Exit(health.CRITICAL) from None
         duty = on_duty(application.rules.oncall, now)
         h.facts["on_call"] = duty.staff_id if duty else None

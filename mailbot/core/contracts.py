@@ -173,12 +173,16 @@ def identify_sender(
     rulebook: SenderLookup,
     at: datetime,
     trusted_authserv_ids: frozenset[str] = frozenset(),
+    *,
+    doubt: str | None = None,
 ) -> SenderInfo:
     """Match a From address against the rulebook (R-CON-6) and check its authentication.
 
     Order: staff address; registered address; the client's own domain (`unregistered`);
-    free-mail never by domain; else `unknown`. Failed authentication then makes any of
-    them `unverified`, keeping client/staff so staff see whom the mail claims to be from.
+    free-mail never by domain; else `unknown`. Failed authentication, a DMARC verdict of
+    our own MX about another From domain, or a `doubt` the parser had about the sender
+    (two From headers, no From at all) then make any of them `unverified`, keeping
+    client/staff so staff see whom the mail claims to be from.
 
     `trusted_authserv_ids`: only Authentication-Results headers whose authserv-id is in
     this set are believed (the id our own receiving server writes, e.g. mx.kjmssoft.pl).
@@ -233,6 +237,10 @@ def identify_sender(
         trust = "unverified"
         reasons.append(f"{failure}: the From address may be forged")
         rules.append("R-CON-6")
+    if doubt:
+        trust = "unverified"
+        reasons.append(f"sender uncertain ({doubt}): never trusted as the client's")
+        rules.append("R-CON-6")
     return SenderInfo(
         address=addr,
         client=client,
@@ -262,11 +270,18 @@ def authentication_failure(
     (a message may carry several DKIM signatures). Only results about `domain` count:
     equal to it or a sub/parent domain of it (relaxed alignment without a public-suffix
     list), or results naming no domain at all. spf=softfail is not a failure.
+
+    Also failed, whatever the verdict: a DMARC result of a trusted authserv-id (our MX)
+    whose header.from is not `domain` itself. DMARC's header.from is the domain of the
+    From the MX read, so the MX and mailbot read different senders (an encoded word that
+    hides an address, two From headers) and neither reading can be trusted. Only for
+    configured ids: a relay's or mailing list's header is about an earlier From.
     """
     if not domain:
         return None, ()
     trusted = {a.lower() for a in trusted_authserv_ids}
     seen: dict[str, set[str]] = {m: set() for m in _AUTH_METHODS}
+    evaluated: dict[str, str] = {}  # From domain our MX evaluated DMARC for -> its authserv-id
     notes: list[str] = []
     for raw in headers:
         try:
@@ -280,8 +295,18 @@ def authentication_failure(
             continue
         for result in parsed.results:
             method = str(result.method or "").lower()
+            if method == "dmarc" and trusted:
+                evaluated |= dict.fromkeys(_named(method, result.properties), authserv)
             if method in seen and _about(domain, method, result.properties):
                 seen[method].add(str(result.result or "").lower())
+    other = sorted(d for d in evaluated if d != domain)
+    if other:
+        by = ", ".join(sorted({evaluated[d] for d in other}))
+        return (
+            f"our MX ({by}) evaluated DMARC for {', '.join(other)}, "
+            f"but mailbot reads the From address as one at {domain}",
+            tuple(notes),
+        )
     if "fail" in seen["dmarc"]:
         return f"DMARC failed for {domain}", tuple(notes)
     dkim_failed = "fail" in seen["dkim"] and "pass" not in seen["dkim"]
@@ -291,15 +316,20 @@ def authentication_failure(
     return None, tuple(notes)
 
 
-def _about(domain: str, method: str, properties: Iterable[object]) -> bool:
-    """Whether a result is about `domain` (results that name no domain are assumed to be)."""
-    named = [
+def _named(method: str, properties: Iterable[object]) -> list[str]:
+    """The domains a result's properties name (lower case, no trailing dot)."""
+    return [
         domain_of(value) if "@" in value else value.lower().rstrip(".")
         for p in properties
         if (str(getattr(p, "type", "")).lower(), str(getattr(p, "name", "")).lower())
         in _DOMAIN_PROPERTIES[method]
         and (value := str(getattr(p, "value", "") or "").strip())
     ]
+
+
+def _about(domain: str, method: str, properties: Iterable[object]) -> bool:
+    """Whether a result is about `domain` (results that name no domain are assumed to be)."""
+    named = _named(method, properties)
     if not named:
         return True
     # a parent must itself be a registrable-looking name, so "helo=pl" is not about x.pl

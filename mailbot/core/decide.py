@@ -13,12 +13,13 @@ explain` prints it. Ordering of the checks follows the terms:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from mailbot.core import calendar
+from mailbot.core.threads import ThreadMatch, TicketOwner, follow_up_author
 
 if TYPE_CHECKING:
     from mailbot.core.classify import Classification
@@ -70,6 +71,7 @@ class IntakeDecision:
     reasons: tuple[str, ...] = field(default=())  # everything else worth showing staff
     addons: tuple[str, ...] = ()
     staff_id: str | None = None  # the colleague who wrote, for trust == "staff"
+    trust_reasons: tuple[str, ...] = ()  # why `trust` is what it is (also in `reasons`)
 
 
 def _covered(contract: str | None, addons: frozenset[str], at: datetime) -> bool:
@@ -196,6 +198,7 @@ def decide(
         reasons=tuple(reasons),
         addons=tuple(sorted(addons)),
         staff_id=sender.staff.id if sender.trust == "staff" and sender.staff else None,
+        trust_reasons=sender.reasons,
     )
 
 
@@ -213,12 +216,50 @@ def _reply(state: str, trust: str, contract: str | None, emergency: bool, covere
     return "ack_pakiet"
 
 
-def escalates(ticket_emergency: bool, new: IntakeDecision) -> bool:
+def escalates(ticket_emergency: bool, new: IntakeDecision, author: str | None = None) -> bool:
     """A follow-up keeps its ticket's decision unless it raises the urgency:
-    then the new decision (deadline, alerts, priority) replaces the ticket's."""
-    return new.emergency and not ticket_emergency and new.trust != "staff"
+    then the new decision (deadline, alerts, priority) replaces the ticket's. Only the
+    requester or a registered address of the client raises it: an unregistered colleague's
+    decision (needs identification, R-CON-6) must not replace the client's, and a third
+    party never touches the ticket (judge_follow_up)."""
+    if author == "third_party" or not new.emergency or ticket_emergency:
+        return False
+    if new.trust == "registered":
+        return True
+    return author in (None, "requester") and new.trust != "staff"
 
 
 def follow_up_reply(new: IntakeDecision) -> str | None:
     """A follow-up is acknowledged as such, unless a robot or a colleague wrote it."""
     return None if new.automatic or new.trust == "staff" else "follow_up"
+
+
+def judge_follow_up(
+    thread: ThreadMatch, owner: TicketOwner, sender: SenderInfo, new: IntakeDecision
+) -> ThreadMatch:
+    """Whether a message that names an existing ticket may join it, and as whom.
+
+    The requester, the same client and staff join as today. A third party's message is
+    noted on the ticket and changes nothing there: not its client, trust, urgency or
+    priority, and nobody is paged for it. An emergency it reports is that sender's own:
+    a client's (a registered address, R-CON-6) becomes a new ticket, decided for them
+    alone (their own contract, their own pages); anyone else's stays a note, since an
+    unidentified sender is paged for by nobody anyway.
+    """
+    author, why = follow_up_author(
+        owner, sender.address, sender.trust, sender.client.id if sender.client else None
+    )
+    if author != "third_party":
+        return replace(thread, author=author, reason=f"{thread.reason}; {why}")
+    if new.emergency and sender.trust == "registered" and sender.client is not None:
+        return ThreadMatch(
+            None,
+            f"new ticket: names {thread.ticket}, but {why}; "
+            "its emergency is decided for the sender alone",
+            named=thread.ticket,
+        )
+    return replace(
+        thread,
+        author="third_party",
+        reason=f"{thread.reason}; {why}: noted on the ticket, which it does not change",
+    )

@@ -47,6 +47,56 @@ def ticket_number_in_subject(subject: str) -> str | None:
 class ThreadMatch:
     ticket: str | None  # existing ticket number, or None for a new ticket
     reason: str
+    # Who wrote, relative to the ticket (see follow_up_author); None for a new ticket.
+    author: str | None = None
+    # An existing ticket the message named but does not join (a third party's emergency
+    # becomes their own ticket): the message is noted there.
+    named: str | None = None
+
+    @property
+    def third_party(self) -> bool:
+        return self.author == "third_party"
+
+
+@dataclass(frozen=True)
+class TicketOwner:
+    """Whose an existing ticket is: the address that opened it and the client it is for."""
+
+    requester: str
+    client_id: str | None
+
+
+AUTHORS = ("requester", "same_client", "staff", "third_party")
+_CLIENTS_OWN = {  # trust levels that tie an address to its client, in words
+    "registered": "a registered address",
+    "unregistered": "an unregistered address at the domain",
+}
+
+
+def follow_up_author(
+    owner: TicketOwner, address: str, trust: str, client_id: str | None
+) -> tuple[str, str]:
+    """(author, why) of a message that names an existing ticket.
+
+    Ticket numbers are sequential and Message-IDs travel in every reply and CC, so naming
+    a ticket proves nothing. Only its requester, an address of the same client (registered,
+    or unregistered at the client's own domain, R-CON-6) or staff may speak for it; anyone
+    else is a third party. An unverified sender is a third party whatever address it
+    shows: that address may be forged.
+    """
+    if trust == "staff":
+        return "staff", f"{address} is staff"
+    if trust == "unverified":
+        return "third_party", f"{address or 'the sender'} could not be verified (third party)"
+    if address and address == owner.requester.strip().lower():
+        return "requester", f"{address} opened the ticket"
+    if trust in _CLIENTS_OWN and client_id is not None and client_id == owner.client_id:
+        return "same_client", f"{address} is {_CLIENTS_OWN[trust]} of client {client_id}"
+    whose = f"client {owner.client_id}" if owner.client_id else owner.requester or "?"
+    return "third_party", (
+        f"{address or 'a sender without an address'} is neither the requester nor a "
+        f"registered address of {whose} (third party)"
+    )
 
 
 def match_thread(

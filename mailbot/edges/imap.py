@@ -24,6 +24,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from mailbot.errors import ImapAuthError, ImapError
 from mailbot.model import FetchedMessage
+from mailbot.scrub import NOTHING, Scrubber
 
 _META = re.compile(rb'\bUID (\d+)\b.*\bINTERNALDATE "([^"]+)"')
 _META_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)\b")
@@ -86,16 +87,20 @@ class FolderStatus:
 
 
 @contextmanager
-def converted(what: str) -> Iterator[None]:
-    """Convert library and socket failures into ImapError, once, here."""
+def converted(what: str, scrub: Scrubber = NOTHING) -> Iterator[None]:
+    """Convert library and socket failures into ImapError, once, here. `scrub`: the
+    secrets this connection sent; a server may quote them back (`NO ... LOGIN pomoc
+    "<password>"`), so the error and the library's exception it chains are scrubbed in
+    place: what status, stderr, the database and the self-alarm mail show is clean."""
     try:
         yield
-    except ImapError:
+    except ImapError as exc:
+        scrub.exception(exc)  # built here from a server's answer (XOAUTH2): in place
         raise
     except LoginError as exc:
-        raise ImapAuthError(f"IMAP {what} refused: {exc}") from exc
+        raise ImapAuthError(scrub(f"IMAP {what} refused: {scrub.exception(exc)}")) from exc
     except (IMAPClientError, OSError, ssl.SSLError, EOFError) as exc:
-        raise ImapError(f"IMAP {what} failed: {exc}") from exc
+        raise ImapError(scrub(f"IMAP {what} failed: {scrub.exception(exc)}")) from exc
 
 
 def open_client(s: ImapSettings) -> imapclient.IMAPClient:
@@ -124,6 +129,7 @@ class ImapMailbox:
 
     def __init__(self, settings: ImapSettings):
         self.settings = settings
+        self.scrub = Scrubber.of([settings.password])  # XOAUTH2 adds the token at login
         self.client: imapclient.IMAPClient | None = None
         self.selected: str | None = None
 
@@ -145,7 +151,7 @@ class ImapMailbox:
         if s.token is not None:
             self._oauth2_login(client)
         else:
-            with converted(f"login as {s.user}"):
+            with converted(f"login as {s.user}", self.scrub):
                 client.login(s.user, s.password)
 
     def _oauth2_login(self, client: imapclient.IMAPClient) -> None:
@@ -156,20 +162,22 @@ class ImapMailbox:
         s = self.settings
         assert s.token is not None
         try:
-            with converted(f"login (XOAUTH2) as {s.user}"):
+            with converted(f"login (XOAUTH2) as {s.user}", self.scrub):
                 if not client.has_capability("AUTH=XOAUTH2"):
                     raise ImapError(
                         f"IMAP server {s.host} does not offer AUTH=XOAUTH2: check imap.host "
                         '(outlook.office365.com for Microsoft 365) or set imap.auth = "password"'
                     )
                 token = s.token()
+                self.scrub = Scrubber.of([token])  # the secret this connection sends now
                 try:
                     client.oauth2_login(s.user, token)
                 except IMAPClientError as exc:
                     if isinstance(s.token, Revocable):
                         s.token.invalidate()
+                    said = self.scrub(str(self.scrub.exception(exc)))
                     raise ImapError(
-                        f"IMAP login (XOAUTH2) as {s.user} refused: {exc}. Check that the "
+                        f"IMAP login (XOAUTH2) as {s.user} refused: {said}. Check that the "
                         "app has IMAP.AccessAsApp and an Exchange service principal with "
                         "FullAccess to this mailbox (README, Microsoft 365)"
                     ) from exc
@@ -200,7 +208,7 @@ class ImapMailbox:
     # -- folders -------------------------------------------------------------------
     def select(self, folder: str) -> FolderStatus:
         """SELECT (read-write: we move/flag later). One round trip, also when idle."""
-        with converted(f"select {folder}"):
+        with converted(f"select {folder}", self.scrub):
             info = self._c().select_folder(folder)
         self.selected = folder
         return FolderStatus(
@@ -211,7 +219,7 @@ class ImapMailbox:
         )
 
     def ensure_folder(self, folder: str) -> None:
-        with converted(f"create {folder}"):
+        with converted(f"create {folder}", self.scrub):
             client = self._c()
             if not client.folder_exists(folder):
                 client.create_folder(folder)
@@ -221,7 +229,7 @@ class ImapMailbox:
         # NOOP first: a server need not show mail delivered meanwhile to a selected
         # session before it syncs (Dovecot does not, for SEARCH). `UID SEARCH UID n:*`
         # returns the highest UID even when nothing is newer (RFC 3501 `*`), so filter.
-        with converted("search"):
+        with converted("search", self.scrub):
             client = self._c()
             client.noop()
             uids = client.search(["UID", f"{last_uid + 1}:*"])
@@ -234,14 +242,14 @@ class ImapMailbox:
         criteria: list[str] = ["UID", f"1:{last_uid}"]
         if without_keyword:
             criteria += ["UNKEYWORD", without_keyword]
-        with converted("search"):
+        with converted("search", self.scrub):
             uids = self._c().search(criteria)
         return sorted(u for u in uids if u <= last_uid)
 
     def fetch_meta(self, uids: list[int]) -> dict[int, tuple[int, datetime | None]]:
         if not uids:
             return {}
-        with converted("fetch sizes"):
+        with converted("fetch sizes", self.scrub):
             fast = self._raw_meta(uids)
             if fast is not None:
                 return fast
@@ -259,7 +267,7 @@ class ImapMailbox:
     def fetch_raw(self, uids: list[int]) -> dict[int, bytes]:
         if not uids:
             return {}
-        with converted("fetch bodies"):
+        with converted("fetch bodies", self.scrub):
             fast = self._raw_bodies(uids)
             if fast is not None:
                 return fast
@@ -308,7 +316,7 @@ class ImapMailbox:
 
     def fetch_truncated(self, uid: int, body_limit: int) -> bytes:
         """Header plus the first `body_limit` bytes of the body: never the whole giant."""
-        with converted("fetch partial"):
+        with converted("fetch partial", self.scrub):
             data = self._c().fetch(
                 [uid], [b"BODY.PEEK[HEADER]", f"BODY.PEEK[TEXT]<0.{body_limit}>".encode()]
             )
@@ -345,7 +353,7 @@ class ImapMailbox:
         uids = sorted(set(uids))
         if not uids:
             return
-        with converted(f"move to {target}"):
+        with converted(f"move to {target}", self.scrub):
             client = self._c()
             if client.has_capability("MOVE"):
                 client.move(uids, target)
@@ -360,5 +368,5 @@ class ImapMailbox:
     def flag(self, uids: Iterable[int], keyword: str) -> None:
         uids = sorted(set(uids))
         if uids:
-            with converted("flag"):
+            with converted("flag", self.scrub):
                 self._c().add_flags(uids, [keyword], silent=True)

@@ -29,6 +29,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from mailbot.errors import ImapAuthError
+from mailbot.scrub import Scrubber
 
 if TYPE_CHECKING:
     from mailbot.settings.oauth import OAuthConfig
@@ -209,10 +210,7 @@ class TokenProvider:
         with contextlib.suppress(OSError, OAuthError):
             if self.settings.refresh_token_file:
                 secrets.append(self._read_refresh_token())
-        for secret in secrets:
-            if secret and len(secret) >= 4:
-                text = text.replace(secret, "***")
-        return text
+        return Scrubber.of(secrets)(text)
 
     # -- the refresh token on disk ------------------------------------------------------
     def _read_refresh_token(self) -> str:

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import phonenumbers
 
 from mailbot.errors import ConfigError, TransientError
+from mailbot.scrub import Scrubber
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
@@ -142,8 +143,8 @@ def _json(body: bytes) -> Any:
 
 
 def _short(text: object, secret: str | None) -> str:
-    out = " ".join(str(text).split())[:200]
-    return out.replace(secret, "***") if secret else out
+    """A gateway's answer on one line, scrubbed of the token (scrub.py), then cut."""
+    return Scrubber.of([secret])(" ".join(str(text).split()))[:200]
 
 
 # 4xx that say "not now" or "not configured right", not "this message is wrong".

@@ -28,6 +28,7 @@ from typing import Literal, Protocol
 
 from mailbot.errors import ConfigError, SmtpError, SmtpRejected
 from mailbot.model import address
+from mailbot.scrub import Scrubber
 
 TlsMode = Literal["ssl", "starttls", "none"]
 _DOT = re.compile(rb"(?m)^\.")
@@ -63,21 +64,22 @@ def _text(reply: bytes | str) -> str:
 
 @contextmanager
 def _converted(what: str, secret: str | None) -> Iterator[None]:
-    """Convert smtplib, socket and TLS failures into SmtpError, once, here."""
+    """Convert smtplib, socket and TLS failures into SmtpError, once, here; the server's
+    text is scrubbed of the password (it may echo AUTH, scrub.py)."""
+    scrub = Scrubber.of([secret])
     try:
         yield
     except SmtpError:
         raise
     except smtplib.SMTPAuthenticationError as exc:
+        said = scrub(_text(exc.smtp_error))
         raise SmtpError(
-            f"SMTP {what}: authentication failed ({exc.smtp_code} {_text(exc.smtp_error)}); "
+            f"SMTP {what}: authentication failed ({exc.smtp_code} {said}); "
             "check the SMTP user and password",
             code=exc.smtp_code,
         ) from None  # never chain: the server's text is all we need to show
     except (smtplib.SMTPException, OSError) as exc:  # ssl.SSLError, timeouts are OSError
-        text = str(exc) or type(exc).__name__
-        if secret:
-            text = text.replace(secret, "***")
+        text = scrub(str(scrub.exception(exc)) or type(exc).__name__)
         code = getattr(exc, "smtp_code", None)
         raise SmtpError(f"SMTP {what} failed: {text}", code=code) from exc
 

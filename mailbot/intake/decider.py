@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from mailbot.core.classify import Classification
 from mailbot.core.contracts import Client
-from mailbot.core.decide import IntakeDecision, PackageState, decide
+from mailbot.core.decide import IntakeDecision, PackageState, decide, judge_follow_up
 from mailbot.core.loops import automatic_reason
 from mailbot.core.oncall import OncallRules, on_duty
-from mailbot.core.threads import ThreadMatch
+from mailbot.core.threads import ThreadMatch, TicketOwner
 from mailbot.intake.explain import explain_document
 from mailbot.intake.prepare import classify_mail
 from mailbot.model import InboundMail
@@ -50,6 +50,7 @@ def rota_lookup(rules: OncallRules) -> OncallLookup:
 class Decided:
     decision: IntakeDecision
     document: dict[str, Any]
+    thread: ThreadMatch  # the thread as judged for this sender (a third party's?)
 
     def json(self) -> str:
         return json.dumps(self.document, ensure_ascii=False)
@@ -80,7 +81,10 @@ class Decider:
         received: datetime,
         thread: ThreadMatch,
         what: Classification | None = None,
+        owner: TicketOwner | None = None,
     ) -> Decided:
+        """`owner`: whose the ticket `thread` names is, so a third party's message is
+        told apart (core.decide.judge_follow_up); None for a new ticket."""
         from mailbot.core.contracts import identify_sender
 
         sender = identify_sender(
@@ -89,6 +93,7 @@ class Decider:
             self.rules.book,
             received,
             self.trusted,
+            doubt=mail.sender_doubt,
         )
         what = what or classify_mail(mail, self.rules.classify)
         client = sender.client
@@ -105,6 +110,8 @@ class Decider:
             package=package,
             oncall=self.oncall(received) if what.emergency else None,  # only pages use it
         )
+        if thread.ticket is not None and owner is not None:
+            thread = judge_follow_up(thread, owner, sender, decision)
         document = explain_document(
             mail,
             received,
@@ -117,4 +124,6 @@ class Decider:
             "scope_reasons": list(what.scope_reasons),
             "product_reasons": list(what.product_reasons),
         }
-        return Decided(decision, document)
+        if thread.third_party:  # noted on someone else's ticket: no reply, nobody paged
+            document |= {"reply": None, "alerts": []}
+        return Decided(decision, document, thread)

@@ -58,6 +58,9 @@ def explain_document(
                 for a in mail.attachments
             ],
             "automatic": d.automatic,
+            # additions: the From header as received, and why the parsed sender is doubtful
+            "from_raw": mail.from_raw,
+            "sender_doubt": mail.sender_doubt,
         },
         "received_at": _iso(received_at, tz),
         "client": client,
@@ -77,9 +80,17 @@ def explain_document(
         ],
         "billing": d.billing,
         "package": package,
-        "thread": {"ticket": thread.ticket, "reason": thread.reason},
+        "thread": {
+            "ticket": thread.ticket,
+            "reason": thread.reason,
+            # additions: who wrote relative to that ticket, and a ticket named but not joined
+            "author": thread.author,
+            "third_party": thread.third_party,
+            "named_ticket": thread.named,
+        },
         "rules": list(d.rules),
         # additions (EXPLAIN.md allows new keys)
         "contract": d.contract,
         "reasons": list(d.reasons),
+        "trust_reasons": list(d.trust_reasons),
     }

@@ -23,7 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.core.classify import Classification, ClassifyRules
 from mailbot.core.decide import IntakeDecision, escalates, follow_up_reply
-from mailbot.core.threads import format_ticket_number, match_thread, ticket_number_in_subject
+from mailbot.core.threads import (
+    TicketOwner,
+    format_ticket_number,
+    match_thread,
+    ticket_number_in_subject,
+)
 from mailbot.errors import TransientError
 from mailbot.faults import crash_point
 from mailbot.intake.decider import Decided, Decider
@@ -47,9 +52,9 @@ _FIND_KEY = (
     .join(_T, _T.c.id == _M.c.ticket_id)
     .where(_M.c.message_key == bindparam("key"))
 )
-_FIND_TICKET = select(_T.c.id, _T.c.state, _T.c.emergency, _T.c.reacted_at).where(
-    _T.c.number == bindparam("number")
-)
+_FIND_TICKET = select(
+    _T.c.id, _T.c.state, _T.c.emergency, _T.c.reacted_at, _T.c.requester, _T.c.client_id
+).where(_T.c.number == bindparam("number"))
 _INSERT_TICKET = insert(_T).returning(_T.c.id)
 _INSERT_MESSAGE = insert(_M).returning(_M.c.id)
 _INSERT_ATTACHMENT = insert(_A)
@@ -60,7 +65,7 @@ _GROUP = "mailbot_group_writes"  # Session.info key: a group commit's GroupWrite
 
 @dataclass(frozen=True)
 class Outcome:
-    action: str  # created | follow_up | reopened | duplicate | quarantined
+    action: str  # created | follow_up | reopened | third_party | duplicate | quarantined
     ticket: str | None
     message_key: str | None
     detail: str = ""
@@ -283,7 +288,15 @@ class Intake:
         ticket = None
         if match.ticket:
             ticket = conn.execute(_FIND_TICKET, {"number": match.ticket}).first()
-        decided = self.decider(session, mail, received, match, what) if self.decider else None
+        owner = TicketOwner(ticket.requester, ticket.client_id) if ticket is not None else None
+        decided = (
+            self.decider(session, mail, received, match, what, owner) if self.decider else None
+        )
+        thread = decided.thread if decided else match
+        named = None  # a ticket a third party's emergency named: noted there, not joined
+        if ticket is not None and thread.ticket is None:
+            named, ticket = ticket, None
+        third_party = ticket is not None and thread.third_party
         columns = _decision_columns(decided, history)
         escalated = False
         reacted = None
@@ -297,6 +310,9 @@ class Intake:
                 "history": history, "created_at": received, "updated_at": now,
             }  # fmt: skip
             ticket_id = conn.execute(_INSERT_TICKET, values | columns).scalar_one()
+        elif third_party:  # recorded on the ticket; its owner, trust, urgency stay as they are
+            ticket_id, number, action = ticket.id, match.ticket, "third_party"
+            conn.execute(_UPDATE_TICKET, {"tid": ticket_id, "updated_at": now})
         else:
             ticket_id, number = ticket.id, match.ticket
             action = "reopened" if ticket.state in CLOSED_STATES else "follow_up"
@@ -305,15 +321,16 @@ class Intake:
             if staff and ticket.reacted_at is None:  # issue 4: a colleague answered
                 values |= {"reacted_at": received, "reacted_by": staff}
                 reacted = staff
-            if decided and escalates(ticket.emergency, decided.decision):
+            if decided and escalates(ticket.emergency, decided.decision, thread.author):
                 escalated = True  # the follow-up reports an emergency: its decision rules
                 values |= columns
             conn.execute(_UPDATE_TICKET, {"tid": ticket_id, **values})
 
         automatic = decided.decision.automatic if decided else None
         row = self._message_values(fetched, mail, sha, received, history)
-        row |= {"ticket_id": ticket_id, "automatic": automatic}
+        row |= {"ticket_id": ticket_id, "automatic": automatic, "third_party": third_party}
         queues = decided is not None and self.outbox is not None and not history
+        queues = queues and not third_party  # a third party is neither answered nor paged for
         message_id: int | MessageRef
         if group is not None and not queues:  # nothing needs its id before the group's end
             message_id = group.add_message(row, number)
@@ -336,12 +353,23 @@ class Intake:
         elif attachments:
             conn.execute(_INSERT_ATTACHMENT, attachments)
         detail = (
-            f"follow-up to a closed ticket ({match.reason})"
+            f"follow-up to a closed ticket ({thread.reason})"
             if action == "reopened"
-            else match.reason
+            else thread.reason
         )
-        kind = {"created": "created", "reopened": "reopened"}.get(action, "follow_up")
-        self._event(session, ticket_id, kind, now, detail, message_id)
+        kind = {"created": "created", "reopened": "reopened", "third_party": "third_party"}
+        self._event(session, ticket_id, kind.get(action, "follow_up"), now, detail, message_id)
+        if named is not None:
+            sender = mail.sender.address if mail.sender else "?"
+            self._event(
+                session,
+                named.id,
+                "third_party",
+                now,
+                f"{sender} named this ticket in a message reporting an emergency: recorded "
+                f"as their own ticket {number}; nothing here changed",
+                message_id,
+            )
         if reacted:
             self._event(
                 session,
@@ -365,6 +393,8 @@ class Intake:
                 new=action == "created" or escalated,
             )
         summary = _summary(decided, history, action != "created" and not escalated)
+        if third_party:
+            summary = "third party: no change to the ticket, no reply, no page"
         if escalated:
             self._event(
                 session,
@@ -374,7 +404,7 @@ class Intake:
                 f"follow-up reports an emergency: {', '.join(decided.decision.urgency_reasons)}",
                 message_id,
             )
-        return Outcome(action, number, mail.message_id, match.reason, summary)
+        return Outcome(action, number, mail.message_id, thread.reason, summary)
 
     def _queue_mail(
         self,

@@ -108,7 +108,7 @@ def waiting_on_server(mailbox: ImapMailbox, folder: str, last_uid: int) -> int:
     try:
         mailbox.connect()
         assert mailbox.client is not None
-        with converted("count waiting mail"):
+        with converted("count waiting mail", mailbox.scrub):
             mailbox.client.select_folder(folder, readonly=True)
             uids = mailbox.client.search(["UID", f"{last_uid + 1}:*"])
         return sum(1 for u in uids if u > last_uid)

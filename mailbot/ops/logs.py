@@ -13,6 +13,8 @@ import sys
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
+from mailbot.scrub import Scrubber
+
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
@@ -32,19 +34,15 @@ class JsonFormatter(logging.Formatter):
 
 
 class Redact(logging.Filter):
-    """Replaces each known secret (4+ characters) by *** in the message and traceback."""
+    """Replaces each known secret (4+ characters), in every form a server may echo it in,
+    by *** in the message and traceback (the one scrubber, mailbot/scrub.py)."""
 
     def __init__(self, secrets: Iterable[str] = ()):
         super().__init__()
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-
-    def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        self.scrub = Scrubber.of(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
+        if self.scrub:
             record.msg, record.args = self.scrub(record.getMessage()), None
             if record.exc_info:
                 record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))

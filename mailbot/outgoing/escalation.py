@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.core.oncall import escalation_chain
+from mailbot.core.pages import page_group
 from mailbot.core.sla import due_steps, roles_for
 from mailbot.faults import crash_point
 from mailbot.outgoing.outbox import Outbox
@@ -56,8 +57,13 @@ class Escalator:
         self.clock = clock
 
     def run(self) -> dict[str, int]:
+        """Due escalation steps, and the "N więcej" pages whose page window has passed
+        (the pages held back to stop one client's flood ringing a phone again and again)."""
         now = self.clock()
         done: dict[str, int] = {}
+        with self.sessions.begin() as session:
+            if summaries := self.outbox.queue_summaries(session, now):
+                done["summary page"] = summaries
         with self.sessions() as session:
             ids = list(
                 session.scalars(
@@ -106,7 +112,13 @@ class Escalator:
             wanted = roles_for(step)
             alerts = [(role, who) for role, who in chain if role in wanted]
             queued = self.outbox.queue_staff_alerts(
-                session, alerts=alerts, context=context, ticket_id=ticket_id, step=step, now=now
+                session,
+                alerts=alerts,
+                context=context,
+                ticket_id=ticket_id,
+                step=step,
+                now=now,
+                group=page_group(step, ticket.client_id, ticket.requester),
             )
             repo.add_event(
                 session,

@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from mailbot.core import calendar
 from mailbot.core.decide import IntakeDecision
+from mailbot.core.pages import DEFAULT_WINDOW, holds, page_group
 from mailbot.model import Address, InboundMail
-from mailbot.outgoing.render import Rendered, TemplateProblem, TemplateSet
+from mailbot.outgoing.render import MORE_MAIL, MORE_SMS, Rendered, TemplateProblem, TemplateSet
 from mailbot.settings.rules import Rules
-from mailbot.store.tables import Message, OutboxItem
+from mailbot.store.tables import Message, OutboxItem, Ticket
 
 log = logging.getLogger("mailbot.outbox")
 
@@ -36,6 +37,7 @@ class OutboxPolicy:
     max_attempts: int = 8
     sms: bool = False  # an SMS channel is configured: alerts go by SMS too
     sms_transliterate: bool = True
+    page_window: timedelta = DEFAULT_WINDOW  # core.pages: later pages are folded; 0 = off
 
 
 def last_inbound(message: Message) -> InboundMail:
@@ -150,7 +152,7 @@ class Outbox:
         step: str,
         now: datetime,
     ) -> int:
-        """The pages an intake decision calls for (step "receipt")."""
+        """The pages an intake decision calls for (step "receipt"), coalesced per client."""
         return self.queue_staff_alerts(
             session,
             alerts=[(a.role, a.to) for a in d.alerts],
@@ -158,6 +160,7 @@ class Outbox:
             ticket_id=ticket_id,
             step=step,
             now=now,
+            group=page_group(step, d.client_id, context["sender"]),
         )
 
     def queue_staff_alerts(
@@ -169,11 +172,16 @@ class Outbox:
         ticket_id: int,
         step: str,
         now: datetime,
+        group: str | None = None,
     ) -> int:
         """One e-mail per paged person and step (receipt, reminder, breach). A person named
         by two roles (on call and the client's opiekun) is paged once, under the first:
         a second row would break the unique dedup_key and, with it, the whole intake
-        transaction (found by the fault-injection suite, #8)."""
+        transaction (found by the fault-injection suite, #8).
+
+        `group` (core.pages.page_group): a page that the same person got for the same
+        group less than the page window ago holds this one back (state `folded`, kept
+        whole); queue_summaries later sends the held ones as one "N więcej" page."""
         queued = 0
         paged: set[str] = set()
         for role, staff_id in alerts:
@@ -188,6 +196,9 @@ class Outbox:
             paged.add(staff.id)
             ctx = context | {"role": role}
             rendered, error = self._render("alert_oncall", ctx, "")
+            state = "pending" if rendered else "failed"
+            if rendered and self._held(session, group, staff.email, "alert_email", now):
+                state = "folded"
             self._add(
                 session,
                 kind="alert_email",
@@ -201,14 +212,123 @@ class Outbox:
                 threading={},
                 ticket=context["ticket"],
                 emergency=True,
-                state="pending" if rendered else "failed",
+                state=state,
                 error=error,
                 now=now,
+                page_group=group,
             )
             queued += 1
             if self.policy.sms and staff.phone:
-                self._queue_sms(session, ctx, staff.id, staff.phone, ticket_id, step, now)
+                self._queue_sms(session, ctx, staff.id, staff.phone, ticket_id, step, now, group)
         return queued
+
+    def _held(self, session: Session, group: str | None, to: str, kind: str, now: datetime
+              ) -> bool:  # fmt: skip
+        return group is not None and holds(
+            self._last_page(session, group, to, kind), now, self.policy.page_window
+        )
+
+    @staticmethod
+    def _last_page(session: Session, group: str, to: str, kind: str) -> datetime | None:
+        """When the person last got a page of this group on this channel (held ones and
+        the ones counted in a summary did not reach them)."""
+        return session.scalar(
+            select(func.max(OutboxItem.created_at)).where(
+                OutboxItem.page_group == group,
+                OutboxItem.recipient == to,
+                OutboxItem.kind == kind,
+                OutboxItem.state.not_in(("folded", "coalesced")),
+            )
+        )
+
+    def queue_summaries(self, session: Session, now: datetime) -> int:
+        """One "N więcej" page per person, channel and group whose window has passed,
+        for the pages held back in it (every minute, from the escalation job). The held
+        rows become `coalesced`: kept, listed by `mailbot outbox list`, never sent."""
+        folded = list(
+            session.scalars(
+                select(OutboxItem).where(OutboxItem.state == "folded").order_by(OutboxItem.id)
+            )
+        )
+        held: dict[tuple[str, str, str], list[OutboxItem]] = {}
+        for row in folded:
+            held.setdefault((row.page_group or "", row.recipient, row.kind), []).append(row)
+        queued = 0
+        for (group, to, kind), rows in held.items():
+            if holds(self._last_page(session, group, to, kind), now, self.policy.page_window):
+                continue
+            tickets = {
+                t.id: t
+                for t in session.scalars(
+                    select(Ticket).where(Ticket.id.in_({r.ticket_id for r in rows}))
+                )
+            }
+            context = self._summary_context(group, [tickets[r.ticket_id] for r in rows])
+            self._queue_summary(session, group, to, kind, rows, context, now)
+            session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id.in_([r.id for r in rows]))
+                .values(state="coalesced")
+            )
+            queued += 1
+        return queued
+
+    def _summary_context(self, group: str, tickets: list[Ticket]) -> dict[str, Any]:
+        """What the alert_more templates get (templates/README.md)."""
+        last = tickets[-1]
+        client = self.rules.book.client(last.client_id) if last.client_id else None
+        return {
+            "ticket": last.number,
+            "count": len(tickets),
+            "tickets": [
+                {"ticket": t.number, "subject": t.subject, "received_at": t.created_at}
+                for t in tickets
+            ],
+            "client_name": client.name if client else None,
+            "sender": last.requester,
+            "step": group.split(":", 1)[0],
+            "window_minutes": int(self.policy.page_window.total_seconds() // 60),
+        }
+
+    def _queue_summary(
+        self,
+        session: Session,
+        group: str,
+        to: str,
+        kind: str,
+        rows: list[OutboxItem],
+        context: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        error, rendered = "", None
+        if kind == "alert_sms":
+            try:
+                text = self.templates.render_sms(
+                    context, name=MORE_SMS, transliterate=self.policy.sms_transliterate
+                )
+                rendered = Rendered("", text, "")
+            except TemplateProblem as exc:
+                error = f"template {MORE_SMS}: {exc}"
+        else:
+            rendered, error = self._render(MORE_MAIL, context, "")
+        self._add(
+            session,
+            kind=kind,
+            template=MORE_SMS if kind == "alert_sms" else MORE_MAIL,
+            dedup=f"more:{group}:{to}:{kind}:{rows[0].id}",
+            ticket_id=rows[-1].ticket_id,
+            inbound_id=None,
+            to=to,
+            name=rows[-1].recipient_name,
+            rendered=rendered,
+            threading={},
+            ticket=context["ticket"],
+            emergency=True,
+            state="pending" if rendered else "failed",
+            error=error,
+            now=now,
+            page_group=group,
+        )
 
     def _queue_sms(
         self,
@@ -219,6 +339,7 @@ class Outbox:
         ticket_id: int,
         step: str,
         now: datetime,
+        group: str | None = None,
     ) -> None:
         try:
             text, error = (
@@ -240,9 +361,16 @@ class Outbox:
             threading={},
             ticket=ctx["ticket"],
             emergency=True,
-            state="pending" if text else "failed",
+            state=(
+                "failed"
+                if not text
+                else "folded"
+                if self._held(session, group, phone, "alert_sms", now)
+                else "pending"
+            ),
             error=error,
             now=now,
+            page_group=group,
         )
 
     def _render(
@@ -286,6 +414,7 @@ class Outbox:
         state: str,
         error: str,
         now: datetime,
+        page_group: str | None = None,
     ) -> None:
         session.add(OutboxItem(
             kind=kind, template=template, dedup_key=dedup[:400], ticket_id=ticket_id,
@@ -295,5 +424,5 @@ class Outbox:
             body_html=rendered.html if rendered else "",
             threading=json.dumps(threading), message_id=self.message_id(ticket),
             emergency=emergency, state=state, attempts=0, next_attempt_at=now,
-            last_error=error, created_at=now,
+            last_error=error, created_at=now, page_group=page_group,
         ))  # fmt: skip

@@ -37,13 +37,15 @@ REPLY_NAMES = (
 )  # fmt: skip
 ALERT_MAIL = "alert_oncall"  # staff e-mail; takes the same context as SMS
 SMS = "alert_sms"
+MORE_MAIL = "alert_more"  # one page for the pages held back in a page window (core.pages)
+MORE_SMS = "alert_more_sms"
 SMS_LIMIT = 160  # one GSM-7 SMS; longer texts are cut (see render_sms)
 PARTS = ("subject", "txt", "html")  # <name>.subject.j2, <name>.txt.j2, <name>.html.j2
 # checked by digest_mail.check_digest_templates, which every caller of check_all runs too
 DIGEST_FILES = frozenset(f"digest.{p}.j2" for p in PARTS)
 # every template file mailbot needs -> the kind it belongs to
-EXPECTED = {f"{n}.{p}.j2": n for n in (*REPLY_NAMES, ALERT_MAIL) for p in PARTS}
-EXPECTED[f"{SMS}.txt.j2"] = SMS
+EXPECTED = {f"{n}.{p}.j2": n for n in (*REPLY_NAMES, ALERT_MAIL, MORE_MAIL) for p in PARTS}
+EXPECTED |= {f"{n}.txt.j2": n for n in (SMS, MORE_SMS)}
 _WEEKDAYS = ("poniedziałek", "wtorek", "środa", "czwartek", "piątek", "sobota", "niedziela")
 _CONTRACTS = {"opieka": "opieka autorska", "pakiet": "pakiet godzin", "brak": "brak umowy"}
 # GSM 03.38: the basic set costs 1 septet, the extension set 2 (escape + character).
@@ -190,14 +192,16 @@ class TemplateSet:
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
         return Rendered(subject, text, self.render(f"{name}.html.j2", context))
 
-    def render_sms(self, context: Context, *, transliterate: bool = True, cut: bool = True) -> str:
-        """The SMS alert on one line, at most SMS_LIMIT GSM-7 septets.
+    def render_sms(
+        self, context: Context, *, transliterate: bool = True, cut: bool = True, name: str = SMS
+    ) -> str:
+        """The SMS alert (or `name`, e.g. MORE_SMS) on one line, at most SMS_LIMIT septets.
 
         Cut, not refused: an alert must never be lost because a client has a long name
         (check_all reports sample texts that need cutting). The length counts the GSM-7
         form, so the text fits one SMS also when transliterate=False leaves Polish letters
         for a gateway that transliterates itself (SMSAPI `normalize`)."""
-        text = one_line(self.render(f"{SMS}.txt.j2", context))
+        text = one_line(self.render(f"{name}.txt.j2", context))
         text = _cut(text, SMS_LIMIT) if cut else text
         return gsm7(text) if transliterate else text
 
@@ -237,14 +241,14 @@ def check_all(templates: TemplateSet) -> list[str]:
 
 
 def _check_one(templates: TemplateSet, name: str, ctx: Context, where: str) -> list[str]:
-    if name != SMS:
+    if name not in (SMS, MORE_SMS):
         subject = templates.render_reply(name, ctx).subject
         ok = name not in REPLY_NAMES or subject.startswith("Re: ")
         return [] if ok else [f"{where}: a reply's subject must start with 'Re: '"]
     problems = []
-    if (n := gsm7_length(templates.render_sms(ctx, cut=False))) > SMS_LIMIT:
+    if (n := gsm7_length(templates.render_sms(ctx, cut=False, name=name))) > SMS_LIMIT:
         problems.append(f"{where}: {n} GSM-7 characters, more than {SMS_LIMIT}")
-    if ctx["ticket"] not in templates.render_sms({**ctx, "subject": "x " * SMS_LIMIT}):
+    if ctx["ticket"] not in templates.render_sms({**ctx, "subject": "x " * SMS_LIMIT}, name=name):
         problems.append(f"{where}: a long subject cuts off the ticket number (put it last)")
     return problems
 
@@ -274,6 +278,10 @@ def sample_contexts() -> dict[str, list[Context]]:
     long = {"client_name": "Przedsiębiorstwo Handlowo-Usługowe „Źródło” Spółka z o.o. sp.k.",
             "subject": "Odp: PILNE!!! F-K nie działa na żadnym stanowisku"}
     expired = {**pkg, "valid_until": date(2026, 10, 1)}
+    more = {"ticket": "KJM-2026-000061", "count": 19, "client_name": c["client_name"],
+            "sender": "biuro@piekarnia-kowalski.pl", "step": "receipt", "window_minutes": 10,
+            "tickets": [{"ticket": f"KJM-2026-0000{n}", "subject": "AWARIA F-K <pilne>",
+                         "received_at": at} for n in range(43, 62)]}
     return {
         "ack_opieka": [{**c, "opiekun": opiekun}, {**c, "opiekun": {**opiekun, "phone": None}}],
         "ack_opieka_emergency": [{**c, "opiekun": o, "deadline": dl}
@@ -295,5 +303,7 @@ def sample_contexts() -> dict[str, list[Context]]:
         ALERT_MAIL: [alert, {**alert, "role": "opiekun"}, {**alert, **pak, "opiekun": None},
                      {**alert, "role": "manager", "client_name": None, "contract": None}],
         SMS: [alert, {**alert, **long}, {**alert, **pak, "role": "manager", "client_name": None}],
+        MORE_MAIL: [more, {**more, "step": "breach", "client_name": None, "count": 1}],
+        MORE_SMS: [more, {**more, **long, "step": "reminder"}],
     }
     # fmt: on

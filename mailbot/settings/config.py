@@ -121,6 +121,7 @@ class Config:
     max_attempts: int = 8
     retry_after: int = 30  # seconds before the first retry of a failed send, then doubled
     retry_max: int = 1800  # ... up to this
+    page_window: int = 600  # seconds: later pages about one client are folded (core.pages)
     sms: SmsConfig | None = None
     digest_enabled: bool = True
     digest_time: str = "07:30"
@@ -226,7 +227,13 @@ _SCHEMA: dict[str, set[str]] = {
         "from_address",
         "from_name",
     },
-    "outbox": {"replies_per_sender_per_hour", "max_attempts", "retry_after", "retry_max"},
+    "outbox": {
+        "replies_per_sender_per_hour",
+        "max_attempts",
+        "retry_after",
+        "retry_max",
+        "page_window",
+    },
     "digest": {"enabled", "time"},
     "sms": {
         "channel",
@@ -309,6 +316,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         replies_per_sender_per_hour=r.integer("outbox.replies_per_sender_per_hour", 5, 0, 1000),
         max_attempts=r.integer("outbox.max_attempts", 8, 1, 100),
         **_retry(r),
+        page_window=r.duration("outbox.page_window", "10m"),
         sms=_sms(r),
         digest_enabled=_bool(r, "digest.enabled", True),
         digest_time=_clock_time(r, "digest.time", "07:30"),

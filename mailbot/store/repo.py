@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from mailbot.core.threads import format_ticket_number
+from mailbot.core.threads import TicketOwner, format_ticket_number
 from mailbot.store.tables import (
     ClientRow,
     FolderState,
@@ -109,6 +109,16 @@ def tickets_by_message_keys(session: Session, keys: Iterable[str]) -> dict[str, 
         return {}
     rows = session.connection().execute(_BY_KEYS, {"keys": wanted})
     return {key: number for key, number in rows}
+
+
+def ticket_owner(session: Session, number: str | None) -> TicketOwner | None:
+    """Whose ticket `number` is (for telling a third party's follow-up apart)."""
+    if not number:
+        return None
+    row = session.execute(
+        select(Ticket.requester, Ticket.client_id).where(Ticket.number == number.upper())
+    ).first()
+    return TicketOwner(row.requester, row.client_id) if row else None
 
 
 def ticket_by_number(session: Session, number: str) -> Ticket | None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -144,6 +145,9 @@ class Message(Base):
     history: Mapped[bool] = mapped_column(Boolean, default=False)
     defects: Mapped[str] = mapped_column(Text, default="")
     automatic: Mapped[str | None] = mapped_column(String(32))  # why machine-sent (RFC 3834)
+    # Written by someone who may not speak for the ticket (not its requester, the same
+    # client or staff): shown as such, and it changed nothing on the ticket.
+    third_party: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     attachments: Mapped[list[AttachmentRow]] = relationship(back_populates="message")
 
@@ -249,7 +253,10 @@ class OutboxItem(Base):
     that caused it; a sender job delivers it (transactional outbox)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (UniqueConstraint("dedup_key", name="uq_outbox_dedup"),)
+    __table_args__ = (
+        UniqueConstraint("dedup_key", name="uq_outbox_dedup"),
+        Index("ix_outbox_page_group", "page_group", "recipient", "kind"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # reply | alert_email
     template: Mapped[str] = mapped_column(String(64))
@@ -265,13 +272,18 @@ class OutboxItem(Base):
     message_id: Mapped[str] = mapped_column(String(998))
     emergency: Mapped[bool] = mapped_column(Boolean, default=False)
     # pending -> sending -> sent; failed (gave up or cannot render); uncertain (crash
-    # mid-send of a client reply: never resent, listed for staff); suppressed (rate limit)
+    # mid-send of a client reply: never resent, listed for staff); suppressed (rate limit);
+    # folded (a page held back: one went to the same person for the same client within
+    # the page window) -> coalesced (counted in one "N więcej" page, the row `alert_more`)
     state: Mapped[str] = mapped_column(String(16), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Pages about one client (or sender) and escalation step share a group: see
+    # Outbox.queue_staff_alerts; None for replies.
+    page_group: Mapped[str | None] = mapped_column(String(400))
 
 
 class JobRun(Base):

@@ -252,3 +252,54 @@ def test_free_mail_domains():
 )
 def test_nip_checksum(nip, valid):
     assert nip_is_valid(nip) == valid
+
+
+# DMARC alignment: the domain our MX evaluated must be the domain mailbot read.
+@pytest.mark.parametrize(
+    ("headers", "trusted", "trust"),
+    [
+        # the MX read the From as evil.example (and it passes there): mailbot read a client
+        ((f"{MX}; dmarc=pass header.from=evil.example",), frozenset({MX}), "unverified"),
+        ((f"{MX}; spf=pass smtp.mailfrom=evil.example; dkim=pass header.d=evil.example; "
+          "dmarc=pass (p=reject) header.from=evil.example",), frozenset({MX}), "unverified"),
+        # a subdomain is another From domain: DMARC's header.from is the From's own domain
+        ((f"{MX}; dmarc=pass header.from=mail.piekarnia.pl",), frozenset({MX}), "unverified"),
+        # one of two evaluated From domains is another one (two From headers at the MX)
+        ((f"{MX}; dmarc=pass header.from=piekarnia.pl; dmarc=pass header.from=evil.example",),
+         frozenset({MX}), "unverified"),
+        # the same domain, in any case: aligned
+        ((f"{MX}; dmarc=pass header.from=PIEKARNIA.pl.",), frozenset({MX}), "registered"),
+        # no DMARC verdict from our MX: nothing to compare
+        ((f"{MX}; spf=pass smtp.mailfrom=bounce.esp.example",), frozenset({MX}), "registered"),
+        # a foreign server's view of the From domain is not ours to believe (a mailing
+        # list keeps the A-R about the original author's domain)
+        (("lists.example; dmarc=pass header.from=evil.example",), frozenset({MX}), "registered"),
+        # without a configured authserv-id no header is known to be our MX's
+        ((f"{MX}; dmarc=pass header.from=evil.example",), frozenset(), "registered"),
+    ],
+)  # fmt: skip
+def test_dmarc_must_be_about_the_domain_mailbot_trusts(headers, trusted, trust):
+    info = identify_sender("biuro@piekarnia.pl", headers, RULEBOOK, AT, trusted)
+    assert info.trust == trust
+    if trust == "unverified":
+        assert info.client is not None and info.client.id == "piekarnia"  # staff see the claim
+        assert "R-CON-6" in info.rules
+        assert any("evaluated DMARC for" in r and "piekarnia.pl" in r for r in info.reasons)
+
+
+def test_dmarc_alignment_applies_to_staff_addresses_too():
+    headers = (f"{MX}; dmarc=pass header.from=evil.example",)
+    info = identify_sender("jan.wisniewski@kjmssoft.pl", headers, RULEBOOK, AT, frozenset({MX}))
+    assert info.trust == "unverified" and not info.is_staff
+
+
+@pytest.mark.parametrize(
+    "address", ["biuro@piekarnia.pl", "jan.wisniewski@kjmssoft.pl", "m.kowalski@piekarnia.pl"]
+)
+def test_a_doubtful_sender_is_never_trusted(address):
+    doubt = "two From headers: biuro@piekarnia.pl, attacker@evil.example"
+    info = identify_sender(address, (), RULEBOOK, AT, doubt=doubt)
+    assert info.trust == "unverified" and not info.trusted
+    assert any(doubt in r for r in info.reasons)
+    assert "R-CON-6" in info.rules
+    assert identify_sender(address, (), RULEBOOK, AT, doubt=None).trust != "unverified"

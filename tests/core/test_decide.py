@@ -11,7 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailbot.core.contracts import Client, Staff, identify_sender
-from mailbot.core.decide import PackageState, decide, escalates, follow_up_reply
+from mailbot.core.decide import (
+    PackageState,
+    decide,
+    escalates,
+    follow_up_reply,
+    judge_follow_up,
+)
+from mailbot.core.threads import ThreadMatch, TicketOwner
 from mailbot.settings.rulebook import Rulebook
 
 WAW = ZoneInfo("Europe/Warsaw")
@@ -230,3 +237,48 @@ def test_follow_ups_keep_the_ticket_decision_unless_urgency_rises():
     assert not escalates(False, calm)
     assert follow_up_reply(calm) == "follow_up"
     assert follow_up_reply(run("biuro@piekarnia.pl", automatic="out-of-office")) is None
+
+
+def judged(address, what=What(), auth=()):
+    """judge_follow_up for a message naming KJM-2026-000001, opened by biuro@piekarnia.pl."""
+    t = at("2026-11-25T10:00")
+    sender = identify_sender(address, auth, BOOK, t)
+    new = decide(sender, what, t, oncall="jan.wisniewski")
+    thread = ThreadMatch("KJM-2026-000001", "ticket number KJM-2026-000001 in the subject")
+    return judge_follow_up(thread, TicketOwner("biuro@piekarnia.pl", "piekarnia"), sender, new)
+
+
+def test_the_requester_and_staff_join_their_ticket():
+    for address, author in (("biuro@piekarnia.pl", "requester"),
+                            ("jan.wisniewski@kjmssoft.pl", "staff")):  # fmt: skip
+        t = judged(address, EMERGENCY)
+        assert (t.ticket, t.author, t.third_party) == ("KJM-2026-000001", author, False)
+
+
+def test_another_clients_emergency_on_a_guessed_number_is_their_own_new_ticket():
+    t = judged("biuro@sklep.pl", EMERGENCY)
+    assert t.ticket is None and t.named == "KJM-2026-000001" and not t.third_party
+    assert "decided for the sender alone" in t.reason
+
+
+@pytest.mark.parametrize(
+    ("address", "what"),
+    [
+        ("biuro@sklep.pl", What()),  # another client, nothing urgent
+        ("attacker@evil.example", EMERGENCY),  # a stranger's "emergency" stays a note
+        ("x@sklep.pl", EMERGENCY),  # another client's unregistered address: not a client
+    ],
+)
+def test_a_third_party_is_noted_on_the_ticket(address, what):
+    t = judged(address, what)
+    assert t.ticket == "KJM-2026-000001" and t.third_party and t.named is None
+    assert "does not change" in t.reason
+
+
+def test_only_the_requester_or_a_registered_address_raises_a_tickets_urgency():
+    urgent, colleague = run("biuro@piekarnia.pl", EMERGENCY), run("x@piekarnia.pl", EMERGENCY)
+    assert colleague.trust == "unregistered" and colleague.state == "needs_identification"
+    assert escalates(False, urgent, "requester") and escalates(False, urgent, "same_client")
+    assert not escalates(False, colleague, "same_client")  # would demote the client's ticket
+    assert not escalates(False, urgent, "third_party")
+    assert not escalates(False, run("jan.wisniewski@kjmssoft.pl", EMERGENCY), "staff")

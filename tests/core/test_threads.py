@@ -3,6 +3,9 @@
 import pytest
 
 from mailbot.core.threads import (
+    AUTHORS,
+    TicketOwner,
+    follow_up_author,
     format_ticket_number,
     match_thread,
     strip_prefixes,
@@ -92,3 +95,37 @@ def test_unknown_number_without_references_is_new_and_says_why():
     m = match_thread("[KJM-2026-000077] x", None, [], known_tickets=set(), ticket_by_message_id={})
     assert m.ticket is None
     assert "KJM-2026-000077" in m.reason
+
+
+# Who may speak for a ticket: follow_up_author (pure; the shell passes the ticket's owner).
+OWNER = TicketOwner("biuro@piekarnia.pl", "piekarnia")
+
+
+@pytest.mark.parametrize(
+    ("address", "trust", "client_id", "author"),
+    [
+        ("biuro@piekarnia.pl", "registered", "piekarnia", "requester"),
+        ("a.kowalska@piekarnia.pl", "registered", "piekarnia", "same_client"),
+        ("jan.wisniewski@kjmssoft.pl", "staff", None, "staff"),
+        # another client that guessed the number
+        ("biuro@budmax.pl", "registered", "budmax", "third_party"),
+        # a stranger
+        ("attacker@evil.example", "unknown", None, "third_party"),
+        # an unregistered colleague at the client's own domain speaks for the client...
+        ("m.kowalski@piekarnia.pl", "unregistered", "piekarnia", "same_client"),
+        # ...but not at another client's domain
+        ("m.kowalski@budmax.pl", "unregistered", "budmax", "third_party"),
+        # the requester's own address, but authentication failed: may be forged
+        ("biuro@piekarnia.pl", "unverified", "piekarnia", "third_party"),
+        ("", "unknown", None, "third_party"),
+    ],
+)
+def test_follow_up_author(address, trust, client_id, author):
+    got, why = follow_up_author(OWNER, address, trust, client_id)
+    assert got == author and got in AUTHORS and why
+
+
+def test_a_stranger_that_opened_a_ticket_is_its_requester():
+    owner = TicketOwner("Ktos@Gdzies.pl", None)
+    assert follow_up_author(owner, "ktos@gdzies.pl", "unknown", None)[0] == "requester"
+    assert follow_up_author(owner, "inny@gdzies.pl", "unknown", None)[0] == "third_party"

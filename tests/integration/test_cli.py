@@ -173,7 +173,8 @@ def test_explain_json_follows_explain_md(recorded):
     assert doc["client"]["id"] == "piekarnia" and doc["trust"] == "registered"
     assert doc["emergency"] is True and doc["state"] == "new" and doc["priority"] == 1
     assert doc["deadline"] == "2026-11-26T08:30:00+01:00"  # R-SLA-1: night not counted
-    assert doc["thread"] == {"ticket": None, "reason": "new ticket"}
+    assert doc["thread"]["ticket"] is None and doc["thread"]["reason"] == "new ticket"
+    assert "from_raw" in doc["message"] and doc["trust_reasons"]  # the parser fills from_raw
     assert "R-SLA-1" in doc["rules"]
     assert {a["role"] for a in doc["alerts"]} == {"oncall", "opiekun"}
 

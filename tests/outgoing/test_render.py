@@ -15,6 +15,8 @@ from mailbot.core import decide
 from mailbot.outgoing.render import (
     ALERT_MAIL,
     EXPECTED,
+    MORE_MAIL,
+    MORE_SMS,
     REPLY_NAMES,
     SMS,
     SMS_LIMIT,
@@ -398,5 +400,5 @@ def test_load_refuses_a_missing_directory(tmp_path: Path) -> None:
 
 def test_expected_files_cover_every_kind() -> None:
     kinds = set(EXPECTED.values())
-    assert kinds == {*REPLY_NAMES, ALERT_MAIL, SMS}
+    assert kinds == {*REPLY_NAMES, ALERT_MAIL, SMS, MORE_MAIL, MORE_SMS}
     assert set(SAMPLES) == kinds

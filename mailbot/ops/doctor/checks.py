@@ -30,6 +30,7 @@ from mailbot.errors import ConfigError
 from mailbot.ops.doctor.base import FAIL, OK, SKIP, WARN, Check, Env, one_line
 from mailbot.ops.doctor.imap import check_imap, check_oauth_secret
 from mailbot.ops.doctor.send import check_sms, check_smtp
+from mailbot.scrub import Scrubber
 from mailbot.settings.config import Config
 from mailbot.settings.secrets import config_secrets
 
@@ -114,10 +115,8 @@ def _secrets(cfg: Config, env: Env) -> list[str]:
 
 
 def _scrub(check: Check, secrets: list[str]) -> Check:
-    detail, fix = check.detail, check.fix
-    for secret in secrets:
-        detail, fix = detail.replace(secret, "***"), fix.replace(secret, "***")
-    return Check(check.name, check.status, detail, fix)
+    scrub = Scrubber.of(secrets, min_length=3)  # URL query values may be that short
+    return Check(check.name, check.status, scrub(check.detail), scrub(check.fix))
 
 
 # -- on this host: rules, templates, data directory
