@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -10,6 +9,7 @@ from mailbot.core.classify import Classification, ClassifyRules
 from mailbot.model import InboundMail
 from mailbot.parse import parse_message
 from mailbot.prepare import classify_mail
+from mailbot.rules import load_classify_rules
 from tests.labelled import ROOT, Labelled
 
 
@@ -49,8 +49,7 @@ class Result:
 
 
 def load_rules() -> ClassifyRules:
-    with (ROOT / "rules" / "classify.toml").open("rb") as f:
-        return ClassifyRules.from_dict(tomllib.load(f), "rules/classify.toml")
+    return load_classify_rules(ROOT / "rules" / "classify.toml")
 
 
 def evaluate(cases: list[Labelled], rules: ClassifyRules) -> Result:
@@ -88,5 +87,6 @@ def report(r: Result, *, misses: bool = False) -> str:
             ]
             if bad:
                 lines.append(f"MISS {o.case.name}: {'; '.join(bad)}  [{o.case.why}]")
-                lines.append(f"     score {o.got.score} {o.got.reasons} scope {o.got.scope_reasons}")
+                lines.append(f"     score {o.got.score} {o.got.reasons}")
+                lines.append(f"     scope {o.got.scope_reasons}")
     return "\n".join(lines)
