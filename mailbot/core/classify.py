@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from mailbot.core.quotes import split_quoted
+from mailbot.core.textmodel import ModelRef, TextModel, features
 from mailbot.errors import ConfigError
 
 SCOPES = ("year_split", "database_repair", "document_fix", "programming", "visit",
@@ -22,12 +23,20 @@ PRODUCTS = ("SOOT", "F-K", "Kadry-Płace", "Hurtownia Danych")  # anything else:
 _SPECIAL = {"ł": "l", "Ł": "l"}  # the Polish letter Unicode does not decompose
 _GAP = r"(?:\s+[a-z0-9]+){0,4}"
 _SPEC_WORD = re.compile(r"[a-z0-9]+\*?(?:\|[a-z0-9]+\*?)*")
-_BREAK = re.compile(r"(?<=[.!?;])\s+|\s+[–—-]\s+|\n[ \t]*\n")
+# Sentences, and clauses that turn to a new time or a contrast ("rano tylko u pani Basi,
+# a teraz na wszystkich"): an ignore cue (past, hypothetical) covers its own clause only.
+_BREAK = re.compile(
+    r"(?<=[.!?;])\s+|\s+[–—-]\s+|\n[ \t]*\n|\n(?=\s*[-*•]\s)"
+    r"|,\s+(?=(?:a|ale|lecz|jednak|natomiast|teraz|obecnie|dzi[sś]|dzisiaj|od\s+rana"
+    r"|tymczasem|za[sś]|dalej|nadal|wci[aą][zż]|znowu|znow|ci[aą]gle)\b)",
+    re.IGNORECASE,
+)
 _SIGNATURE = re.compile(r"^--[ \t]?$", re.MULTILINE)
 _KEYS = {  # the keys each table may have: a typo is an error, not a silently unused rule
     "": {"emergency", "scope", "product"},
-    "emergency": {"threshold", "phrases", "cancel", "ignore", "continuation"},
-    "scope": {"min_score", "question_default", "emergency_scopes", "phrases"},
+    "emergency": {"threshold", "possible", "model_weight", "cancel_factor", "phrases", "cancel",
+                  "ignore", "continuation"},
+    "scope": {"min_score", "question_default", "emergency_scopes", "model_weight", "phrases"},
     "product": {"min_score", "margin", "names_only_scopes", "phrases"},
 }
 
@@ -64,6 +73,9 @@ class Phrase:
     label: str  # emergency: failure/everywhere/both, a cue's reason; scope or product name
     kind: str = ""  # product phrases: name or hint
     needles: tuple[str, ...] = ()  # one of these must occur for the regex to match
+    # cancel cues: the cue does not count in a sentence that also has one of these
+    # ("pozostałe programy działają" limits nothing when the sentence is about programs)
+    unless: tuple[re.Pattern[str], ...] = ()
 
     def present(self, folded: str) -> bool:
         """Cheap substring pre-check before the regex (most phrases are absent). A loop,
@@ -112,6 +124,14 @@ class ClassifyRules:
     # Phrases by the first 3 letters of their needles (see _present_only), built once:
     # an init field, so the per-mail copies that replace() makes keep it, not rebuild it.
     by_prefix: dict[str, frozenset[Phrase]] | None = field(default=None, repr=False, compare=False)
+    # The learned scorer (rules/classify-model.json) and how much it counts beside the
+    # phrases: combined = (1 - w) * phrase score + w * model probability.
+    model: TextModel | None = field(default=None, repr=False, compare=False)
+    model_ref: ModelRef | None = None  # how a worker finds the model when sent without it
+    model_weight: float = 0.0
+    possible: float = 1.0  # combined score from which a non-emergency is "possible"
+    cancel_factor: float = 1.0  # share of the cancel cues' weight taken off the combined score
+    scope_model_weight: float = 0.0  # added to each scope's phrase score x probability
 
     def __post_init__(self) -> None:
         if self.by_prefix is not None:
@@ -124,16 +144,31 @@ class ClassifyRules:
         object.__setattr__(self, "by_prefix", {k: frozenset(v) for k, v in index.items()})
 
     @classmethod
-    def from_dict(cls, doc: dict[str, Any], source: str) -> ClassifyRules:
+    def without_model(self) -> ClassifyRules:
+        """A copy light enough to send to a parse worker with each chunk of mail; the
+        worker puts the model back from `model_ref` (mailbot.prepare)."""
+        return replace(self, model=None) if self.model is not None else self
+
+    @classmethod
+    def from_dict(
+        cls,
+        doc: dict[str, Any],
+        source: str,
+        model: TextModel | None = None,
+        model_ref: ModelRef | None = None,
+    ) -> ClassifyRules:
         """Validate a parsed TOML document; ConfigError names the entry and key."""
         v = _Validator(source)
         em, sc, pr = (v.get(doc, k, dict) for k in ("emergency", "scope", "product"))
         for where, table in {"": doc, "emergency": em, "scope": sc, "product": pr}.items():
             v.keys(table, where, _KEYS[where])
+        if model is None and any("model_weight" in t and t["model_weight"] for t in (em, sc)):
+            raise v.fail("emergency.model_weight", "set, but the model file beside this one "
+                         "(classify-model.json) is missing: run scripts/train_classifier.py")
         return cls(
             threshold=v.number(em, "emergency.threshold"),
             signals=v.entries(em, "emergency.phrases", "kind", ("failure", "everywhere", "both")),
-            cancels=v.entries(em, "emergency.cancel", "reason", None),
+            cancels=v.entries(em, "emergency.cancel", "reason", None, unless=True),
             ignores=v.entries(em, "emergency.ignore", "reason", None, weighted=False),
             continuation=v.patterns(em, "emergency.continuation", "continuation"),
             scope_phrases=v.entries(sc, "scope.phrases", "scope", SCOPES),
@@ -144,6 +179,12 @@ class ClassifyRules:
             product_min=v.number(pr, "product.min_score"),
             product_margin=v.number(pr, "product.margin"),
             names_only_scopes=v.choices(pr, "product.names_only_scopes", SCOPES),
+            model=model,
+            model_ref=model_ref,
+            model_weight=v.optional(em, "emergency.model_weight", 0.0),
+            possible=v.optional(em, "emergency.possible", 1.0),
+            cancel_factor=v.optional(em, "emergency.cancel_factor", 1.0),
+            scope_model_weight=v.optional(sc, "scope.model_weight", 0.0),
         )
 
 
@@ -152,12 +193,26 @@ class Classification:
     """The verdict and, for staff, the phrases behind each part of it."""
 
     emergency: bool
-    score: float
+    score: float  # combined: phrases and, when shipped, the learned model
     reasons: tuple[str, ...]
     scope: str
     scope_reasons: tuple[str, ...]
     product: str
     product_reasons: tuple[str, ...]
+    possible: bool = False  # not an emergency, but close: worth a careful page at night
+    phrase_score: float = 0.0
+    model_score: float | None = None  # the model's probability; None without a model
+
+
+def own_text(subject: str, text: str, *, is_reply: bool = False) -> tuple[tuple[str, ...], str]:
+    """(what the sender wrote now, the quoted history): the parts the verdict reads.
+
+    A reply's subject repeats the old one: it counts for the product only. The trainer
+    calls this too, so the model learns from exactly what it is later shown."""
+    subject, text = (unicodedata.normalize("NFC", t) for t in (subject, text))  # macOS: NFD
+    new, history = split_quoted(text)
+    new = _SIGNATURE.split(new, maxsplit=1)[0]  # legal footers say "nie jest Pan adresatem"
+    return ((new,) if is_reply else (subject, new)), history
 
 
 def classify(
@@ -165,45 +220,99 @@ def classify(
 ) -> Classification:
     """Classify what the sender wrote now (R-HRS-3, R-SLA-1, R-SCO-1/2).
 
-    A reply's subject repeats the old one: it counts for the product only. The quoted
-    history counts when the new text says the failure continues ("dalej to samo") or
-    names no scope/product (a thank-you in an F-K thread is about F-K)."""
-    subject, text = (unicodedata.normalize("NFC", t) for t in (subject, text))  # macOS: NFD
-    rules = _present_only(rules, fold(f"{subject}\n{text}"))
-    new, history = split_quoted(text)
-    new = _SIGNATURE.split(new, maxsplit=1)[0]  # legal footers say "nie jest Pan adresatem"
-    own = (new,) if is_reply else (subject, new)
-    score, failing, reasons = _emergency(own, rules)
+    The quoted history counts when the new text says the failure continues ("dalej to
+    samo") or names no scope/product (a thank-you in an F-K thread is about F-K)."""
+    subject = unicodedata.normalize("NFC", subject)
+    own, history = own_text(subject, text, is_reply=is_reply)
+    new = own[-1]
+    rules = _present_only(rules, fold(f"{subject}\n{unicodedata.normalize('NFC', text)}"))
+    urgency = _emergency(own, rules)
+    positive, reasons = urgency.positive, urgency.reasons
     if is_reply and any(_first(p, (new,)) for p in rules.continuation):
-        extra, _, thread = _emergency((subject, history), rules, positive_only=True)
-        score = max(score, extra)
-        reasons += tuple(f"thread: {r}" for r in thread)
+        thread = _emergency((subject, history), rules, positive_only=True)
+        positive = max(positive, thread.positive)
+        reasons += tuple(f"thread: {r}" for r in thread.reasons)
+    phrase_score = score = max(0.0, positive - urgency.cancelled)
+    text_in = fold("\n".join(urgency.kept))
+    feats = features(text_in) if rules.model else set()
+    probability = None
+    if rules.model is not None:
+        # Nothing left to read (every sentence set aside): the model's bias says nothing.
+        probability = rules.model.emergency.probabilities(feats)[0] if feats else 0.0
+        w = rules.model_weight
+        # Cancel cues ("już działa", "u pozostałych działa") hold against the model too:
+        # they are what the client says in so many words.
+        cancelled = urgency.cancelled * rules.cancel_factor
+        score = (1 - w) * phrase_score + w * max(0.0, probability - cancelled)
+        if w > 0:
+            words = _words_of(
+                rules.model.emergency.strongest(feats), text_in, "\n".join(urgency.kept)
+            )
+            reasons += (f"model {probability:.2f}" + (f": {', '.join(words)}" if words else ""),)
     emergency = score >= rules.threshold
-    scope, scope_reasons = _scope(own, history, rules, emergency, failing)
+    scope, scope_reasons = _scope(own, history, rules, emergency, urgency.failing, feats)
     for parts, prefix in (((subject, new), ""), ((history,), "thread: ")):  # thread: fallback
         product, why = _product(parts, rules, scope in rules.names_only_scopes)
         product_reasons = tuple(prefix + r for r in why)
         if product or not history:
             break
-    return Classification(emergency, round(score, 3), reasons, scope, scope_reasons,
-                          product or "other", product_reasons)  # fmt: skip
+    return Classification(
+        emergency, round(score, 3), reasons, scope, scope_reasons, product or "other",
+        product_reasons, possible=not emergency and score >= rules.possible,
+        phrase_score=round(phrase_score, 3),
+        model_score=None if probability is None else round(probability, 3),
+    )  # fmt: skip
+
+
+def _words_of(grams: tuple[str, ...], folded: str, text: str) -> tuple[str, ...]:
+    """The client's words that hold the model's strongest n-grams, as written: staff
+    read "kompach", not " kom"."""
+    out: list[str] = []
+    for gram in grams:
+        needle = gram.replace(" ", "")
+        for m in re.finditer(r"[a-z0-9]+", folded):
+            if needle and needle in m[0] or gram.strip() == m[0]:
+                word = repr(text[m.start() : m.end()])
+                if word not in out:
+                    out.append(word)
+                break
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Urgency:
+    """What the phrases say: the best failure + everywhere, the cancel cues' total, and
+    the sentences not set aside as past, hypothetical or a question (the model reads
+    only those: it cannot tell "wczoraj nie działało, dziś jest ok" from an outage)."""
+
+    positive: float
+    cancelled: float
+    failing: bool
+    reasons: tuple[str, ...]
+    kept: tuple[str, ...]
+
+    @property
+    def score(self) -> float:
+        return max(0.0, self.positive - self.cancelled)
 
 
 def _emergency(
     parts: tuple[str, ...], rules: ClassifyRules, *, positive_only: bool = False
-) -> tuple[float, bool, tuple[str, ...]]:
-    """(score, any failure phrase seen, reasons): best failure + best everywhere − cancels."""
+) -> _Urgency:
+    """Best failure + best everywhere over the sentences that count, and the cancels."""
     best = {"failure": 0.0, "everywhere": 0.0}
     quoted: list[str] = []  # the phrases that count, each once
     reasons: list[str] = []  # then what was ignored or cancelled
+    kept: list[str] = []
     # Speed: a phrase absent from the whole text is absent from each sentence, so only
-    # the phrases present somewhere are tried sentence by sentence (most mails: none).
+    # the phrases present somewhere are tried sentence by sentence.
     whole = [fold(part) for part in parts]
     signals = [p for p in rules.signals if any(p.search(f) for f in whole)]
     ignores = [p for p in rules.ignores if any(p.search(f) for f in whole)]
     for sentence in (s for part in parts for s in _BREAK.split(part) if s.strip()):
-        if not signals:
-            break
+        if not signals and not ignores:
+            kept.append(sentence)
+            continue
         folded = fold(sentence)
         hits = [(p, f) for p in signals if (f := p.find(sentence, folded))]
         why = next((f"{c.label}: {f!r}" for c in ignores if (f := c.find(sentence, folded))),
@@ -211,28 +320,48 @@ def _emergency(
         if why and hits:
             reasons.append(f"{why} (ignored {', '.join(repr(f) for _, f in hits)})")
             continue
+        kept.append(sentence)
         for phrase, found in hits:
             for side in ("failure", "everywhere") if phrase.label == "both" else (phrase.label,):
                 best[side] = max(best[side], phrase.weight)
             if not any(found in q for q in quoted + [f for _, f in hits if f != found]):
                 quoted.append(found)  # not again, nor inside a longer quote
-    score = min(1.0, best["failure"] + best["everywhere"])
+    positive = min(1.0, best["failure"] + best["everywhere"])
+    cancelled = 0.0
     for cue in () if positive_only else rules.cancels:
-        if found := _first(cue, parts):
-            score -= cue.weight
+        if found := _first_clause(cue, parts):
+            cancelled += cue.weight
             reasons.append(f"{cue.label}: {found!r}")
-    return max(0.0, score), best["failure"] > 0, tuple(map(repr, quoted)) + tuple(reasons)
+    why = tuple(map(repr, quoted)) + tuple(reasons)
+    return _Urgency(positive, cancelled, best["failure"] > 0, why, tuple(kept))
+
+
+def model_input(own: tuple[str, ...], rules: ClassifyRules) -> str:
+    """The folded text the learned model scores: what the sender wrote now, without the
+    sentences the phrases set aside. The trainer calls this too, so a change of the
+    phrases needs a retrain (CI checks the shipped model is current)."""
+    return fold("\n".join(_emergency(own, rules, positive_only=True).kept))
 
 
 def _scope(
-    own: tuple[str, ...], history: str, rules: ClassifyRules, emergency: bool, failing: bool
+    own: tuple[str, ...],
+    history: str,
+    rules: ClassifyRules,
+    emergency: bool,
+    failing: bool,
+    feats: set[str],
 ) -> tuple[str, tuple[str, ...]]:
     """Best-scoring scope; an emergency's scope is its failure (R-SCO-1/2)."""
     allowed = rules.emergency_scopes if emergency else SCOPES
     note = ("emergency: only " + "/".join(allowed),) if emergency else ()
+    learned: dict[str, float] = {}
+    if rules.model is not None and rules.scope_model_weight > 0:
+        m = rules.model.scope
+        probabilities = zip(m.classes, m.probabilities(feats), strict=True)
+        learned = {c: rules.scope_model_weight * p for c, p in probabilities}
     for parts, prefix in ((own, ""), ((history,), "thread: ")):
-        scores: dict[str, float] = {}
-        why: dict[str, list[str]] = {}
+        scores: dict[str, float] = dict(learned) if not prefix else {}
+        why: dict[str, list[str]] = {k: [f"model {v:.2f}"] for k, v in scores.items()}
         for p in rules.scope_phrases:
             if found := _first(p, parts):  # each phrase counts once
                 scores[p.label] = scores.get(p.label, 0.0) + p.weight
@@ -273,6 +402,20 @@ def _product(
 def _first(phrase: Phrase, parts: tuple[str, ...]) -> str | None:
     """The phrase as found in the first part that has it (parts are matched apart)."""
     return next((found for part in parts if (found := phrase.find(part, fold(part)))), None)
+
+
+def _first_clause(cue: Phrase, parts: tuple[str, ...]) -> str | None:
+    """The cue as found in the first clause that has it and none of its `unless`."""
+    if not cue.unless:
+        return _first(cue, parts)
+    for part in parts:
+        for clause in _BREAK.split(part):
+            folded = fold(clause)
+            if (found := cue.find(clause, folded)) and not any(
+                u.search(" " + folded) for u in cue.unless
+            ):
+                return found
+    return None
 
 
 def _present_only(rules: ClassifyRules, folded: str) -> ClassifyRules:
@@ -348,6 +491,9 @@ class _Validator:
     def get(self, table: dict, path: str, kind: Any, allowed: Any = None) -> Any:
         return self.check(table.get(path.rsplit(".", 1)[-1]), path, kind, allowed)
 
+    def optional(self, table: dict, path: str, default: float) -> float:
+        return self.number(table, path) if path.rsplit(".", 1)[-1] in table else default
+
     def number(self, table: dict, path: str) -> float:
         value = self.get(table, path, (int, float))
         if not 0 <= value <= 1:
@@ -369,17 +515,22 @@ class _Validator:
                 raise self.fail(f"{path}[{i}]", f"pattern {spec!r}: {exc}") from None
         return tuple(out)
 
-    def entries(self, table: dict, path: str, label_key: str, allowed: Any,
-                *, weighted: bool = True, kinds: bool = False) -> tuple[Phrase, ...]:  # fmt: skip
-        """[[path]] tables: `label_key` (one of `allowed`), weight, kind, match."""
+    def entries(self, table: dict, path: str, label_key: str, allowed: Any, *,
+                weighted: bool = True, kinds: bool = False,
+                unless: bool = False) -> tuple[Phrase, ...]:  # fmt: skip
+        """[[path]] tables: `label_key` (one of `allowed`), weight, kind, match, unless."""
         out: list[Phrase] = []
         for i, item in enumerate(self.get(table, path, list)):
             at = f"{path}[{i}]"
             entry = self.check(item, at, dict)
             extra = ({"weight"} if weighted else set()) | ({"kind"} if kinds else set())
-            self.keys(entry, at, {label_key, "match"} | extra)
+            self.keys(entry, at, {label_key, "match"} | extra | ({"unless"} if unless else set()))
             label = self.get(entry, f"{at}.{label_key}", str, allowed)
             weight = self.number(entry, f"{at}.weight") if weighted else 0.0
             kind = self.get(entry, f"{at}.kind", str, ("name", "hint")) if kinds else ""
-            out.extend(self.patterns(entry, f"{at}.match", label, weight, kind))
+            phrases = self.patterns(entry, f"{at}.match", label, weight, kind)
+            if "unless" in entry:
+                guards = tuple(p.regex for p in self.patterns(entry, f"{at}.unless", label))
+                phrases = tuple(replace(p, unless=guards) for p in phrases)
+            out.extend(phrases)
         return tuple(out)

@@ -70,7 +70,7 @@ def _prepare_all(
     raws = [m.raw for m in batch]
     flags = [m.oversized for m in batch]
     roots = [raw_root] * len(batch)
-    ruleset = [rules] * len(batch)
+    ruleset = [rules.without_model() if rules else None] * len(batch)
     if pool is None or len(batch) < 16:  # not worth the pickling round trip
         return map(prepare, raws, flags, roots, ruleset)
     return pool.map(prepare, raws, flags, roots, ruleset, chunksize=max(1, len(batch) // 4))

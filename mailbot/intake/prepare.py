@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mailbot.core.classify import Classification, ClassifyRules, classify
+from mailbot.core.textmodel import ModelRef, TextModel
 from mailbot.core.threads import strip_prefixes
 from mailbot.intake.parse import parse_message
 from mailbot.model import InboundMail
+from mailbot.settings.rules import load_text_model
 from mailbot.store.rawstore import RawStore
 
 
@@ -55,6 +57,26 @@ def _raw_store(root: Path) -> RawStore:
     return store
 
 
+# One loaded classifier model per process and file version: the rules reach a worker
+# without it (ClassifyRules.without_model) and it is read from disk once, not unpickled
+# with every chunk.
+_MODELS: dict[ModelRef, TextModel] = {}
+
+
+def _with_model(rules: ClassifyRules) -> ClassifyRules:
+    ref = rules.model_ref
+    if rules.model is not None or ref is None:
+        return rules
+    model = _MODELS.get(ref)
+    if model is None:
+        model, loaded = load_text_model(Path(ref.path))
+        if loaded != ref:  # the file changed since the main process read it
+            raise RuntimeError(f"classifier model {ref.path} changed on disk; restart mailbot")
+        _MODELS.clear()
+        _MODELS[ref] = model
+    return replace(rules, model=model)
+
+
 def prepare(
     raw: bytes,
     oversized: bool = False,
@@ -68,7 +90,7 @@ def prepare(
     what = None
     if rules is not None and isinstance(parsed, InboundMail):
         try:
-            what = classify_mail(parsed, rules)
+            what = classify_mail(parsed, _with_model(rules))
         except Exception:  # noqa: BLE001 - the main process retries and reports it
             what = None
     return Prepared(parsed, sha, what)

@@ -4,12 +4,15 @@ mailbot with the file, entry and key named."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from mailbot.core.classify import ClassifyRules
 from mailbot.core.oncall import OncallRules
+from mailbot.core.textmodel import ModelRef, TextModel
+from mailbot.errors import ConfigError
 from mailbot.settings.oncall import load_oncall
 from mailbot.settings.oncall import summary as oncall_summary
 from mailbot.settings.reader import read_toml
@@ -33,8 +36,31 @@ class Rules:
         ]
 
 
+MODEL_FILE = "classify-model.json"  # written by scripts/train_classifier.py
+
+
 def load_classify_rules(path: Path) -> ClassifyRules:
-    return ClassifyRules.from_dict(read_toml(path, "rules file"), str(path))
+    """rules/classify.toml and, beside it, the learned model it gives weight to."""
+    doc = read_toml(path, "rules file")
+    model_path = Path(path).with_name(MODEL_FILE)
+    if not model_path.exists():
+        return ClassifyRules.from_dict(doc, str(path))
+    model, ref = load_text_model(model_path)
+    return ClassifyRules.from_dict(doc, str(path), model, ref)
+
+
+def load_text_model(path: Path) -> tuple[TextModel, ModelRef]:
+    """The model file, checked; ConfigError names the file when it is not usable."""
+    try:
+        data = path.read_bytes()
+        model = TextModel.loads(data.decode("utf-8"))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"not a usable classifier model ({type(exc).__name__}: {exc}); retrain it with "
+            "scripts/train_classifier.py",
+            file=str(path),
+        ) from None
+    return model, ModelRef(str(path), hashlib.sha256(data).hexdigest())
 
 
 def load_rules(rules_dir: Path) -> Rules:

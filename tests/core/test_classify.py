@@ -17,10 +17,14 @@ from hypothesis import strategies as st
 
 from mailbot.core.classify import ClassifyRules, classify, compile_pattern, fold
 from mailbot.errors import ConfigError
+from mailbot.settings.rules import MODEL_FILE, load_text_model
 
 RULES_FILE = Path(__file__).resolve().parents[2] / "rules" / "classify.toml"
 SOURCE = "rules/classify.toml"
-_RULES = ClassifyRules.from_dict(tomllib.loads(RULES_FILE.read_text(encoding="utf-8")), SOURCE)
+_MODEL, _REF = load_text_model(RULES_FILE.with_name(MODEL_FILE))
+_RULES = ClassifyRules.from_dict(
+    tomllib.loads(RULES_FILE.read_text(encoding="utf-8")), SOURCE, _MODEL, _REF
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +34,7 @@ def doc() -> dict:
 
 @pytest.fixture(scope="module")
 def rules(doc) -> ClassifyRules:
-    return ClassifyRules.from_dict(doc, SOURCE)
+    return ClassifyRules.from_dict(doc, SOURCE, _MODEL, _REF)
 
 
 # --- emergency: R-HRS-3, R-SLA-1 -------------------------------------------------------
@@ -54,7 +58,7 @@ def rules(doc) -> ClassifyRules:
 def test_every_workstation_down_is_an_emergency(rules, subject, text):
     result = classify(subject, text, rules)
     assert result.emergency, result.reasons
-    assert 0.8 <= result.score <= 1.0
+    assert rules.threshold <= result.score <= 1.0
 
 
 @pytest.mark.parametrize(
@@ -279,7 +283,7 @@ def _set(doc: dict, path: list, value) -> dict:
 )
 def test_config_errors_name_the_key(doc, path, value, key):
     with pytest.raises(ConfigError) as err:
-        ClassifyRules.from_dict(_set(doc, path, value), SOURCE)
+        ClassifyRules.from_dict(_set(doc, path, value), SOURCE, _MODEL)
     assert err.value.key == key
     assert err.value.file == SOURCE
     assert key in str(err.value)
@@ -333,7 +337,7 @@ def test_rules_survive_pickling_for_the_parse_workers():
     from mailbot.core.classify import ClassifyRules, classify
 
     path = Path(__file__).resolve().parents[2] / "rules" / "classify.toml"
-    rules = ClassifyRules.from_dict(tomllib.loads(path.read_text("utf-8")), str(path))
+    rules = ClassifyRules.from_dict(tomllib.loads(path.read_text("utf-8")), str(path), _MODEL)
     copy = pickle.loads(pickle.dumps(rules))
     subject, text = "AWARIA F-K", "F-K nie działa na żadnym komputerze, nikt nie może pracować."
     assert classify(subject, text, copy) == classify(subject, text, rules)

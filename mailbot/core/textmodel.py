@@ -1,0 +1,111 @@
+"""A learned linear scorer beside the phrase rules (pure: no I/O, no scikit-learn at run time).
+
+Why: phrase rules fit the mails they were written from; clients write "na zadym kompie",
+"baza nie wstaje", "wywala okienko z błędem". A logistic regression over character
+n-grams of the folded text forgives typos and missing diacritics and learns wordings
+nobody listed. It is trained at build time by ``scripts/train_classifier.py`` (scikit-learn
+on the labelled development mails) and shipped as data (``rules/classify-model.json``):
+here it is only a dictionary of feature weights, so a worker loads it once and scoring a
+mail is a set of n-grams and a sum — deterministic, explainable (the n-grams that weighed
+most are shown to staff) and under a millisecond.
+
+``features`` is the one definition of the inputs: the trainer calls it too, so training
+and scoring cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+FORMAT = 1
+_N = (3, 4, 5)  # character n-gram lengths inside " word "
+
+
+def features(folded: str) -> set[str]:
+    """Binary features of folded text (lower case, no diacritics, punctuation as spaces):
+    character n-grams inside each word padded with spaces, and word pairs ("nie dziala",
+    "na wszystkich") that carry negation and scope."""
+    words = folded.split()
+    out: set[str] = set()
+    add = out.add
+    for w in words:
+        padded = f" {w} "
+        size = len(padded)
+        for n in _N:
+            if n > size:
+                break
+            for i in range(size - n + 1):
+                add(padded[i : i + n])
+    for a, b in zip(words, words[1:], strict=False):
+        add(f"{a}+{b}")
+    return out
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """One logistic regression: binary (one class name) or one-vs-rest over `classes`."""
+
+    classes: tuple[str, ...]
+    bias: tuple[float, ...]
+    weights: dict[str, tuple[float, ...]]  # feature -> one weight per class
+
+    def logits(self, feats: set[str]) -> tuple[float, ...]:
+        totals = list(self.bias)
+        weights = self.weights
+        for f in feats:
+            w = weights.get(f)
+            if w is not None:
+                for i, v in enumerate(w):
+                    totals[i] += v
+        return tuple(totals)
+
+    def probabilities(self, feats: set[str]) -> tuple[float, ...]:
+        return tuple(_sigmoid(x) for x in self.logits(feats))
+
+    def strongest(self, feats: set[str], index: int = 0, k: int = 3) -> tuple[str, ...]:
+        """The features that pushed class `index` up most: what staff are shown."""
+        hits = [(w[index], f) for f in feats if (w := self.weights.get(f)) and w[index] > 0]
+        return tuple(f.strip().replace("+", " ") for _, f in sorted(hits, reverse=True)[:k])
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """Where a model came from: parse workers load it once by this key instead of
+    receiving ~0.5 MB of weights with every chunk of mail (5 ms to unpickle each time)."""
+
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class TextModel:
+    """The shipped model: emergency (binary) and scope (one-vs-rest)."""
+
+    emergency: LinearModel
+    scope: LinearModel
+    trained_on: str  # what it was trained on, for `rules check` and the README
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> TextModel:
+        if doc.get("format") != FORMAT:
+            raise ValueError(f"model format {doc.get('format')!r}, expected {FORMAT}")
+
+        def linear(d: dict[str, Any]) -> LinearModel:
+            classes = tuple(d["classes"])
+            weights = {f: tuple(map(float, w)) for f, w in d["weights"].items()}
+            if any(len(w) != len(classes) for w in weights.values()):
+                raise ValueError("a feature has the wrong number of weights")
+            return LinearModel(classes, tuple(map(float, d["bias"])), weights)
+
+        return cls(linear(doc["emergency"]), linear(doc["scope"]), str(doc["trained_on"]))
+
+    @classmethod
+    def loads(cls, text: str) -> TextModel:
+        return cls.from_json(json.loads(text))
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x > -50 else 0.0
