@@ -54,6 +54,8 @@ class InboundMail:
     list_unsubscribe: str | None = None
     thread_index: str | None = None
     defects: tuple[str, ...] = ()
+    from_raw: str = ""  # the From header field(s) as received, one per line
+    sender_doubt: str | None = None  # why `sender` is uncertain (two From headers, from Sender, …)
     size: int = 0
     sha256: str = ""
     oversized: bool = False
