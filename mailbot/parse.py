@@ -58,6 +58,7 @@ from mailbot.textdecode import (
     clean_text,
     decode_header_value,
     decode_text,
+    decode_text_as,
     encoded_spans,
     html_charset,
     html_to_text,
@@ -88,6 +89,17 @@ _TYPES = mimetypes.MimeTypes(filenames=())  # built-in table only: same answer e
 _BASE64_LINES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
 _BLANK_LINE = re.compile(rb"\n\r?\n")
 _MIN_RUN = 4096  # bytes: shorter runs cost the feedparser little; not worth the checks
+# What the stdlib's feedparser takes for a header field (its headerRE), and fields common
+# enough that a line before one of them is surely still part of the header block.
+_FIELD_LINE = re.compile(rb"[\041-\071\073-\176]*:")
+_COMMON_FIELD = re.compile(
+    rb"(?:from|to|cc|subject|date|message-id|received|return-path|reply-to|sender|mime-version"
+    rb"|content-type|content-transfer-encoding|in-reply-to|references|x-[\041-\071\073-\176]+)"
+    rb"[ \t]*:",
+    re.I,
+)
+_MEND_LEADING = 3  # text lines before the header dropped at most
+_MEND_SCAN = 65536  # bytes looked at for a header block when there is no blank line
 
 
 def parse_message(raw: bytes, *, oversized: bool = False) -> InboundMail:
@@ -108,14 +120,18 @@ def _parse(raw: bytes, oversized: bool, *, set_aside: bool) -> InboundMail:
     end = _HEADER_END.search(text)
     if b"\x00" in (text[: end.start()] if end else text):
         raise ParseError("not an RFC 5322 message: binary data (NUL bytes) in the header block")
-    short, runs = _set_aside(text, end.end()) if set_aside and end else (text, {})
     extra: dict[str, str] = {}
+    text, mended = _mend_header(text, end)
+    if mended:
+        extra["header_mended"] = mended
+        end = _HEADER_END.search(text)
+    short, runs = _set_aside(text, end.end()) if set_aside and end else (text, {})
     try:
         msg = email.message_from_bytes(short)
     except RecursionError as exc:  # MIME nested deeper than the stdlib parser recurses
         if runs:
             return _parse(raw, oversized, set_aside=False)
-        msg, extra = _headers_only(text), _note(exc)
+        msg, extra = _headers_only(text), {**extra, **_note(exc)}
     if not msg.keys():
         raise ParseError("not an RFC 5322 message: no header block")
     if not any(str(msg.get(h) or "").strip() for h in ("from", "date", "message-id")):
@@ -126,9 +142,42 @@ def _parse(raw: bytes, oversized: bool, *, set_aside: bool) -> InboundMail:
         if runs:  # a run outside a decoded base64 leaf, or any surprise: parse plainly
             return _parse(raw, oversized, set_aside=False)
         try:
-            return _build(raw, _headers_only(text), oversized, _note(exc))
+            return _build(raw, _headers_only(text), oversized, {**extra, **_note(exc)})
         except Exception:  # noqa: BLE001
             raise ParseError(f"parser failure: {type(exc).__name__}: {exc}") from exc
+
+
+def _mend_header(text: bytes, end: re.Match[bytes] | None) -> tuple[bytes, str]:
+    """Mend two slips that make the stdlib end the header block early, losing From,
+    Date or Subject to the body: text lines before the first field ("Wiadomość z
+    formularza:" above the header) are dropped, and a line of a field folded without
+    indentation is indented. Either only when a common field follows in the block, so
+    body text after a header without a blank line stays body. Returns the text (the
+    same object when nothing was wrong) and what was mended, for ``extra``."""
+    block = text[: end.start() if end else _MEND_SCAN]
+    lines = block.splitlines(keepends=True)
+    fields = [bool(_FIELD_LINE.match(line)) or line[:1] in b" \t" for line in lines]
+    if all(fields[1:]) and (fields[0] or lines[0].startswith(b"From ")):
+        return text, ""
+    known = [i for i, line in enumerate(lines) if _COMMON_FIELD.match(line)]
+    if not known:
+        return text, ""
+    notes = []
+    skip = 0 if fields[0] or lines[0].startswith(b"From ") else known[0]
+    if 0 < skip <= _MEND_LEADING:
+        notes.append(f"{skip} text line(s) before the header dropped")
+    else:
+        skip = 0
+    folded = 0
+    for i in range(skip + 1, known[-1]):
+        if not fields[i] and lines[i].strip():
+            lines[i] = b" " + lines[i]
+            folded += 1
+    if folded:
+        notes.append(f"{folded} unindented header line(s) read as folded")
+    if not notes:
+        return text, ""
+    return b"".join(lines[skip:]) + text[len(block) :], "; ".join(notes)
 
 
 class _RunOutsideBase64(Exception):
@@ -430,14 +479,18 @@ def _walk(msg: Message, extra: dict[str, str], runs: dict[str, str] | None = Non
         payload = part.get_payload(decode=True) or b""
         name = _filename(part)
         is_body = not name and part.get_content_disposition() != "attachment"
+        if is_body and ctype in ("text/plain", "text/html"):
+            charset = part.get_content_charset()
+            if ctype == "text/html":
+                charset = charset or html_charset(payload)
+            body, used = decode_text_as(payload, charset)
+            (plains if ctype == "text/plain" else htmls).append(clean_text(body))
+            if hint is None:  # raw 8-bit header bytes are most likely in the body's charset
+                hint = used or charset
+            continue
         if is_body and ctype.startswith("text/") and hint is None:
             hint = part.get_content_charset()
-        if is_body and ctype == "text/plain":
-            plains.append(clean_text(decode_text(payload, part.get_content_charset())))
-        elif is_body and ctype == "text/html":
-            charset = part.get_content_charset() or html_charset(payload)
-            htmls.append(clean_text(decode_text(payload, charset)))
-        elif is_body and ctype.startswith("multipart/"):
+        if is_body and ctype.startswith("multipart/"):
             loose.append(clean_text(decode_text(payload, part.get_content_charset())))
         elif name or payload or part.get_content_disposition() == "attachment":
             if not name:  # Outlook's inline "image001.png@01DB..." names the file
