@@ -44,10 +44,10 @@ import mimetypes
 import re
 from datetime import UTC, datetime
 from email import errors
+from email.headerregistry import AddressHeader
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
-from email.policy import default as modern
 from email.utils import getaddresses, parsedate_to_datetime
 
 from mailparser.dates import parse_mail_date
@@ -92,6 +92,9 @@ _MIN_RUN = 4096  # bytes: shorter runs cost the feedparser little; not worth the
 # What the stdlib's feedparser takes for a header field (its headerRE), and fields common
 # enough that a line before one of them is surely still part of the header block.
 _FIELD_LINE = re.compile(rb"[\041-\071\073-\176]*:")
+# A line that is neither a field nor a fold (CR-only mail has its own: sisimai "mac").
+_ODD_LINE = re.compile(rb"\n(?![ \t\r\n]|[\041-\071\073-\176]*:)")
+_ODD_LINE_CR = re.compile(rb"\r(?![ \t\r]|[\041-\071\073-\176]*:)")
 _COMMON_FIELD = re.compile(
     rb"(?:from|to|cc|subject|date|message-id|received|return-path|reply-to|sender|mime-version"
     rb"|content-type|content-transfer-encoding|in-reply-to|references|x-[\041-\071\073-\176]+)"
@@ -155,6 +158,10 @@ def _mend_header(text: bytes, end: re.Match[bytes] | None) -> tuple[bytes, str]:
     body text after a header without a blank line stays body. Returns the text (the
     same object when nothing was wrong) and what was mended, for ``extra``."""
     block = text[: end.start() if end else _MEND_SCAN]
+    first = _FIELD_LINE.match(block) or block.startswith(b"From ")
+    odd = _ODD_LINE if b"\n" in block else _ODD_LINE_CR
+    if first and not odd.search(block):  # the usual case, in one quick regex scan
+        return text, ""
     lines = block.splitlines(keepends=True)
     fields = [bool(_FIELD_LINE.match(line)) or line[:1] in b" \t" for line in lines]
     if all(fields[1:]) and (fields[0] or lines[0].startswith(b"From ")):
@@ -330,10 +337,14 @@ def _from_mailboxes(value: str, hint: str | None) -> tuple[tuple[Address, ...], 
     text, marks = _protect(unfold(value, hint))
     if not text.strip():
         return (), None
-    try:
-        header = modern.header_factory("from", text)
-        found = [(a.display_name, a.username, a.domain) for a in header.addresses]
-        wrong = [str(d) for d in header.defects if _is_invalid(d)]
+    try:  # the parse tree of policy.default's From header, without its Address objects
+        tree = AddressHeader.value_parser(text)
+        found = [
+            (box.display_name or "", box.local_part or "", box.domain or "")
+            for address in tree.addresses
+            for box in address.all_mailboxes
+        ]
+        wrong = [str(d) for d in tree.all_defects if _is_invalid(d)]
     except Exception as exc:  # noqa: BLE001 - the stdlib must not cost us the mail
         found = [(name, addr, "") for name, addr in getaddresses([text])]
         wrong = [f"{type(exc).__name__}: {exc}"]

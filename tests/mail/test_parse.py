@@ -591,3 +591,25 @@ def test_encoded_words_with_raw_spaces_and_folds() -> None:
     assert parse_message(raw).subject == "Awaria modułu Kadry dziś"
     spans = encoded_spans("x =?utf-8?q?a?= =?iso-8859-2?q?=B1?= y =?bad?q?z?=")
     assert spans == [(2, 36, "aą"), (39, 50, "z")]
+
+
+@pytest.mark.parametrize("eol", ["\r\n", "\n", "\r"])
+def test_a_field_folded_without_indentation_is_mended(eol: str) -> None:
+    raw = mail(
+        "From: Jan <jan@x.pl>",
+        "Subject: Awaria",
+        "modułu Kadry",
+        "Message-ID: <m@x.pl>",
+        "Date: Tue, 24 Nov 2026 10:15:00 +0100",
+        eol=eol,
+    )
+    parsed = parse_message(raw)
+    assert (parsed.subject, parsed.message_id) == ("Awaria modułu Kadry", "<m@x.pl>")
+    assert parsed.extra["header_mended"] == "1 unindented header line(s) read as folded"
+
+
+def test_body_text_after_a_header_without_blank_line_stays_body() -> None:
+    raw = b"From: jan@x.pl\r\nDate: Tue, 24 Nov 2026 10:15 +0100\r\nDzie\xc5\x84 dobry,\r\nawaria."
+    parsed = parse_message(raw)
+    assert "header_mended" not in parsed.extra
+    assert parsed.sender is not None and parsed.sender.address == "jan@x.pl"
