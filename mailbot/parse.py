@@ -38,10 +38,12 @@ bytes present, and a synthetic Message-ID hashes the truncated bytes.
 
 from __future__ import annotations
 
+import binascii
 import email
 import hashlib
 import mimetypes
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import errors
 from email.headerregistry import AddressHeader
@@ -86,7 +88,8 @@ _SIMPLE = {  # header field -> InboundMail attribute
 }
 _FILE_LIKE = re.compile(r"[\w-]{1,80}\.[A-Za-z0-9]{1,5}")
 _TYPES = mimetypes.MimeTypes(filenames=())  # built-in table only: same answer everywhere
-_BASE64_LINES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
+_RUN_BYTES = re.compile(rb"[A-Za-z0-9+/=\r\n]*")  # whole lines of the base64 alphabet
+_CLEAN_BASE64 = re.compile(rb"[A-Za-z0-9+/\r\n]*(?:=[\r\n]*){0,2}")  # "=" only at the end
 _BLANK_LINE = re.compile(rb"\n\r?\n")
 _MIN_RUN = 4096  # bytes: shorter runs cost the feedparser little; not worth the checks
 # What the stdlib's feedparser takes for a header field (its headerRE), and fields common
@@ -128,7 +131,7 @@ def _parse(raw: bytes, oversized: bool, *, set_aside: bool) -> InboundMail:
     if mended:
         extra["header_mended"] = mended
         end = _HEADER_END.search(text)
-    short, runs = _set_aside(text, end.end()) if set_aside and end else (text, {})
+    short, runs = _set_aside(text, end.end()) if set_aside and end else (text, _Runs(text, {}))
     try:
         msg = email.message_from_bytes(short)
     except RecursionError as exc:  # MIME nested deeper than the stdlib parser recurses
@@ -191,38 +194,49 @@ class _RunOutsideBase64(Exception):
     """A placeholder did not land in a base64 leaf decoded by the walk: parse plainly."""
 
 
-def _set_aside(text: bytes, body_start: int) -> tuple[bytes, dict[str, str]]:
+@dataclass(frozen=True)
+class _Runs:
+    """Runs set aside: placeholder -> (start, end) of the run in ``text``, the final line
+    end left out (the parser strips it before a boundary). Offsets, not copies: a 25 MB
+    attachment is decoded straight from the message's bytes (see ``_take_back``)."""
+
+    text: bytes
+    spans: dict[str, tuple[int, int]]
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+
+def _set_aside(text: bytes, body_start: int) -> tuple[bytes, _Runs]:
     """Replace each run (>= _MIN_RUN bytes of whole base64-alphabet lines, starting after
-    a blank line) by one placeholder line. Returns the short bytes and placeholder -> run
-    (as the leaf's payload will hold it: without the final line end, which the parser
-    strips before a boundary). Placeholders occur once each in the short bytes."""
+    a blank line) by one placeholder line. Returns the short bytes and the runs.
+    Placeholders occur once each in the short bytes. No slice of a run is made here."""
     pieces: list[bytes] = []
-    runs: dict[str, str] = {}
+    spans: dict[str, tuple[int, int]] = {}
     done, pos = 0, body_start
     while pos < len(text):
         first = text.find(b"\n", pos, pos + 1000)
-        if first - pos >= 40 and not text[pos:first].translate(None, _BASE64_LINES):
+        if first - pos >= 40 and _RUN_BYTES.fullmatch(text, pos, first):
             stop = text.find(b"\n-", first)  # a boundary line, or the end of the text
             stop = len(text) if stop < 0 else stop + 1
             stop = text.rfind(b"\n", pos, stop) + 1
-            run = text[pos:stop]
-            if len(run) >= _MIN_RUN and not run.translate(None, _BASE64_LINES):
-                eol = b"\r\n" if run.endswith(b"\r\n") else b"\n"
-                mark = f"MAILBOT/SET/ASIDE/{len(runs)}/"  # "/1/" is no part of "/10/"
+            if stop - pos >= _MIN_RUN and _RUN_BYTES.fullmatch(text, pos, stop):
+                eol = b"\r\n" if text.startswith(b"\r\n", stop - 2) else b"\n"
+                mark = f"MAILBOT/SET/ASIDE/{len(spans)}/"  # "/1/" is no part of "/10/"
                 pieces += (text[done:pos], mark.encode(), eol)
-                runs[mark] = run[: -len(eol)].decode("ascii")
+                spans[mark] = (pos, stop - len(eol))
                 done = pos = stop
         blank = _BLANK_LINE.search(text, pos)
         if blank is None:
             break
         pos = blank.end()
-    if not runs:
-        return text, {}
+    if not spans:
+        return text, _Runs(text, {})
     pieces.append(text[done:])
     short = b"".join(pieces)
-    if any(short.count(mark.encode()) != 1 for mark in runs):
-        return text, {}
-    return short, runs
+    if any(short.count(mark.encode()) != 1 for mark in spans):
+        return text, _Runs(text, {})
+    return short, _Runs(text, spans)
 
 
 def _headers_only(text: bytes) -> Message:
@@ -238,7 +252,7 @@ def _build(
     msg: Message,
     oversized: bool,
     extra: dict[str, str],
-    runs: dict[str, str] | None = None,
+    runs: _Runs | None = None,
 ) -> InboundMail:
     index: dict[str, list[str]] = {}
     for name, value in msg.raw_items():
@@ -448,11 +462,11 @@ def _date(value: str | None) -> datetime | None:
     return lenient  # same instant as strict, in the sender's own offset
 
 
-def _walk(msg: Message, extra: dict[str, str], runs: dict[str, str] | None = None):
+def _walk(msg: Message, extra: dict[str, str], runs: _Runs | None = None):
     """Walk the MIME tree once: (plain, html, attachments, defect names, body charset).
     Puts runs set aside back (_set_aside); raises _RunOutsideBase64 if one is left."""
-    runs = runs or {}
-    left = set(runs)
+    runs = runs or _Runs(b"", {})
+    left = set(runs.spans)
     plains, htmls, loose = [], [], []  # loose: multipart leaves without their boundary
     attachments: list[Attachment] = []
     defects: dict[str, None] = {}
@@ -485,9 +499,11 @@ def _walk(msg: Message, extra: dict[str, str], runs: dict[str, str] | None = Non
             continue
         if consumed or ctype in _REPORT_TYPES:
             continue
+        payload = None
         if left and str(part.get("content-transfer-encoding", "")).lower() == "base64":
-            _put_back(part, runs, left)
-        payload = part.get_payload(decode=True) or b""
+            payload = _take_back(part, runs, left)
+        if payload is None:
+            payload = part.get_payload(decode=True) or b""
         name = _filename(part)
         is_body = not name and part.get_content_disposition() != "attachment"
         if is_body and ctype in ("text/plain", "text/html"):
@@ -517,12 +533,34 @@ def _walk(msg: Message, extra: dict[str, str], runs: dict[str, str] | None = Non
     return plain, "\n".join(htmls), attachments, list(defects), hint
 
 
-def _put_back(part: Message, runs: dict[str, str], left: set[str]) -> None:
+def _take_back(part: Message, runs: _Runs, left: set[str]) -> bytes | None:
+    """The decoded payload of a base64 leaf whose whole payload is one placeholder and
+    whose run is clean base64 (no stray "=", whole quanta): decoded from the message's
+    own bytes, no copy of the run. That is what the stdlib's get_payload(decode=True)
+    gives for it, through three copies (str, bytes, lines joined). Any other leaf holding
+    placeholders gets its runs put back as text (``_put_back``) and None is returned."""
+    text = part.get_payload()
+    if not isinstance(text, str):
+        return None
+    mark = text.strip()
+    if mark in left:
+        start, end = runs.spans[mark]
+        data = runs.text
+        quanta = end - start - data.count(b"\n", start, end) - data.count(b"\r", start, end)
+        if quanta % 4 == 0 and _CLEAN_BASE64.fullmatch(data, start, end):
+            left.discard(mark)
+            return binascii.a2b_base64(memoryview(data)[start:end])
+    _put_back(part, runs, left)
+    return None
+
+
+def _put_back(part: Message, runs: _Runs, left: set[str]) -> None:
     text = part.get_payload()
     if not isinstance(text, str) or not text.isascii():  # not the raw payload: give up
         return
     for mark in [m for m in left if m in text]:
-        text = text.replace(mark, runs[mark])
+        start, end = runs.spans[mark]
+        text = text.replace(mark, runs.text[start:end].decode("ascii"))
         left.discard(mark)
     part.set_payload(text)
 
