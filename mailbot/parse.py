@@ -39,13 +39,14 @@ bytes present, and a synthetic Message-ID hashes the truncated bytes.
 from __future__ import annotations
 
 import binascii
-import email
 import hashlib
 import mimetypes
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import errors
+from email.feedparser import BytesFeedParser
 from email.headerregistry import AddressHeader
 from email.message import Message
 from email.parser import BytesParser
@@ -106,6 +107,9 @@ _COMMON_FIELD = re.compile(
 )
 _MEND_LEADING = 3  # text lines before the header dropped at most
 _MEND_SCAN = 65536  # bytes looked at for a header block when there is no blank line
+_FEED_PIECE = 65536  # bytes given to the stdlib's feed parser at a time
+_LF_PIECE = 1 << 20  # bytes of a run hashed at a time
+_LINE_END = re.compile(rb"\r\n|\r|\n")  # as the stdlib's generator splits lines
 
 
 def parse_message(raw: bytes, *, oversized: bool = False) -> InboundMail:
@@ -121,7 +125,7 @@ def _parse(raw: bytes, oversized: bool, *, set_aside: bool) -> InboundMail:
     """set_aside=False is the plain parse: the reference the fast one must equal."""
     raw = bytes(raw)
     text = raw.lstrip(b"\r\n")  # tolerate stray blank lines before the header
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(): a copy of the whole message
         raise ParseError("empty message")
     end = _HEADER_END.search(text)
     if b"\x00" in (text[: end.start()] if end else text):
@@ -133,7 +137,7 @@ def _parse(raw: bytes, oversized: bool, *, set_aside: bool) -> InboundMail:
         end = _HEADER_END.search(text)
     short, runs = _set_aside(text, end.end()) if set_aside and end else (text, _Runs(text, {}))
     try:
-        msg = email.message_from_bytes(short)
+        msg = _message_from_bytes(short)
     except RecursionError as exc:  # MIME nested deeper than the stdlib parser recurses
         if runs:
             return _parse(raw, oversized, set_aside=False)
@@ -237,6 +241,18 @@ def _set_aside(text: bytes, body_start: int) -> tuple[bytes, _Runs]:
     if any(short.count(mark.encode()) != 1 for mark in spans):
         return text, _Runs(text, {})
     return short, _Runs(text, spans)
+
+
+def _message_from_bytes(data: bytes) -> Message:
+    """``email.message_from_bytes(data)`` (compat32), fed to its feed parser in pieces.
+    The stdlib decodes the whole message to one str and reads it back through a StringIO
+    (four bytes a character): 25.8 MB of mail cost 212 MB at the peak, in pieces 64.
+    The feed parser takes any cut (a partial line waits for the rest), and the
+    ASCII/surrogateescape decoding is byte by byte, so the tree is the same."""
+    parser = BytesFeedParser(policy=compat32)
+    for start in range(0, len(data), _FEED_PIECE):
+        parser.feed(data[start : start + _FEED_PIECE])
+    return parser.close()
 
 
 def _headers_only(text: bytes) -> Message:
@@ -491,7 +507,7 @@ def _walk(msg: Message, extra: dict[str, str], runs: _Runs | None = None):
                     if not name:
                         message = ctype.startswith("message/")
                         name = _eml_name(inner) if message else f"part-{walked}.bin"
-                    attachments.append(_attachment(name, ctype, _flatten(inner)))
+                    attachments.append(_flat_attachment(name, ctype, inner, runs, left))
                     consumed = True
             if ctype.startswith("message/") and ctype not in ("message/rfc822", "message/global"):
                 consumed = True
@@ -504,6 +520,7 @@ def _walk(msg: Message, extra: dict[str, str], runs: _Runs | None = None):
             payload = _take_back(part, runs, left)
         if payload is None:
             payload = part.get_payload(decode=True) or b""
+        part.set_payload(None)  # the tree's copy (a str as long as the part): not needed
         name = _filename(part)
         is_body = not name and part.get_content_disposition() != "attachment"
         if is_body and ctype in ("text/plain", "text/html"):
@@ -511,7 +528,8 @@ def _walk(msg: Message, extra: dict[str, str], runs: _Runs | None = None):
             if ctype == "text/html":
                 charset = charset or html_charset(payload)
             body, used = decode_text_as(payload, charset)
-            (plains if ctype == "text/plain" else htmls).append(clean_text(body))
+            body = clean_text(body)  # one copy alive, not two, while the walk goes on
+            (plains if ctype == "text/plain" else htmls).append(body)
             if hint is None:  # raw 8-bit header bytes are most likely in the body's charset
                 hint = used or charset
             continue
@@ -593,6 +611,42 @@ def _filename(part: Message) -> str:
 def _eml_name(inner: Message) -> str:
     subject = next((v for k, v in inner.raw_items() if k.lower() == "subject"), "")
     return f"{one_line(decode_header_value(subject))[:100] or 'message'}.eml"
+
+
+def _flat_attachment(
+    name: str, ctype: str, part: Message, runs: _Runs, left: set[str]
+) -> Attachment:
+    """An attached message or multipart: size and sha256 of its flattened bytes. Runs set
+    aside inside it (a forwarded mail's 25 MB scan) are hashed in from the message's own
+    bytes where their placeholders stand, line ends as the generator writes them ("\n"),
+    so the result is that of flattening the plain parse's tree, without its copies."""
+    flat = _flatten(part)
+    found = sorted((flat.find(m.encode()), m) for m in left) if left else []
+    found = [(at, mark) for at, mark in found if at >= 0]
+    if not found:
+        return _attachment(name, ctype, flat)
+    digest, size, pos = hashlib.sha256(flat[: found[0][0]]), found[0][0], found[0][0]
+    for at, mark in found:
+        digest.update(flat[pos:at])
+        size += at - pos
+        for piece in _lf_pieces(runs, *runs.spans[mark]):
+            digest.update(piece)
+            size += len(piece)
+        pos = at + len(mark)
+        left.discard(mark)
+    digest.update(flat[pos:])
+    return Attachment(name, ctype, size + len(flat) - pos, digest.hexdigest())
+
+
+def _lf_pieces(runs: _Runs, start: int, end: int) -> Iterator[bytes]:
+    """runs.text[start:end] with every line end as "\n", in pieces of about _LF_PIECE
+    bytes, each cut after a "\n" so no CR LF is split."""
+    data = runs.text
+    while start < end:
+        stop = data.rfind(b"\n", start, min(end, start + _LF_PIECE)) + 1
+        stop = end if stop <= start or end - start <= _LF_PIECE else stop
+        yield _LINE_END.sub(b"\n", data[start:stop])
+        start = stop
 
 
 def _flatten(part: Message) -> bytes:

@@ -177,6 +177,18 @@ HARD_CASES = {
         25, TEXT, _pdf(_blob(10_001)) + b"\r\n" + _b64(_blob(5_000, 9)).rstrip(b"\r\n")
     ),
     "a stray character count": _mixed(26, TEXT, _pdf(_blob(10_002)).replace(b"==", b"")),
+    # hashed in where an attached message is flattened: long runs (in pieces), two runs,
+    # LF and CR-only line ends
+    **{
+        f"two runs in an attached message, {name}": _mixed(
+            27,
+            TEXT,
+            b"Content-Type: message/rfc822\r\n\r\n"
+            + _mixed(28, TEXT, _pdf(_blob(2_500_000, 7)), _pdf(_blob(9_000, 8), b"b.pdf")),
+            eol=eol,
+        )
+        for name, eol in (("CRLF", b"\r\n"), ("LF", b"\n"), ("CR", b"\r"))
+    },
 }
 
 
@@ -202,11 +214,14 @@ def test_a_run_outside_a_base64_leaf_falls_back_to_the_plain_parse(monkeypatch):
         return plain(raw, oversized, set_aside=set_aside)
 
     monkeypatch.setattr(P, "_parse", spy)
-    P.parse_message(HARD_CASES["run in an attached message"])
+    P.parse_message(HARD_CASES["run in a delivery report"])
     assert calls == [True, False]
     calls.clear()
     P.parse_message(_mixed(30, TEXT, _pdf(_blob(10_000))))
     assert calls == [True]  # put back in its leaf: no second parse
+    calls.clear()
+    P.parse_message(HARD_CASES["run in an attached message"])
+    assert calls == [True]  # hashed in where the attached message is flattened
 
 
 def test_golden_samples():
