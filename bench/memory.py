@@ -11,6 +11,12 @@ does, with the parse workers started first.
 Printed: the peak RSS (VmHWM) of the main process and of each parse worker, and the
 largest sum of the RSS of all of them seen at one moment (sampled every 20 ms; the
 forkserver, which only forks workers, is counted too). Goal: < 300 MB all together.
+
+Then one message of ``--one-mb`` MB (25.8) goes alone to a fresh parse worker, started as
+the daemon starts its workers (forkserver, ``mailbot.prepare`` preloaded): the worker's
+peak RSS for it, pickled bytes in and parse included. Goal: < ~150 MB. (With the default
+imap.batch_bytes the daemon parses a batch that small itself; the figure is what a
+worker needs when a message that size reaches one.)
 """
 
 from __future__ import annotations
@@ -154,6 +160,7 @@ def main() -> int:
     ap.add_argument("--size-mb", type=float, default=23)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--batch-bytes", help='imap.batch_bytes, e.g. "64MB" (default: the default)')
+    ap.add_argument("--one-mb", type=float, default=25.8, help="the single message's size")
     ap.add_argument("--append", nargs=4, help=argparse.SUPPRESS)  # host port user password
     args = ap.parse_args()
     if args.append:
@@ -212,7 +219,34 @@ def run(base: Path, args: argparse.Namespace) -> int:
         f"all together: largest sum at one moment {sampler.peak_total / 1024:.0f} MB, "
         f"sum of the peaks {sum(sampler.hwm.values()) / 1024:.0f} MB  (goal < 300 MB)"
     )
+    idle, peak = one_in_a_worker(int(args.one_mb * 1e6), base)
+    print(
+        f"one {args.one_mb:g} MB message in a parse worker: peak {peak / 1024:.0f} MB "
+        f"(idle {idle / 1024:.0f} MB)  (goal < ~150 MB)"
+    )
     return 0
+
+
+def worker_status() -> tuple[int, int]:
+    """(VmRSS, VmHWM) in kB of the process this runs in: a parse worker."""
+    return status_kb(os.getpid(), "VmRSS"), status_kb(os.getpid(), "VmHWM")
+
+
+def one_in_a_worker(size: int, base: Path) -> tuple[int, int]:
+    """A worker pool as App.pool() builds it; one message through prepare()."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from mailbot.prepare import prepare, tune_gc
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["mailbot.prepare"])
+    with ProcessPoolExecutor(1, mp_context=context, initializer=tune_gc) as pool:
+        idle = pool.submit(worker_status).result()[0]
+        raw = big_mail(0, size)
+        pool.submit(prepare, raw, False, base / "one-raw").result()
+        del raw
+        return idle, pool.submit(worker_status).result()[1]
 
 
 if __name__ == "__main__":

@@ -1475,6 +1475,7 @@ def third_party_slips() -> None:
             "from_name": "Wiśniewska, Joanna",
             "from_address": "j.wisniewska@budmax.com.pl",
             "from_raw": "=?iso-8859-2?Q?Wi=B6niewska,_Joanna?= <j.wisniewska@budmax.com.pl>",
+            "message_id": "<3f1c0a77.5512@budmax.com.pl>",
             "to": ["pomoc@kjmssoft.pl"],
             "cc": ["jan.kowalski@budmax.com.pl", "l.nowak@budmax.com.pl"],
             "date": iso,
@@ -1503,6 +1504,7 @@ def third_party_slips() -> None:
             "subject": "AWARIA – nic nie działa na żadnym stanowisku",
             "from_name": "x:biuro@piekarnia-kowalski.pl;",
             "from_address": "attacker@evil.example",
+            "message_id": "<x1@evil.example>",
             "date": iso,
         },
     )
@@ -1540,6 +1542,7 @@ def third_party_slips() -> None:
             "subject": subject,
             "from_name": "Łukasz Śliwa",
             "from_address": "lukasz.sliwa@zoltykot.pl",
+            "message_id": "<000a01c2f3b4$5e6f7a80$0200a8c0@zoltykot.pl>",
             "date": iso,
             "text_contains": ["Składki ZUS są zerowe od listopada."],
         },
@@ -1577,6 +1580,7 @@ def third_party_slips() -> None:
             "subject": subject,
             "from_name": "Taro Yamada",
             "from_address": "t.yamada@sakura-shoji.example.jp",
+            "message_id": "<20261201103000.77A1@sakura-shoji.example.jp>",
             "date": iso,
             "text_contains": ["ライセンスキーが無効と表示されます。", "山田太郎"],
         },
@@ -1612,6 +1616,7 @@ def third_party_slips() -> None:
             "subject": subject,
             "from_name": "Олена Коваленко",
             "from_address": "o.kovalenko@hurtownia.pl",
+            "message_id": "<5a0c.20261202074800@hurtownia.pl>",
             "date": iso,
             "text_contains": ["не друкує накладні", "Hurtownia Przemysl"],
         },
@@ -1718,6 +1723,7 @@ def third_party_slips() -> None:
                 "from_address": expected[1],
                 "sender_doubt": f"no usable From; address taken from {expected[2]}",
                 "from_raw": expected[3],
+                "message_id": f"<{name}@example-klient.pl>",
                 "date": iso,
             },
         )
@@ -1745,6 +1751,7 @@ def third_party_slips() -> None:
             "subject": "PILNE: system stoi",
             "from_name": "Piekarnia Kowalski",
             "from_address": "biuro@piekarnia-kowalski.pl",
+            "message_id": "<two-from@evil.example>",
             "sender_doubt": "2 From headers",
             "from_raw": (
                 "Piekarnia Kowalski <biuro@piekarnia-kowalski.pl>\nKtoś Obcy <someone@evil.example>"
