@@ -68,6 +68,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import errors
 from email.feedparser import BytesFeedParser
+from email.headerregistry import Address as ModernAddress
 from email.headerregistry import AddressHeader
 from email.message import Message
 from email.parser import BytesParser
@@ -410,7 +411,7 @@ def _from_mailboxes(value: str, hint: str | None) -> tuple[tuple[Address, ...], 
         wrong = [f"{type(exc).__name__}: {exc}"]
     boxes = []
     for name, user, domain in found:
-        addr = f"{user}@{domain}" if domain else user
+        addr = _addr_spec(user, domain)
         name, addr, fixed = _recover(name, addr)
         if fixed:
             wrong.append("address not in angle brackets")
@@ -421,6 +422,20 @@ def _from_mailboxes(value: str, hint: str | None) -> tuple[tuple[Address, ...], 
         name = one_line(_restore(name, marks, decoded=True)).strip("\"' ")
         boxes.append(Address(name, _restore(addr, marks, decoded=False).strip().lower()))
     return tuple(boxes), "; ".join(dict.fromkeys(wrong)) or None
+
+
+def _addr_spec(user: str, domain: str) -> str:
+    """The address as the modern parser spells it (a local part with specials quoted:
+    '"biuro@klient.pl"@evil.example'), but a local part with whitespace unquoted, so
+    ``_recover`` finds "jan@x.pl" in "Jan Kowalski jan@x.pl"; "" for an empty one."""
+    if not user and not domain:
+        return ""
+    if any(ch.isspace() for ch in user):
+        return f"{user}@{domain}" if domain else user
+    try:
+        return ModernAddress(username=user, domain=domain).addr_spec
+    except (ValueError, IndexError):  # what it refuses is no address we can quote
+        return f"{user}@{domain}" if domain else user
 
 
 def _is_invalid(defect: errors.MessageDefect) -> bool:

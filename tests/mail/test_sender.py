@@ -95,6 +95,15 @@ def test_an_encoded_word_is_never_decoded_into_an_address() -> None:
     assert spoofed.sender_doubt == "From is not a well-formed address (encoded word in the address)"
 
 
+def test_a_quoted_local_part_keeps_its_quotes() -> None:
+    raw = mail('From: "biuro@piekarnia-kowalski.pl"@evil.example', DATE)
+    parsed = parse_message(raw)
+    assert parsed.sender is not None
+    assert (
+        parsed.sender.address == modern(raw)[0][1] == '"biuro@piekarnia-kowalski.pl"@evil.example'
+    )
+
+
 # ----------------------------------------------------------------- how sure we are
 def test_two_from_headers_are_ambiguous() -> None:
     raw = mail(
