@@ -30,6 +30,7 @@ _META = re.compile(rb'\bUID (\d+)\b.*\bINTERNALDATE "([^"]+)"')
 _META_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)\b")
 _IMAPLIB_TRACE = logging.getLogger("imapclient.imaplib")  # where imapclient sends it
 _BODY = re.compile(rb"\bUID (\d+)\b.*\bBODY\[\] \{\d+\}$")
+TRUNCATED_BODY = 256 * 1024  # body bytes fetched of a message over imap.max_message_size
 
 
 def _uid_set(uids: list[int]) -> str:
@@ -331,9 +332,11 @@ class ImapMailbox:
         uidvalidity: int,
         uids: list[int],
         max_size: int,
+        meta: dict[int, tuple[int, datetime | None]] | None = None,
     ) -> list[FetchedMessage]:
-        """Sizes first, then full bodies for ordinary mail and a bounded part for giants."""
-        meta = self.fetch_meta(uids)
+        """Sizes first (unless the caller has them: ``fetch_meta``), then full bodies for
+        ordinary mail and a bounded part for giants."""
+        meta = self.fetch_meta(uids) if meta is None else meta
         small = [u for u in uids if u in meta and meta[u][0] <= max_size]
         raws = self.fetch_raw(small)
         out: list[FetchedMessage] = []
@@ -342,7 +345,7 @@ class ImapMailbox:
                 continue  # expunged meanwhile by someone else: nothing to record
             size, internal = meta[uid]
             if size > max_size:
-                raw = self.fetch_truncated(uid, min(max_size, 256 * 1024))
+                raw = self.fetch_truncated(uid, min(max_size, TRUNCATED_BODY))
                 out.append(FetchedMessage(folder, uid, uidvalidity, raw, size, internal, True))
             elif uid in raws:
                 out.append(FetchedMessage(folder, uid, uidvalidity, raws[uid], size, internal))

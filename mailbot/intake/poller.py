@@ -21,7 +21,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.core.classify import ClassifyRules
-from mailbot.edges.imap import FolderStatus, ImapMailbox
+from mailbot.edges.imap import TRUNCATED_BODY, FolderStatus, ImapMailbox
 from mailbot.errors import ConfigError, TransientError
 from mailbot.faults import crash_point
 from mailbot.intake.prepare import ParseFailure, Prepared, prepare
@@ -161,31 +161,64 @@ class Poller:
             self.mailbox.ensure_folder(self.imap.processed_folder)
             self._target_ready = True
         # Pipelined: while batch N is recorded here, the workers already prepare batch
-        # N+1 (fetched just before). A stop drops the prefetched batch: it was neither
-        # recorded nor moved, so the next poll fetches it again.
+        # N+1 (fetched just before), when both fit in imap.batch_bytes together; else N
+        # is recorded first. A stop drops the prefetched batch: it was neither recorded
+        # nor moved, so the next poll fetches it again.
         pending: tuple[list[FetchedMessage], Iterator[Prepared]] | None = None
-        for start in range(0, len(uids) + self.imap.batch_size, self.imap.batch_size):
-            chunk = uids[start : start + self.imap.batch_size]
-            upcoming = None
-            if chunk and not self.stop.is_set():
-                batch = self.mailbox.fetch_messages(
-                    folder, uidvalidity, chunk, self.imap.max_message_size
-                )
-                crash_point("intake.fetched")  # fetched, not yet recorded
-                upcoming = (
-                    batch,
-                    _prepare_all(
-                        self.pool(), batch, self.intake.raw_store.root, self.intake.classify_rules
-                    ),
-                )
+        pending_bytes = 0
+        for chunk, meta, size in self._batches(uids):
+            if self.stop.is_set():
+                break
+            if pending is not None and pending_bytes + size > self.imap.batch_bytes:
+                self._record_batch(*pending, backlog_until, report)
+                pending = None
+                if self.stop.is_set():
+                    break
+            batch = self.mailbox.fetch_messages(
+                folder, uidvalidity, chunk, self.imap.max_message_size, meta
+            )
+            crash_point("intake.fetched")  # fetched, not yet recorded
+            upcoming = (
+                batch,
+                _prepare_all(
+                    self.pool(), batch, self.intake.raw_store.root, self.intake.classify_rules
+                ),
+            )
             if pending is not None:
                 self._record_batch(*pending, backlog_until, report)
-            if self.stop.is_set():
-                report.stopped = True
-                return
-            pending = upcoming
-            if pending is None:
-                return
+                if self.stop.is_set():
+                    report.stopped = True
+                    return
+            pending, pending_bytes = upcoming, size
+        if pending is not None:
+            self._record_batch(*pending, backlog_until, report)
+        if self.stop.is_set():
+            report.stopped = True
+
+    def _batches(
+        self, uids: list[int]
+    ) -> Iterator[tuple[list[int], dict[int, tuple[int, datetime | None]], int]]:
+        """UIDs in fetch batches of at most imap.batch_size messages and imap.batch_bytes
+        bytes (a message bigger than that alone), each with the sizes and dates of its
+        chunk (one FETCH per imap.batch_size UIDs) and its own bytes. A message over
+        imap.max_message_size counts as the part of it that is fetched."""
+        for start in range(0, len(uids), self.imap.batch_size):
+            chunk = uids[start : start + self.imap.batch_size]
+            meta = self.mailbox.fetch_meta(chunk)
+            batch: list[int] = []
+            size = 0
+            for uid in chunk:
+                if uid not in meta:
+                    continue  # expunged meanwhile by someone else: nothing to record
+                n = meta[uid][0]
+                n = n if n <= self.imap.max_message_size else min(n, TRUNCATED_BODY)
+                if batch and size + n > self.imap.batch_bytes:
+                    yield batch, meta, size
+                    batch, size = [], 0
+                batch.append(uid)
+                size += n
+            if batch:
+                yield batch, meta, size
 
     def _check_validity(self, folder: str, status: FolderStatus, now: datetime) -> None:
         """Start the checkpoint on a first run (backlog = history), or restart it when

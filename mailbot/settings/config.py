@@ -42,6 +42,7 @@ class ImapConfig:
     timeout: float
     sent_folder: str | None = None
     auth: str = "password"  # password | xoauth2 (Microsoft 365, [oauth])
+    batch_bytes: int = 32 * 1024**2  # a fetch batch's bytes at most (one bigger message alone)
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ _SCHEMA: dict[str, set[str]] = {
         "processed",
         "processed_folder",
         "batch_size",
+        "batch_bytes",
         "max_message_size",
         "timeout",
         "sent_folder",
@@ -278,6 +280,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         timeout=float(r.integer("imap.timeout", 60, 1, 3600)),
         sent_folder=r.string("imap.sent_folder", "") or None,
         auth=r.choice("imap.auth", "password", ("password", "xoauth2")),
+        batch_bytes=r.size("imap.batch_bytes", "32MB"),
     )
     if imap.cafile is not None and not imap.cafile.is_file():
         raise r.error("imap.cafile", f"file {imap.cafile} does not exist")

@@ -1440,6 +1440,327 @@ def broken() -> None:
     )
 
 
+def q_spaces(text: str, charset: str) -> str:
+    """A Q encoded word with raw spaces, as sloppy mailers write it (RFC 2047 forbids it)."""
+    return q(text, charset).replace("_", " ")
+
+
+def third_party_slips() -> None:
+    """Mail from other people's programs, one sample per way it used to be misread."""
+    # Encoded words holding address syntax: a comma ("Nazwisko, Imię"), raw spaces.
+    d, iso = date(2026, 11, 30, 9, 5, 0)
+    subject = "Faktura korygująca nie przechodzi do JPK"
+    add(
+        "encoded_word_specials",
+        "comma_and_spaces",
+        build(
+            [
+                "From: =?iso-8859-2?Q?Wi=B6niewska,_Joanna?= <j.wisniewska@budmax.com.pl>",
+                f"To: {KJM}",
+                f"Cc: {q_spaces('Kowalski, Jan', 'utf-8')} <jan.kowalski@budmax.com.pl>,",
+                f" {q('Łukasz Nowak', 'utf-8')} <l.nowak@budmax.com.pl>",
+                f"Subject: {q_spaces(subject, 'utf-8')}",
+                f"Date: {d}",
+                "Message-ID: <3f1c0a77.5512@budmax.com.pl>",
+                "MIME-Version: 1.0",
+                "Content-Type: text/plain; charset=utf-8",
+                "Content-Transfer-Encoding: 8bit",
+                "",
+                "Korekta FK/2026/11/12 zwraca błąd walidacji schematu JPK_V7M.".encode(),
+            ],
+            CRLF,
+        ),
+        {
+            "subject": subject,
+            "from_name": "Wiśniewska, Joanna",
+            "from_address": "j.wisniewska@budmax.com.pl",
+            "from_raw": "=?iso-8859-2?Q?Wi=B6niewska,_Joanna?= <j.wisniewska@budmax.com.pl>",
+            "message_id": "<3f1c0a77.5512@budmax.com.pl>",
+            "to": ["pomoc@kjmssoft.pl"],
+            "cc": ["jan.kowalski@budmax.com.pl", "l.nowak@budmax.com.pl"],
+            "date": iso,
+            "text_contains": ["błąd walidacji"],
+        },
+    )
+    # Address syntax inside the name's encoded word must not become the address.
+    d, iso = date(2026, 11, 30, 23, 41, 0)
+    add(
+        "encoded_word_specials",
+        "address_in_name",
+        build(
+            [
+                "From: =?UTF-8?Q?x:biuro@piekarnia-kowalski.pl;?= <attacker@evil.example>",
+                "To: pomoc@kjmssoft.pl",
+                f"Subject: {q('AWARIA – nic nie działa na żadnym stanowisku', 'utf-8')}",
+                f"Date: {d}",
+                "Message-ID: <x1@evil.example>",
+                "Content-Type: text/plain; charset=utf-8",
+                "",
+                b"Prosimy o natychmiastowy kontakt.",
+            ],
+            CRLF,
+        ),
+        {
+            "subject": "AWARIA – nic nie działa na żadnym stanowisku",
+            "from_name": "x:biuro@piekarnia-kowalski.pl;",
+            "from_address": "attacker@evil.example",
+            "message_id": "<x1@evil.example>",
+            "date": iso,
+        },
+    )
+
+    # UTF-7 (old Outlook): a word folded across lines at one of its raw spaces, and a
+    # name whose shift sequence is split between two words.
+    d, iso = date(2026, 12, 1, 8, 12, 0)
+    subject = "Zgłoszenie awarii: moduł Kadry nie liczy składek ZUS"
+    word = q(subject, "utf-7").replace("_", " ")
+    cut = word.index(" modu")
+    name = "Łukasz Śliwa".encode("utf-7")  # b"+AUE-ukasz +AVo-liwa"
+    split = name.index(b"+AVo") + 3
+    add(
+        "utf7_folded",
+        "outlook_utf7",
+        build(
+            [
+                f"From: =?utf-7?Q?{name[:split].decode().replace(' ', '_')}?=",
+                f" =?utf-7?Q?{name[split:].decode()}?= <lukasz.sliwa@zoltykot.pl>",
+                "To: pomoc@kjmssoft.pl",
+                f"Subject: {word[:cut]}",
+                f"{word[cut:]}",
+                f"Date: {d}",
+                "Message-ID: <000a01c2f3b4$5e6f7a80$0200a8c0@zoltykot.pl>",
+                "MIME-Version: 1.0",
+                'Content-Type: text/plain; charset="utf-7"',
+                "Content-Transfer-Encoding: 7bit",
+                "X-Mailer: Microsoft Outlook, Build 10.0.2627",
+                "",
+                "Sk+AUI-adki ZUS s+AQU- zerowe od listopada.",
+            ],
+            CRLF,
+        ),
+        {
+            "subject": subject,
+            "from_name": "Łukasz Śliwa",
+            "from_address": "lukasz.sliwa@zoltykot.pl",
+            "message_id": "<000a01c2f3b4$5e6f7a80$0200a8c0@zoltykot.pl>",
+            "date": iso,
+            "text_contains": ["Składki ZUS są zerowe od listopada."],
+        },
+    )
+
+    # Shift_JIS text under an ISO-8859-2 label (a misconfigured gateway): read as
+    # ISO-8859-2 it is full of C1 control characters.
+    d, iso = date(2026, 12, 1, 10, 30, 0, tz=timezone(timedelta(hours=9)))
+    subject = "ライセンスキーの件について"
+    body = (
+        "KJM Soft 御中\n\nいつもお世話になっております。\n"
+        "ライセンスキーが無効と表示されます。\nご確認をお願いいたします。\n\n"
+        "山田太郎\nさくら商事株式会社\n"
+    )
+    add(
+        "wrong_charset_label",
+        "shift_jis_as_iso_8859_2",
+        build(
+            [
+                "From: Taro Yamada <t.yamada@sakura-shoji.example.jp>",
+                "To: pomoc@kjmssoft.pl",
+                f"Subject: =?iso-8859-2?B?{base64.b64encode(subject.encode('cp932')).decode()}?=",
+                f"Date: {d}",
+                "Message-ID: <20261201103000.77A1@sakura-shoji.example.jp>",
+                "MIME-Version: 1.0",
+                "Content-Type: text/plain; charset=iso-8859-2",
+                "Content-Transfer-Encoding: 8bit",
+                "",
+                body.encode("cp932"),
+            ],
+            CRLF,
+        ),
+        {
+            "charset_label_lies": True,
+            "subject": subject,
+            "from_name": "Taro Yamada",
+            "from_address": "t.yamada@sakura-shoji.example.jp",
+            "message_id": "<20261201103000.77A1@sakura-shoji.example.jp>",
+            "date": iso,
+            "text_contains": ["ライセンスキーが無効と表示されます。", "山田太郎"],
+        },
+    )
+
+    # Undeclared 8-bit Cyrillic (windows-1251), headers and body: not windows-1250.
+    d, iso = date(2026, 12, 2, 7, 48, 0)
+    subject = "Помилка друку накладних"
+    body = (
+        "Добрий день!\n\nПрограма KJM Magazyn не друкує накладні після оновлення.\n"
+        "Помилка: «Не вдалося з’єднатися з принтером».\n\n"
+        "З повагою,\nОлена Коваленко\nHurtownia Przemysl\n"
+    )
+    add(
+        "undeclared_non_latin",
+        "ukrainian_cp1251",
+        build(
+            [
+                b"From: " + "Олена Коваленко".encode("cp1251") + b" <o.kovalenko@hurtownia.pl>",
+                "To: pomoc@kjmssoft.pl",
+                b"Subject: " + subject.encode("cp1251"),
+                f"Date: {d}",
+                "Message-ID: <5a0c.20261202074800@hurtownia.pl>",
+                "MIME-Version: 1.0",
+                "Content-Type: text/plain",
+                "Content-Transfer-Encoding: 8bit",
+                "",
+                body.encode("cp1251"),
+            ],
+            CRLF,
+        ),
+        {
+            "subject": subject,
+            "from_name": "Олена Коваленко",
+            "from_address": "o.kovalenko@hurtownia.pl",
+            "message_id": "<5a0c.20261202074800@hurtownia.pl>",
+            "date": iso,
+            "text_contains": ["не друкує накладні", "Hurtownia Przemysl"],
+        },
+    )
+
+    # A subject folded without indentation: the stdlib ends the header there and loses
+    # Date and Message-ID to the body.
+    d, iso = date(2026, 12, 2, 12, 15, 0)
+    add(
+        "header_unindented",
+        "subject_continuation_lf",
+        build(
+            [
+                "From: =?utf-8?Q?Tomasz_W=C3=B3jcik?= <t.wojcik@example-klient.pl>",
+                "To: pomoc@kjmssoft.pl",
+                "Subject: =?utf-8?Q?KJM_Kadry_nie_nalicza_sk=C5=82adek?=",
+                "po aktualizacji do wersji 2026.3",
+                f"Date: {d}",
+                "Message-ID: <unindented-1@example-klient.pl>",
+                "MIME-Version: 1.0",
+                "Content-Type: text/plain; charset=utf-8",
+                "",
+                "Od wczoraj składki są zerowe.".encode(),
+            ],
+            LF,
+        ),
+        {
+            "subject": "KJM Kadry nie nalicza składek po aktualizacji do wersji 2026.3",
+            "from_name": "Tomasz Wójcik",
+            "from_address": "t.wojcik@example-klient.pl",
+            "date": iso,
+            "message_id": "<unindented-1@example-klient.pl>",
+            "text_contains": ["składki są zerowe"],
+            "extra": {"header_mended": "1 unindented header line(s) read as folded"},
+        },
+    )
+
+    # Text before the header: a web form's banner, an mbox-escaped envelope line.
+    for name, banner, note in (
+        ("form_banner", "Wiadomość z formularza kontaktowego kjmssoft.pl".encode(), 1),
+        ("mbox_escaped_from", b">From k.mazur@biuro-mazur.pl Wed Dec  2 14:00:00 2026", 1),
+    ):
+        d, iso = date(2026, 12, 2, 14, 0, 0)
+        add(
+            "text_before_header",
+            name,
+            build(
+                [
+                    banner,
+                    f"From: {q('Krystyna Mazur', 'utf-8')} <k.mazur@biuro-mazur.pl>",
+                    "To: pomoc@kjmssoft.pl",
+                    f"Subject: {q('Prośba o kontakt w sprawie licencji', 'utf-8')}",
+                    f"Date: {d}",
+                    f"Message-ID: <{name}@biuro-mazur.pl>",
+                    "Content-Type: text/plain; charset=utf-8",
+                    "",
+                    "Proszę o telefon, 600 100 200.".encode(),
+                ],
+                CRLF,
+            ),
+            {
+                "subject": "Prośba o kontakt w sprawie licencji",
+                "from_name": "Krystyna Mazur",
+                "from_address": "k.mazur@biuro-mazur.pl",
+                "date": iso,
+                "message_id": f"<{name}@biuro-mazur.pl>",
+                "extra": {"header_mended": f"{note} text line(s) before the header dropped"},
+            },
+        )
+
+    # No usable From: the address comes from Sender, else Reply-To, and is doubted.
+    d, iso = date(2026, 12, 3, 9, 0, 0)
+    for name, author, expected in (
+        (
+            "sender_only",
+            [f"Sender: {q('Ewa Zając', 'utf-8')} <ewa.zajac@example-klient.pl>"],
+            ("Ewa Zając", "ewa.zajac@example-klient.pl", "Sender", ""),
+        ),
+        (
+            "empty_from_reply_to",
+            ["From: <>", "Reply-To: Biuro Rachunkowe Zając <biuro@example-klient.pl>"],
+            ("Biuro Rachunkowe Zając", "biuro@example-klient.pl", "Reply-To", "<>"),
+        ),
+    ):
+        add(
+            "no_usable_from",
+            name,
+            build(
+                [
+                    *(line.encode() for line in author),
+                    "To: pomoc@kjmssoft.pl",
+                    "Subject: Zestawienie godzin",
+                    f"Date: {d}",
+                    f"Message-ID: <{name}@example-klient.pl>",
+                    "Content-Type: text/plain; charset=utf-8",
+                    "",
+                    "W załączeniu zestawienie.".encode(),
+                ],
+                CRLF,
+            ),
+            {
+                "subject": "Zestawienie godzin",
+                "from_name": expected[0],
+                "from_address": expected[1],
+                "sender_doubt": f"no usable From; address taken from {expected[2]}",
+                "from_raw": expected[3],
+                "message_id": f"<{name}@example-klient.pl>",
+                "date": iso,
+            },
+        )
+
+    # Two From headers: the first one is shown, and doubted.
+    d, iso = date(2026, 12, 3, 22, 10, 0)
+    add(
+        "two_from",
+        "client_then_stranger",
+        build(
+            [
+                "From: Piekarnia Kowalski <biuro@piekarnia-kowalski.pl>",
+                "From: Ktoś Obcy <someone@evil.example>".encode(),
+                "To: pomoc@kjmssoft.pl",
+                "Subject: PILNE: system stoi",
+                f"Date: {d}",
+                "Message-ID: <two-from@evil.example>",
+                "Content-Type: text/plain; charset=utf-8",
+                "",
+                "Nic nie działa.".encode(),
+            ],
+            CRLF,
+        ),
+        {
+            "subject": "PILNE: system stoi",
+            "from_name": "Piekarnia Kowalski",
+            "from_address": "biuro@piekarnia-kowalski.pl",
+            "message_id": "<two-from@evil.example>",
+            "sender_doubt": "2 From headers",
+            "from_raw": (
+                "Piekarnia Kowalski <biuro@piekarnia-kowalski.pl>\nKtoś Obcy <someone@evil.example>"
+            ),
+            "date": iso,
+        },
+    )
+
+
 def main() -> None:
     for make in (
         windows_1250,
@@ -1453,10 +1774,12 @@ def main() -> None:
         no_message_id,
         html_only,
         broken,
+        third_party_slips,
     ):
         make()
-    if SAMPLES.exists():
-        shutil.rmtree(SAMPLES)
+    for folder in SAMPLES.iterdir() if SAMPLES.exists() else ():  # .gitattributes stays
+        if folder.is_dir():
+            shutil.rmtree(folder)
     for folder, name, raw, expected in SAMPLE_LIST:
         target = SAMPLES / folder
         target.mkdir(parents=True, exist_ok=True)

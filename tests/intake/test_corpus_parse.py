@@ -31,7 +31,6 @@ KNOWN_PARSE_ERRORS = {
     "request-tracker/lorem-ipsum": NO_HEADER,
     "ruby-mail/emails/rfc2822/example13.eml": NO_HEADER,
     "ruby-mail/emails/error_emails/bad_encoded_subject.eml": NO_IDENTITY,
-    "ruby-mail/emails/plain_emails/raw_email_incorrect_header.eml": NO_IDENTITY,
     "flanker/bounce/delayed-broken.eml": NO_IDENTITY,
     "james-mime4j/testmsgs/obsolete.msg": NO_HEADER,
     "james-mime4j/testmsgs/malformedHeader-noheader.msg": NO_HEADER,
@@ -173,6 +172,17 @@ def test_outlook_msg_binary_is_rejected(corpus: dict) -> None:
         pytest.skip("mail-parser/mail_outlook_1 not in this corpus")
     assert isinstance(result, ParseError)
     assert "not an RFC 5322 message" in str(result)
+
+
+def test_a_header_line_without_indentation_is_mended(corpus: dict) -> None:
+    """A line "quite Delivered-To: ..." in the middle of the header used to end it."""
+    result = corpus["results"].get("ruby-mail/emails/plain_emails/raw_email_incorrect_header.eml")
+    if result is None:
+        pytest.skip("ruby-mail/emails/plain_emails/raw_email_incorrect_header.eml not here")
+    assert isinstance(result, InboundMail)
+    assert result.sender is not None and result.sender.address == "xxx@xxx.xxx"
+    assert result.subject == "Stop adware/spyware once and for all."
+    assert result.extra["header_mended"] == "1 unindented header line(s) read as folded"
 
 
 def test_ordinary_mail_parses(corpus: dict) -> None:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import mailbot.intake.parse as parse_module
 from mailbot.errors import ParseError
 from mailbot.intake.parse import parse_message
+from mailbot.intake.textdecode import decode_text, encoded_spans, one_line
 
 
 def mail(*headers: str, body: bytes | str = "Treść.", eol: str = "\r\n") -> bytes:
@@ -551,3 +552,64 @@ def test_text_outside_encoded_words_is_kept_exactly() -> None:
     """email.header.decode_header round-trips it through raw-unicode-escape: C:\\Users."""
     raw = mail(*BASIC, "Subject: =?utf-8?q?B=C5=82=C4=85d?= w C:\\Users\\Public\\u00e9")
     assert parse_message(raw).subject == "Błąd w C:\\Users\\Public\\u00e9"
+
+
+# --------------------------------------------------------------------------- charsets
+POLISH_PHRASES = (
+    "Zażółć gęślą jaźń",
+    "ZAŻÓŁĆ GĘŚLĄ JAŹŃ",
+    "Grzegorz Żądło",
+    "Świętosław Źdźbło",
+    "Błędna kwota VAT na fakturze – pilne",
+    "Umowa_serwisowa_ŚĆŹ_2026.docx",
+    "Źródło: część się ją",
+)
+
+
+@pytest.mark.parametrize("charset", ["cp1250", "iso-8859-2"])
+@pytest.mark.parametrize("phrase", POLISH_PHRASES)
+def test_undeclared_polish_is_never_given_to_the_detector(charset: str, phrase: str) -> None:
+    """charset-normalizer guesses Big5 for an ISO-8859-2 "Żądło": Polish stays Polish."""
+    data = phrase.encode(charset, "replace")
+    assert decode_text(data) == data.decode(charset)
+
+
+def test_a_lying_label_leaves_no_control_characters() -> None:
+    text = "ライセンスキーの件について"
+    assert decode_text(text.encode("cp932"), "iso-8859-2") == text
+    assert decode_text(text.encode("cp932"), "iso-8859-1") == text
+    assert one_line("a\x81b\x9fc") == "abc"
+
+
+def test_undeclared_cyrillic_is_not_windows_1250() -> None:
+    text = "Добрий день! Програма KJM Magazyn не друкує накладні після оновлення."
+    assert decode_text(text.encode("cp1251")) == text
+
+
+def test_encoded_words_with_raw_spaces_and_folds() -> None:
+    raw = mail(*BASIC, "Subject: =?utf-8?Q?Awaria modu=C5=82u?=\r\n =?utf-8?Q?_Kadry?= dziś")
+    assert parse_message(raw).subject == "Awaria modułu Kadry dziś"
+    spans = encoded_spans("x =?utf-8?q?a?= =?iso-8859-2?q?=B1?= y =?bad?q?z?=")
+    assert spans == [(2, 36, "aą"), (39, 50, "z")]
+
+
+@pytest.mark.parametrize("eol", ["\r\n", "\n", "\r"])
+def test_a_field_folded_without_indentation_is_mended(eol: str) -> None:
+    raw = mail(
+        "From: Jan <jan@x.pl>",
+        "Subject: Awaria",
+        "modułu Kadry",
+        "Message-ID: <m@x.pl>",
+        "Date: Tue, 24 Nov 2026 10:15:00 +0100",
+        eol=eol,
+    )
+    parsed = parse_message(raw)
+    assert (parsed.subject, parsed.message_id) == ("Awaria modułu Kadry", "<m@x.pl>")
+    assert parsed.extra["header_mended"] == "1 unindented header line(s) read as folded"
+
+
+def test_body_text_after_a_header_without_blank_line_stays_body() -> None:
+    raw = b"From: jan@x.pl\r\nDate: Tue, 24 Nov 2026 10:15 +0100\r\nDzie\xc5\x84 dobry,\r\nawaria."
+    parsed = parse_message(raw)
+    assert "header_mended" not in parsed.extra
+    assert parsed.sender is not None and parsed.sender.address == "jan@x.pl"

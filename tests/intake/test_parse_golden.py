@@ -6,7 +6,9 @@ Keys of expected.json, all optional except where the sample is an error:
   (ISO 8601, compared exactly, offset included), message_id, message_id_synthetic,
   in_reply_to, references, attachments (filenames in order), attachment_details,
   text_contains, text_excludes, html_present, content_type, defects_include, and any
-  other InboundMail header field by its attribute name (auto_submitted, precedence, ...).
+  other InboundMail header field by its attribute name (auto_submitted, precedence, ...);
+  sender_doubt (compared always: absent means None), from_raw, extra (the keys given);
+  charset_label_lies (the sample's charset label is wrong on purpose).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import email
 import json
 import pickle
+import re
 from email.header import decode_header
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from mailbot.model import InboundMail
 SAMPLES = Path(__file__).resolve().parent / "samples"
 EMLS = sorted(SAMPLES.glob("*/*.eml"))
 POLISH = set("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 (but TAB, LF), DEL, C1
 HEADER_FIELDS = (
     "auto_submitted",
     "precedence",
@@ -59,6 +63,14 @@ def test_enough_samples_in_every_folder() -> None:
         "no_message_id",
         "html_only",
         "broken",
+        "encoded_word_specials",
+        "utf7_folded",
+        "wrong_charset_label",
+        "undeclared_non_latin",
+        "header_unindented",
+        "text_before_header",
+        "no_usable_from",
+        "two_from",
     } <= folders
     for eml in EMLS:
         assert eml.with_name(eml.stem + ".expected.json").exists(), eml
@@ -85,7 +97,7 @@ def test_both_line_endings_are_used() -> None:
 @pytest.mark.parametrize("eml", EMLS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_sample_bytes_are_in_the_declared_charsets(eml: Path) -> None:
     """The generator encodes honestly: every declared charset decodes its bytes strictly."""
-    if "error" in _expected(eml):
+    if "error" in _expected(eml) or _expected(eml).get("charset_label_lies"):
         return
     msg = email.message_from_bytes(eml.read_bytes())
     for part in msg.walk():
@@ -116,6 +128,13 @@ def test_golden(eml: Path) -> None:
     assert mail.size == len(raw)
     assert mail.message_id.startswith("<") and mail.message_id.endswith(">")
 
+    for value in (mail.subject, mail.text, mail.sender.name if mail.sender else ""):
+        assert not CONTROLS.search(value), value
+    assert mail.sender_doubt == expected.get("sender_doubt")
+    if "from_raw" in expected:
+        assert mail.from_raw == expected["from_raw"]
+    for key, value in expected.get("extra", {}).items():
+        assert mail.extra.get(key) == value, key
     if "subject" in expected:
         assert mail.subject == expected["subject"]
     if "from_address" in expected:

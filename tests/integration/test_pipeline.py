@@ -250,6 +250,37 @@ def test_stop_event_finishes_message_in_hand(make_app, mailbox):
     assert len(mailbox.uids("INBOX")) == 4 and len(mailbox.uids("Processed")) == 1
 
 
+def test_fetch_batches_are_bounded_by_bytes(make_app, mailbox):
+    """imap.batch_bytes: no batch over it (a bigger message alone), and the next batch is
+    fetched ahead only when it fits beside the one being recorded."""
+    bound = 256 * 1024
+    app = make_app(batch_bytes="256KB")
+    prime(app)
+    for i, size in enumerate([90_000, 90_000, 90_000, 300_000, 10_000, 10_000]):
+        mailbox.append("INBOX", mail(f"Skan {i}", "x" * size, msgid=f"<b{i}@firma.pl>"))
+    box = app.poller().mailbox
+    fetch, record = box.fetch_messages, app.intake.record_group
+    batches: list[list[int]] = []
+    recorded = [0]
+
+    def fetch_spy(folder, uidvalidity, uids, max_size, meta=None):
+        got = fetch(folder, uidvalidity, uids, max_size, meta)
+        batches.append([len(m.raw) for m in got])
+        held = sum(map(sum, batches)) - recorded[0]  # fetched and not yet recorded
+        assert held <= max(bound, sum(batches[-1])), batches
+        return got
+
+    def record_spy(group, *args, **kwargs):
+        recorded[0] += sum(len(fetched.raw) for fetched, _prepared, _history in group)
+        return record(group, *args, **kwargs)
+
+    box.fetch_messages = fetch_spy
+    app.intake.record_group = record_spy
+    assert app.poll_once().actions == {"created": 6}
+    assert [len(b) for b in batches] == [2, 1, 1, 2]  # 2 x 90 KB fit, a third does not
+    assert all(sum(b) <= bound for b in batches if len(b) > 1)
+
+
 def test_dead_parse_worker_is_replaced(make_app, mailbox):
     import os
     import signal
