@@ -8,6 +8,8 @@ fixed sample does not, so optimisations are decided here. Stages, on the message
 
 - parse:   ``parse_message`` alone (a parse worker's core);
 - prepare: what a parse worker does per message (keep raw, parse, classify);
+- classify: ``classify_mail`` alone, phrases and the learned model (a parse worker's
+           share of the decision), on this mix and on the 729 labelled Polish mails;
 - pickle:  the Prepared result there and back (the worker -> main process hop);
 - record:  ``Intake.record_group`` in groups of 50 into SQLite, with the App's decider,
            as backlog history like bench/ingest.py (main process);
@@ -37,10 +39,11 @@ from generate import generate  # noqa: E402
 from mailbot.daemon import App  # noqa: E402
 from mailbot.intake.parse import parse_message  # noqa: E402
 from mailbot.intake.poller import GROUP_COMMIT  # noqa: E402
-from mailbot.intake.prepare import prepare, tune_gc  # noqa: E402
+from mailbot.intake.prepare import classify_mail, prepare, tune_gc  # noqa: E402
 from mailbot.model import FetchedMessage  # noqa: E402
 from mailbot.settings.config import load_config  # noqa: E402
 from mailbot.store.db import upgrade  # noqa: E402
+from tests.labelled import PARTS, load  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -96,6 +99,15 @@ def main() -> int:
             figures["prepare"] = cpu_ms(
                 lambda: [prepare(r, False, root, rules) for r in raws], n, args.repeat
             )
+        if want("classify"):
+            mails = [parse_message(r) for r in raws]
+            figures["classify"] = cpu_ms(
+                lambda: [classify_mail(m, rules) for m in mails], n, args.repeat
+            )
+            labelled = [parse_message(c.raw) for part in PARTS for c in load(part)]
+            figures["classify (labelled)"] = cpu_ms(
+                lambda: [classify_mail(m, rules) for m in labelled], len(labelled), args.repeat
+            )
         if want("pickle"):
             figures["pickle"] = cpu_ms(
                 lambda: [pickle.loads(pickle.dumps(p, -1)) for p in prepared], n, args.repeat
@@ -107,7 +119,7 @@ def main() -> int:
         if args.imap and want("fetch"):
             figures["fetch"] = fetch_ms(base, raws, args.repeat)
     for stage, ms in figures.items():
-        print(f"{stage:8s} {ms:6.3f} ms CPU/msg")
+        print(f"{stage:19s} {ms:6.3f} ms CPU/msg")
     return 0
 
 

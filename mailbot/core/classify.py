@@ -309,7 +309,7 @@ def _emergency(
     whole = [fold(part) for part in parts]
     signals = [p for p in rules.signals if any(p.search(f) for f in whole)]
     ignores = [p for p in rules.ignores if any(p.search(f) for f in whole)]
-    for sentence in (s for part in parts for s in _BREAK.split(part) if s.strip()):
+    for sentence in (s for part in parts for s in _clauses(part) if s.strip()):
         if not signals and not ignores:
             kept.append(sentence)
             continue
@@ -404,12 +404,17 @@ def _first(phrase: Phrase, parts: tuple[str, ...]) -> str | None:
     return next((found for part in parts if (found := phrase.find(part, fold(part)))), None)
 
 
+@lru_cache(maxsize=64)  # every cue with guards walks the same clauses of the same parts
+def _clauses(part: str) -> tuple[str, ...]:
+    return tuple(_BREAK.split(part))
+
+
 def _first_clause(cue: Phrase, parts: tuple[str, ...]) -> str | None:
     """The cue as found in the first clause that has it and none of its `unless`."""
     if not cue.unless:
         return _first(cue, parts)
     for part in parts:
-        for clause in _BREAK.split(part):
+        for clause in _clauses(part):
             folded = fold(clause)
             if (found := cue.find(clause, folded)) and not any(
                 u.search(" " + folded) for u in cue.unless

@@ -46,6 +46,7 @@ class Alert:
     role: str  # oncall | opiekun | manager
     channels: tuple[str, ...]
     at: datetime
+    possible: bool = False  # "may not be an emergency": the wording says so
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class IntakeDecision:
     addons: tuple[str, ...] = ()
     staff_id: str | None = None  # the colleague who wrote, for trust == "staff"
     trust_reasons: tuple[str, ...] = ()  # why `trust` is what it is (also in `reasons`)
+    possible: bool = False  # not an emergency, but close to one (classify's "possible")
 
 
 def _covered(contract: str | None, addons: frozenset[str], at: datetime) -> bool:
@@ -110,13 +112,20 @@ def decide(
     covered = _covered(contract, addons, at)
     if emergency:
         rules.append("R-HRS-3")
+    # A total outage is an emergency whatever its cause (R-HRS-3): a dead server is paged
+    # like any other, and the hardware department may take it over (R-SCO-2).
+    hardware = emergency and what.scope == "hardware"
+    if hardware:
+        rules.append("R-SCO-2")
+        reasons.append("total outage with a suspected hardware cause: paged as an emergency; "
+                       "the hardware department may take it over")  # fmt: skip
 
     # State (R-CON-6, R-SCO-2, R-PAK-3)
     state = "new"
     if sender.trust in ("unknown", "unregistered", "unverified"):
         state = "needs_identification"
         rules.append("R-CON-6")
-    elif what.scope in OUT_OF_SCOPE:
+    elif what.scope in OUT_OF_SCOPE and not hardware:
         state = "out_of_scope"
         rules.append("R-SCO-2")
     elif contract in ("pakiet", "brak") and not (package and package.valid):
@@ -166,6 +175,13 @@ def decide(
                 alerts.append(Alert(client.opiekun, "opiekun", ("sms", "email"), at))
         elif contract == "pakiet" and not calendar.working_hours(at):
             alerts.append(Alert(oncall, "oncall", ("sms", "email"), at))  # R-HRS-3
+    # Close to an emergency but under the line: a care client's mail outside its covered
+    # hours would otherwise wait until morning. The on-call person is paged with wording
+    # that says it may not be one (R-HRS-3, R-SLA-1); no deadline is set.
+    possible = what.possible and not emergency
+    if automatic is None and state == "new" and possible and care_first and not covered:
+        alerts.append(Alert(oncall, "oncall", ("sms", "email"), at, possible=True))
+        reasons.append("possible emergency outside covered hours: on call paged to look")
     if not covered and not emergency:
         rules.append("R-HRS-1")
 
@@ -183,6 +199,7 @@ def decide(
         product=what.product,
         scope=what.scope,
         emergency=emergency,
+        possible=possible,
         score=what.score,
         urgency_reasons=tuple(what.reasons),
         covered=covered,

@@ -29,45 +29,43 @@ def features(folded: str) -> set[str]:
     character n-grams inside each word padded with spaces, and word pairs ("nie dziala",
     "na wszystkich") that carry negation and scope."""
     words = folded.split()
-    out: set[str] = set()
-    add = out.add
-    for w in words:
-        padded = f" {w} "
-        size = len(padded)
-        for n in _N:
-            if n > size:
-                break
-            for i in range(size - n + 1):
-                add(padded[i : i + n])
-    for a, b in zip(words, words[1:], strict=False):
-        add(f"{a}+{b}")
+    padded = [f" {w} " for w in words]
+    out = {p[i : i + n] for p in padded for n in _N for i in range(len(p) - n + 1)}
+    out.update(f"{a}+{b}" for a, b in zip(words, words[1:], strict=False))
     return out
 
 
 @dataclass(frozen=True)
 class LinearModel:
-    """One logistic regression: binary (one class name) or one-vs-rest over `classes`."""
+    """One logistic regression: binary (one class name) or one-vs-rest over `classes`.
+
+    Scoring a mail is a set intersection with the known features (in C) and one sum per
+    class over the rows it shares, transposed with zip (also in C): ~0.1 ms for the eight
+    scope classes, where a Python loop over the rows took twice that."""
 
     classes: tuple[str, ...]
     bias: tuple[float, ...]
-    weights: dict[str, tuple[float, ...]]  # feature -> one weight per class
+    rows: dict[str, tuple[float, ...]]  # feature -> one weight per class
+    known: frozenset[str] = frozenset()  # the rows' keys
+
+    def __post_init__(self) -> None:
+        if not self.known:
+            object.__setattr__(self, "known", frozenset(self.rows))
 
     def logits(self, feats: set[str]) -> tuple[float, ...]:
-        totals = list(self.bias)
-        weights = self.weights
-        for f in feats:
-            w = weights.get(f)
-            if w is not None:
-                for i, v in enumerate(w):
-                    totals[i] += v
-        return tuple(totals)
+        hits = feats & self.known
+        if not hits:
+            return self.bias
+        sums = map(sum, zip(*map(self.rows.__getitem__, hits), strict=True))
+        return tuple(b + s for b, s in zip(self.bias, sums, strict=True))
 
     def probabilities(self, feats: set[str]) -> tuple[float, ...]:
         return tuple(_sigmoid(x) for x in self.logits(feats))
 
     def strongest(self, feats: set[str], index: int = 0, k: int = 3) -> tuple[str, ...]:
         """The features that pushed class `index` up most: what staff are shown."""
-        hits = [(w[index], f) for f in feats if (w := self.weights.get(f)) and w[index] > 0]
+        rows = self.rows
+        hits = [(w, f) for f in feats & self.known if (w := rows[f][index]) > 0]
         return tuple(f.strip().replace("+", " ") for _, f in sorted(hits, reverse=True)[:k])
 
 
@@ -95,10 +93,10 @@ class TextModel:
 
         def linear(d: dict[str, Any]) -> LinearModel:
             classes = tuple(d["classes"])
-            weights = {f: tuple(map(float, w)) for f, w in d["weights"].items()}
-            if any(len(w) != len(classes) for w in weights.values()):
+            rows = {f: tuple(map(float, w)) for f, w in d["weights"].items()}
+            if any(len(w) != len(classes) for w in rows.values()):
                 raise ValueError("a feature has the wrong number of weights")
-            return LinearModel(classes, tuple(map(float, d["bias"])), weights)
+            return LinearModel(classes, tuple(map(float, d["bias"])), rows)
 
         return cls(linear(doc["emergency"]), linear(doc["scope"]), str(doc["trained_on"]))
 

@@ -108,7 +108,8 @@ class Decider:
             received,
             automatic=automatic_reason(mail, self.own_addresses),
             package=package,
-            oncall=self.oncall(received) if what.emergency else None,  # only pages use it
+            # only pages use it
+            oncall=self.oncall(received) if what.emergency or what.possible else None,
         )
         if thread.ticket is not None and owner is not None:
             thread = judge_follow_up(thread, owner, sender, decision)

@@ -69,13 +69,16 @@ def explain_document(
         "scope": d.scope,
         "emergency": d.emergency,
         "urgency": {"score": round(d.score, 3), "reasons": list(d.urgency_reasons)},
+        # addition: close to an emergency (the "possible" band of rules/classify.toml)
+        "possible_emergency": d.possible,
         "covered": d.covered,
         "state": d.state,
         "priority": d.priority,
         "deadline": _iso(d.deadline, tz),
         "reply": d.reply,
         "alerts": [
-            {"to": a.to, "role": a.role, "channels": list(a.channels), "at": _iso(a.at, tz)}
+            {"to": a.to, "role": a.role, "channels": list(a.channels), "at": _iso(a.at, tz),
+             "possible": a.possible}
             for a in d.alerts
         ],
         "billing": d.billing,

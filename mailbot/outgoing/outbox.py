@@ -74,6 +74,8 @@ def reply_context(
         "oncall_alerted": any(a.role == "oncall" for a in d.alerts), "billing": d.billing,
         "scope": d.scope, "product": d.product, "excerpt": mail.text[:400],
         "reasons": list(d.urgency_reasons), "rules": list(d.rules), "role": "oncall",
+        "possible": d.possible and not d.emergency,
+        "hardware_suspected": d.emergency and d.scope == "hardware",
     }  # fmt: skip
 
 

@@ -264,13 +264,15 @@ def sample_contexts() -> dict[str, list[Context]]:
     pkg = {"hours_left": Decimal("1.5"), "valid_until": date(2027, 1, 31)}
     t = {"ticket": "KJM-2026-000042", "subject": "Re: Błąd przy zamykaniu miesiąca w F-K <pilne>"}
     c = {**t, "client_name": "Piekarnia Kowalski Sp. z o.o."}
-    em = {**c, "contract": "opieka", "received_at": at, "checked_by": d.replace(hour=9, minute=0),
-          "deadline": d, "oncall_alerted": True, "billing": "billable", "package": None}
+    em = {**c, "contract": "opieka", "hardware_suspected": False, "received_at": at,
+          "checked_by": d.replace(hour=9, minute=0), "deadline": d, "oncall_alerted": True,
+          "billing": "billable", "package": None}
     pak = {"contract": "pakiet", "deadline": None, "billing": "double", "package": pkg}
     who = {**t, "sender": "m.kowalski@piekarnia-kowalski.pl"}
     closed = {**t, "closed_at": d.replace(hour=11, minute=5), "resolution": None,
               "hours_charged": None, "package": None}
-    alert = {**c, "contract": "opieka", "sender": "biuro@piekarnia-kowalski.pl", "product": "F-K",
+    alert = {**c, "contract": "opieka", "possible": False, "hardware_suspected": False,
+             "sender": "biuro@piekarnia-kowalski.pl", "product": "F-K",
              "received_at": at, "deadline": d, "billing": "billable", "opiekun": opiekun,
              "role": "oncall", "rules": ["R-HRS-3", "R-SLA-1"],
              "reasons": ["awaria: nie uruchamia", "wszędzie: żaden komputer"],
@@ -284,9 +286,10 @@ def sample_contexts() -> dict[str, list[Context]]:
                          "received_at": at} for n in range(43, 62)]}
     return {
         "ack_opieka": [{**c, "opiekun": opiekun}, {**c, "opiekun": {**opiekun, "phone": None}}],
-        "ack_opieka_emergency": [{**c, "opiekun": o, "deadline": dl}
-                                 for o, dl in ((opiekun, d), (None, None))],
-        "ack_pakiet": [{**c, "package": pkg}, {**c, "package": {**pkg, "valid_until": None}}],
+        "ack_opieka_emergency": [{**c, "opiekun": o, "deadline": dl, "hardware_suspected": h}
+                                 for o, dl, h in ((opiekun, d, False), (None, None, True))],
+        "ack_pakiet": [{**c, "package": pkg, "hardware_suspected": False},
+                       {**c, "package": {**pkg, "valid_until": None}, "hardware_suspected": True}],
         "no_package": [{**c, "contract": "pakiet", "package": {**pkg, "hours_left": Decimal(0)}},
                        {**c, "contract": "pakiet", "package": expired},
                        {**c, "contract": "brak", "package": None}],
@@ -295,14 +298,17 @@ def sample_contexts() -> dict[str, list[Context]]:
         "out_of_scope": [{**c, "scope": s} for s in ("programming", "hardware", "visit", "other")],
         "outside_hours": [{**c, "received_at": at, "handle_from": d.replace(hour=7, minute=0)}],
         "outside_hours_emergency": [em, {**em, "billing": "none", "oncall_alerted": False},
-                                    {**em, **pak}],
+                                    {**em, **pak, "hardware_suspected": True}],
         "follow_up": [t],
         "ticket_released": [{**c, "package": pkg}],
         "ticket_closed": [closed, {**closed, "resolution": "Odbudowano indeks tabeli dokumentów.",
                                    "hours_charged": Decimal("0.5"), "package": pkg}],
         ALERT_MAIL: [alert, {**alert, "role": "opiekun"}, {**alert, **pak, "opiekun": None},
-                     {**alert, "role": "manager", "client_name": None, "contract": None}],
-        SMS: [alert, {**alert, **long}, {**alert, **pak, "role": "manager", "client_name": None}],
+                     {**alert, "role": "manager", "client_name": None, "contract": None},
+                     {**alert, "possible": True, "deadline": None, "billing": "none"},
+                     {**alert, "hardware_suspected": True}],
+        SMS: [alert, {**alert, **long}, {**alert, **pak, "role": "manager", "client_name": None},
+              {**alert, **long, "possible": True, "deadline": None}],
         MORE_MAIL: [more, {**more, "step": "breach", "client_name": None, "count": 1}],
         MORE_SMS: [more, {**more, **long, "step": "reminder"}],
     }

@@ -70,6 +70,7 @@ class What:
     reasons: tuple[str, ...] = ()
     scope: str = "consultation"
     product: str = "F-K"
+    possible: bool = False
 
 
 EMERGENCY = What(True, 0.95, ("'na żadnym komputerze'",))
@@ -282,3 +283,42 @@ def test_only_the_requester_or_a_registered_address_raises_a_tickets_urgency():
     assert not escalates(False, colleague, "same_client")  # would demote the client's ticket
     assert not escalates(False, urgent, "third_party")
     assert not escalates(False, run("jan.wisniewski@kjmssoft.pl", EMERGENCY), "staff")
+
+
+# --- a total outage with a hardware cause; the "possible emergency" band --------------------
+HARDWARE_OUTAGE = What(True, 0.9, ("'serwer padł'", "'nikt nie może pracować'"), "hardware")
+
+
+def test_a_total_outage_with_a_hardware_cause_is_paged_as_an_emergency():
+    """R-HRS-3: the cause does not matter; R-SCO-2: the hardware department may take over."""
+    d = run("biuro@piekarnia.pl", HARDWARE_OUTAGE, when="2026-11-25T23:10", oncall="jan.wisniewski")
+    assert (d.state, d.emergency, d.scope) == ("new", True, "hardware")
+    assert [a.role for a in d.alerts] == ["oncall", "opiekun"]
+    assert d.reply == "outside_hours_emergency" and d.deadline is not None
+    assert "R-SCO-2" in d.rules
+    assert any("hardware department" in r for r in d.reasons)
+
+
+def test_hardware_without_a_total_outage_stays_out_of_scope():
+    d = run("biuro@piekarnia.pl", What(False, 0.1, (), "hardware"), oncall="jan.wisniewski")
+    assert (d.state, d.reply, d.alerts) == ("out_of_scope", "out_of_scope", ())
+
+
+def test_a_possible_emergency_at_night_pages_on_call_with_its_own_wording():
+    maybe = What(False, 0.35, ("'nie działa'",), "other", possible=True)
+    d = run("biuro@piekarnia.pl", maybe, when="2026-11-25T23:10", oncall="jan.wisniewski")
+    assert not d.emergency and d.possible and d.deadline is None
+    assert [(a.to, a.role, a.possible) for a in d.alerts] == [("jan.wisniewski", "oncall", True)]
+    assert d.reply == "outside_hours"  # the client is told when it will be handled
+
+
+@pytest.mark.parametrize(
+    ("address", "when"),
+    [
+        ("biuro@piekarnia.pl", "2026-11-25T10:00"),  # in working hours: staff read the queue
+        ("biuro@sklep.pl", "2026-11-25T23:10"),  # a package client: no guarantee (R-SLA-2)
+    ],
+)
+def test_a_possible_emergency_pages_nobody_otherwise(address, when):
+    maybe = What(False, 0.35, ("'nie działa'",), "other", possible=True)
+    assert run(address, maybe, when=when, oncall="jan.wisniewski").alerts == ()
