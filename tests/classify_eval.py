@@ -70,6 +70,12 @@ def report(r: Result, *, misses: bool = False) -> str:
         f"  predicted no   {fn:>12}  {tn:>11}",
         f"  recall {r.recall:.3f}   precision {r.precision:.3f}",
     ]
+    band = [o for o in r.outcomes if o.got.possible]
+    lines.append(
+        f"  'possible emergency' band: {len(band)} mails "
+        f"({len(band) / max(1, len(r.outcomes)):.1%}), "
+        f"{sum(o.case.emergency for o in band)} of them labelled emergencies"
+    )
     for what in ("scope", "product"):
         lines.append(f"{what} accuracy: {r.accuracy(what):.3f}")
     pairs = Counter((o.case.scope, o.got.scope) for o in r.outcomes)
