@@ -244,7 +244,9 @@ def classify(
         # they are what the client says in so many words.
         cancelled = urgency.cancelled * rules.cancel_factor
         score = (1 - w) * phrase_score + w * max(0.0, probability - cancelled)
-        if w > 0:
+        if w > 0 and probability < rules.possible:
+            reasons += (f"model {probability:.2f}",)  # too low to matter: no words looked up
+        elif w > 0:
             words = _words_of(
                 rules.model.emergency.strongest(feats), text_in, "\n".join(urgency.kept)
             )
