@@ -143,7 +143,6 @@ class ClassifyRules:
                 index.setdefault(needle[:3] if len(needle) >= 3 else "", set()).add(p)
         object.__setattr__(self, "by_prefix", {k: frozenset(v) for k, v in index.items()})
 
-    @classmethod
     def without_model(self) -> ClassifyRules:
         """A copy light enough to send to a parse worker with each chunk of mail; the
         worker puts the model back from `model_ref` (mailbot.prepare)."""

@@ -40,6 +40,8 @@ def ticket_context(ticket: Ticket, first: Message | None, rules: Rules) -> dict[
         "received_at": ticket.created_at, "deadline": ticket.deadline,
         "billing": ticket.billing, "excerpt": (first.body_text if first else "")[:400],
         "reasons": doc.get("urgency", {}).get("reasons", []), "rules": doc.get("rules", []),
+        # only emergencies escalate (a deadline); a possible one has none
+        "possible": False, "hardware_suspected": ticket.emergency and ticket.scope == "hardware",
     }  # fmt: skip
 
 

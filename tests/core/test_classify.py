@@ -371,3 +371,19 @@ def test_space_led_patterns_find_what_word_boundary_patterns_find(words, gaps, e
         first = bounded.search(folded)
         assert phrase.search(folded) == (first.span() if first else None)
         assert phrase.blank(folded) == bounded.sub(lambda m: " " * len(m[0]), folded)
+
+
+def test_rules_travel_to_a_worker_without_the_model_and_get_it_back():
+    """The parse workers get the rules with every chunk of mail: without the ~0.5 MB model,
+    which a worker loads once from the file named by model_ref (intake/prepare.py)."""
+    import pickle
+
+    from mailbot.intake.prepare import _with_model
+
+    light = _RULES.without_model()
+    assert isinstance(light, ClassifyRules) and light.model is None
+    assert light.model_ref == _REF
+    assert len(pickle.dumps(light)) < len(pickle.dumps(_RULES)) / 5
+    back = _with_model(pickle.loads(pickle.dumps(light)))
+    text = "F-K nie uruchamia się na żadnym komputerze, nikt nie może pracować."
+    assert classify("", text, back) == classify("", text, _RULES)
