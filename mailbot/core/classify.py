@@ -243,6 +243,12 @@ def classify(
         # they are what the client says in so many words.
         cancelled = urgency.cancelled * rules.cancel_factor
         score = (1 - w) * phrase_score + w * max(0.0, probability - cancelled)
+        if not urgency.seen and positive == 0.0:
+            # Not one failure or "everywhere" phrase in what the sender wrote: the model
+            # weighs phrases, it does not find an outage alone ("Błąd w raporcie VAT –
+            # pilne?" scored 0.72 on "pilne"). A phrase set aside as past ("zgłaszałem
+            # wczoraj, dalej nie startuje") still lets the model judge the rest.
+            score = 0.0
         if w > 0 and probability < rules.possible:
             reasons += (f"model {probability:.2f}",)  # too low to matter: no words looked up
         elif w > 0:
@@ -291,6 +297,7 @@ class _Urgency:
     failing: bool
     reasons: tuple[str, ...]
     kept: tuple[str, ...]
+    seen: bool  # some failure or "everywhere" phrase occurs, even in a set-aside clause
 
     @property
     def score(self) -> float:
@@ -334,7 +341,7 @@ def _emergency(
             cancelled += cue.weight
             reasons.append(f"{cue.label}: {found!r}")
     why = tuple(map(repr, quoted)) + tuple(reasons)
-    return _Urgency(positive, cancelled, best["failure"] > 0, why, tuple(kept))
+    return _Urgency(positive, cancelled, best["failure"] > 0, why, tuple(kept), bool(signals))
 
 
 def model_input(own: tuple[str, ...], rules: ClassifyRules) -> str:

@@ -140,7 +140,7 @@ def test_smtp_down_then_back_delivers_once(make_app, mailbox, smtp_server):
     nothing_there = SimpleNamespace(host="127.0.0.1", port=free_port())  # SMTP is down
     app = smtp_app(make_app, nothing_there, max_attempts=5)
     prime(app)
-    mailbox.append("INBOX", mail("Awaria poczty", sender=CLIENT, msgid="<d1@x.pl>"))
+    mailbox.append("INBOX", mail("Pytanie o fakturę", sender=CLIENT, msgid="<d1@x.pl>"))
     app.poll_once()
     assert app.deliver() == {"retry later": 1}
     (row,) = rows(app)
@@ -166,7 +166,7 @@ def test_failed_sends_wait_as_configured_then_twice_as_long(make_app, mailbox):
     down = SimpleNamespace(host="127.0.0.1", port=free_port())
     app = smtp_app(make_app, down, max_attempts=5, retry_after="2m", retry_max="3m")
     prime(app)
-    mailbox.append("INBOX", mail("Awaria poczty", sender=CLIENT, msgid="<d2@x.pl>"))
+    mailbox.append("INBOX", mail("Pytanie o fakturę", sender=CLIENT, msgid="<d2@x.pl>"))
     app.poll_once()
     waits = []
     for _ in range(3):
