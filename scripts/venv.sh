@@ -30,7 +30,7 @@ EOF
 
 # The Debian package `venv` needs for $PY when it lacks one (nothing when it has it).
 missing_venv_package() {
-  "$PY" -c 'import ensurepip, venv' 2>/dev/null && return 0
+  "$PY" -c 'import venv; from ensurepip import bootstrap' 2>/dev/null && return 0
   local facts
   mapfile -t facts < <(python_facts "$PY")
   echo "${facts[2]}"
@@ -60,7 +60,7 @@ ensure_venv() {
   if "$VENV/bin/python" -c '' 2>/dev/null; then
     return 0
   fi
-  if ! "$PY" -c 'import ensurepip, venv' 2>/dev/null; then
+  if ! "$PY" -c 'import venv; from ensurepip import bootstrap' 2>/dev/null; then
     if [[ ${facts[2]} == - ]]; then
       echo "mailbot: $PY has no venv module (ensurepip); set PYTHON to another Python" >&2
     else

@@ -79,7 +79,7 @@ def run_checks(cfg: Config, *, timeout: float = 10.0, environ: Env | None = None
     sections: tuple[Callable[[Config, Env, float], list[Check]], ...] = (
         _rules,
         _templates,
-        _data_dir,
+        check_data_dir,
         _database,
         check_oauth_secret,
         check_imap,
@@ -126,6 +126,8 @@ def _rules(cfg: Config, env: Env, timeout: float) -> list[Check]:
     from mailbot.settings.rules import load_rules
 
     where = f"fix the file and key named (`mailbot rules check` shows the same) in {cfg.rules_dir}"
+    if not cfg.rules_dir.is_dir():
+        where = f"`mailbot init {cfg.path.parent}` writes starter rules (or fix general.rules_dir)"
     try:
         rules = load_rules(cfg.rules_dir)
     except ConfigError as exc:
@@ -194,7 +196,7 @@ READ_ONLY_TREES = (Path("/etc"), Path("/usr"), Path("/boot"))
 SERVICE_DATA_DIR = "/var/lib/mailbot"  # the unit's StateDirectory=mailbot
 
 
-def _data_dir(cfg: Config, env: Env, timeout: float) -> list[Check]:
+def check_data_dir(cfg: Config, env: Env, timeout: float) -> list[Check]:
     """The data directory, and what is already in it, must be writable by this user: the
     raw mail, the captured mail and the SQLite file live there. What the service's user
     cannot write is what a `mailbot db upgrade` run as root leaves behind."""
@@ -209,15 +211,16 @@ def _data_dir(cfg: Config, env: Env, timeout: float) -> list[Check]:
     if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         detail = f"{d} is not writable by {_user()} (raw mail, captured mail, the SQLite file)"
         return [Check(name, FAIL, detail, f"{fix_setting}, or give {_user()} the directory")]
+    root = " (checked as root, who may write anywhere: run doctor as the service's user)"
+    root = root if os.geteuid() == 0 else ""
     if existing != d:
-        return [Check(name, OK, f"{d} will be created (in {existing}, writable)")]
+        return [Check(name, OK, f"{d} will be created (in {existing}, writable){root}")]
     blocked = [p for p in _written_paths(cfg) if p.exists() and not os.access(p, os.W_OK)]
     if blocked:
         shown = ", ".join(str(p) for p in blocked[:3]) + (" …" if blocked[3:] else "")
         fix = f"chown -R {_user()}: {d} (another user, e.g. root, created them)"
         return [Check(name, FAIL, f"not writable by {_user()}: {shown}", fix)]
-    root = " (checked as root, who may write anywhere: run doctor as the service's user)"
-    return [Check(name, OK, f"{d} writable" + (root if os.geteuid() == 0 else ""))]
+    return [Check(name, OK, f"{d} writable{root}")]
 
 
 def _written_paths(cfg: Config) -> list[Path]:
