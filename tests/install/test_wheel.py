@@ -36,7 +36,7 @@ class Install:
         return run([str(self.venv / "bin" / "mailbot"), *args], self.site, code=code)
 
 
-def run(cmd: list[str], cwd: Path, *, code: int = 0) -> str:
+def run(cmd: list[str | Path], cwd: Path, *, code: int = 0) -> str:
     done = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=600)
     assert done.returncode == code, f"{cmd} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
     return done.stdout + done.stderr
@@ -60,7 +60,7 @@ def installed(tmp_path_factory) -> Install:
     left = checkout_status() - before
     run([*pip, "wheel", "-q", "--no-deps", "-w", str(where / "dist"), str(ROOT)], where)
     [wheel] = (where / "dist").glob("mailbot-*.whl")
-    run([*pip, "install", "-q", "--no-deps", "--force-reinstall", str(wheel)], where)
+    run([*pip, "install", "-q", "--no-deps", "--force-reinstall", wheel], where)
     site = where / "site"
     site.mkdir()
     return Install(venv, wheel, site, left)
