@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Install mailbot (editable) into the current Python ($PYTHON, default python3) and run
-# `mailbot demo`; extra arguments go to it: scripts/demo.sh --help
+# Install mailbot into the project's virtual environment .venv/ (made with $PYTHON, default
+# python3, when missing) and run `mailbot demo`; extra arguments go to it:
+#   bash scripts/demo.sh --keep-running
+#   PYTHON=/usr/bin/python3 bash scripts/demo.sh     # Debian's own Python
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-PY=${PYTHON:-python3}
-export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
-"$PY" -m pip install -q -e .
-# the interpreter's own scripts dir: a fresh console script is not on PATH under pyenv
-# until `pyenv rehash`
-exec "$("$PY" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/mailbot" demo "$@"
+source scripts/venv.sh
+
+ensure_venv
+# the test extras include everything the demo needs: no second install after test.sh
+venv_current test -e '.[test]' || venv_install demo -e .
+rc=0
+"$VENV/bin/mailbot" demo "$@" || rc=$?
+how_to_call "tickets list --config $PWD/demo-data/config.toml"
+exit "$rc"

@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # The one command that sets everything up and runs the checks, on a fresh Debian 12 machine
-# with Python and pip (as root), on a developer's machine, and in CI (.ci/run):
-#   1. apt-get install what the integration tests need, only when it is missing
-#      (dovecot-imapd, openssl, PostgreSQL server binaries): reruns skip apt entirely;
-#   2. pip install -e '.[test]' into the current Python ($PYTHON, default python3; no venv:
-#      CI and the developers' machines are throwaway, one interpreter each);
+# (as root), on a developer's machine, and in CI (.ci/run):
+#   1. apt-get install what is missing, only that (a rerun skips apt entirely): the
+#      integration tests' servers (dovecot-imapd, PostgreSQL, openssl), Debian's chromium
+#      for the browser tests, and the `venv` package of $PYTHON (python3-venv);
+#   2. the project's virtual environment .venv/ (scripts/venv.sh; $PYTHON, default
+#      python3, makes it) and pip install -e '.[test]' into it, skipped when pyproject.toml
+#      did not change since the last install;
 #   3. ruff check .
 #   4. lint-imports: the layers, the pure core and no import cycles ([tool.importlinter]);
 #   5. python -m pytest -q "$@"   (exit code 5, "no tests collected", counts as a failure)
 # Extra arguments go to pytest: scripts/test.sh tests/integration -x -k dovecot
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-
-PY=${PYTHON:-python3}
-export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+source scripts/venv.sh
 
 now_us() { echo "${EPOCHREALTIME/[.,]/}"; }  # bash 5: microseconds, no bc/date needed
 secs() { printf '%d.%d' $(($1 / 1000000)) $(($1 % 1000000 / 100000)); }
@@ -37,7 +37,7 @@ trap report EXIT
 
 # --- 1. system packages -------------------------------------------------------------------
 system_packages() {
-  local missing=()
+  local missing=() venv_pkg
   command -v dovecot >/dev/null || [[ -x /usr/sbin/dovecot ]] || missing+=(dovecot-imapd)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v runuser >/dev/null || missing+=(util-linux)
@@ -45,8 +45,11 @@ system_packages() {
   then
     missing+=(postgresql)
   fi
+  command -v chromium >/dev/null || missing+=(chromium)
+  venv_pkg=$(missing_venv_package)
+  [[ -n $venv_pkg && $venv_pkg != - ]] && missing+=("$venv_pkg")
   if ((${#missing[@]} == 0)); then
-    echo "dovecot, openssl, PostgreSQL: already installed"
+    echo "dovecot, openssl, PostgreSQL, chromium, venv: already installed"
     return 0
   fi
   if [[ $(id -u) -ne 0 ]]; then
@@ -60,18 +63,18 @@ system_packages() {
 }
 step apt system_packages
 
-# --- 2. Python packages -------------------------------------------------------------------
-step pip "$PY" -m pip install -q -e '.[test]'
+# --- 2. Python packages, in .venv ---------------------------------------------------------
+step venv ensure_venv
+step pip venv_install test -e '.[test]'
 
-# --- 3. lint ------------------------------------------------------------------------------
-step ruff "$PY" -m ruff check .
-# import-linter has no `python -m` entry: its script, from the interpreter's own scripts dir
-# (not on PATH under pyenv until `pyenv rehash`)
-step imports "$("$PY" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/lint-imports"
+# --- 3, 4. lint and the import contracts ---------------------------------------------
+step ruff "$VENV/bin/python" -m ruff check .
+step imports "$VENV/bin/lint-imports"
 
 # --- 5. tests -----------------------------------------------------------------------------
 rc=0
-step pytest "$PY" -m pytest -q "$@" || rc=$?
+step pytest "$VENV/bin/python" -m pytest -q "$@" || rc=$?
+how_to_call
 if ((rc == 5)); then
   echo "pytest collected no tests: failing (a run that tests nothing must not pass)" >&2
   exit 1

@@ -24,6 +24,7 @@ from mailbot.cli.common import (
     read_config,
     setup_logging,
 )
+from mailbot.cli.init import init
 from mailbot.cli.ledger import register_ledger_commands
 from mailbot.cli.queue import register_queue_commands
 from mailbot.errors import ConfigError, MailbotError, SchemaError
@@ -48,6 +49,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(clients_app, name="clients")
 register_ledger_commands(app)
 register_queue_commands(app, tickets_app)
+app.command()(init)
 
 
 LogJsonOpt = Annotated[

@@ -15,6 +15,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from mailbot.settings.shipped import shipped  # the checkout's rules/templates, or the wheel's
+
 MARKER = ".mailbot-demo"
 PASSWORD_ENV = "MAILBOT_DEMO_PASSWORD"
 
@@ -43,7 +45,6 @@ def _fresh_dir(data_dir: Path) -> Path:
 
 
 def write_config(data_dir: Path, host: str, port: int, user: str) -> Path:
-    root = Path(__file__).resolve().parents[2]  # rules/, templates/ beside mailbot/
     path = data_dir / "config.toml"
     path.write_text(
         "# written by `mailbot demo`\n"
@@ -51,7 +52,8 @@ def write_config(data_dir: Path, host: str, port: int, user: str) -> Path:
         f'password_env = "{PASSWORD_ENV}"\nprocessed = "move"\n\n'
         '[intake]\npoll_interval = "30s"\nparse_workers = 0\n\n'
         f'[storage]\ndata_dir = "{data_dir}"\n\n'
-        f'[general]\nrules_dir = "{root / "rules"}"\ntemplates_dir = "{root / "templates"}"\n',
+        f'[general]\nrules_dir = "{shipped("rules")}"\n'
+        f'templates_dir = "{shipped("templates")}"\n',
         encoding="utf-8",
     )
     return path

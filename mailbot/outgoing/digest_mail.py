@@ -188,9 +188,8 @@ def check_digest_templates(templates: TemplateSet) -> list[str]:
     for part in PARTS:
         file = f"{TEMPLATE}.{part}.j2"
         try:
-            source = (templates.directory / file).read_text(encoding="utf-8")
-            used = meta.find_undeclared_variables(templates.env.parse(source))
-        except OSError:
+            used = meta.find_undeclared_variables(templates.env.parse(templates.source(file)))
+        except jinja2.TemplateNotFound:
             problems.append(f"{file}: missing (needed for the daily digest)")
             continue
         except jinja2.TemplateSyntaxError as exc:

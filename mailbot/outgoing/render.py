@@ -27,6 +27,7 @@ from jinja2 import meta
 from mailbot.core.threads import TICKET_NUMBER, strip_prefixes
 from mailbot.errors import ConfigError
 from mailbot.model import one_line
+from mailbot.settings.shipped import shipped
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 Context = dict[str, Any]  # plain values: str, None, Decimal, date, datetime, dicts
@@ -151,24 +152,41 @@ FILTERS = {
 }  # fmt: skip
 
 
+SHIPPED = shipped("templates")  # the fallback for a file KJM's templates/ does not have
+
+
 @dataclass(frozen=True)
 class TemplateSet:
     directory: Path
     env: jinja2.Environment
 
     @classmethod
-    def load(cls, templates_dir: Path) -> TemplateSet:
-        """Only the directory is checked here; check_all finds the template mistakes."""
+    def load(cls, templates_dir: Path, fallback: Path | None = SHIPPED) -> TemplateSet:
+        """Only the directory is checked here; check_all finds the template mistakes.
+
+        A file templates_dir lacks comes from `fallback`, the templates shipped with mailbot:
+        KJM keeps only the ones they changed, and a template a new version adds is there
+        without copying it."""
         d = Path(templates_dir).expanduser().resolve()
         if not d.is_dir():
             raise ConfigError("templates directory not found", file=str(d))
+        search = [d, *([fallback.resolve()] if fallback and fallback.resolve() != d else [])]
         auto = jinja2.select_autoescape(("html.j2",), (), default_for_string=False, default=False)
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(d), autoescape=auto,
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(search), autoescape=auto,
                                  undefined=jinja2.StrictUndefined, trim_blocks=True,
                                  lstrip_blocks=True, keep_trailing_newline=True,
                                  auto_reload=False)  # fmt: skip
         env.filters.update(FILTERS)
         return cls(d, env)
+
+    def names(self) -> set[str]:
+        """Every template file, from templates_dir and the fallback."""
+        return {n for n in self.env.list_templates() if n.endswith(".j2")}
+
+    def source(self, file: str) -> str:
+        """A template's text (jinja2.TemplateNotFound when neither place has it)."""
+        assert self.env.loader is not None
+        return self.env.loader.get_source(self.env, file)[0]
 
     def render(self, file: str, context: Context) -> str:
         """One template file as text, template mistakes as TemplateProblem. The digest
@@ -214,7 +232,7 @@ def check_all(templates: TemplateSet) -> list[str]:
     {% if %} branch that no sample takes is found too. The digest's templates are
     digest_mail.check_digest_templates' to check (this module knows nothing of them)."""
     samples, env = sample_contexts(), templates.env
-    present = {p.name for p in templates.directory.glob("*.j2")} - DIGEST_FILES
+    present = templates.names() - DIGEST_FILES
     problems = [f"{f}: missing (needed for {k})" for f, k in EXPECTED.items() if f not in present]
     problems += [f"{f}: not used by mailbot (a typo in the name?)"
                  for f in sorted(present - set(EXPECTED)) if not f.startswith("_")]  # fmt: skip
@@ -223,8 +241,7 @@ def check_all(templates: TemplateSet) -> list[str]:
         kind = EXPECTED.get(file)
         allowed = {k for ctx in samples[kind] for k in ctx} if kind else shared
         try:
-            source = (templates.directory / file).read_text(encoding="utf-8")
-            used = meta.find_undeclared_variables(env.parse(source))
+            used = meta.find_undeclared_variables(env.parse(templates.source(file)))
         except jinja2.TemplateSyntaxError as exc:
             problems.append(f"{file}: line {exc.lineno}: {exc.message}")
             continue

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mailbot.errors import ConfigError
 from mailbot.settings.oauth import OAuthConfig, read_oauth
 from mailbot.settings.reader import Reader, read_toml
+from mailbot.settings.shipped import shipped
 
 TLS_MODES = ("ssl", "starttls", "none")
 PROCESSED_MODES = ("move", "flag")
@@ -311,7 +312,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         database_url=database_url,
         timezone=timezone,
         rules_dir=r.path("general.rules_dir", "rules") or p.parent / "rules",
-        templates_dir=r.path("general.templates_dir", "templates") or p.parent / "templates",
+        templates_dir=r.path("general.templates_dir", None) or _templates_beside(p),
         own_addresses=r.strings("intake.own_addresses", ["pomoc@kjmssoft.pl"]),
         trusted_authserv_ids=frozenset(r.strings("intake.trusted_authserv_ids", [])),
         smtp=_smtp(r),
@@ -325,6 +326,14 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         digest_time=_clock_time(r, "digest.time", "07:30"),
         **_operations(r, poll_interval),
     )
+
+
+def _templates_beside(config: Path) -> Path:
+    """templates/ beside the config file when KJM keeps one (`mailbot init --templates`),
+    else the templates shipped with mailbot. A directory the file names is taken as it is:
+    a typo there must fail (TemplateSet.load), not fall back quietly."""
+    beside = config.parent / "templates"
+    return beside if beside.is_dir() else shipped("templates")
 
 
 def _operations(r: Reader, poll_interval: int) -> dict[str, Any]:

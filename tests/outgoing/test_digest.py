@@ -271,7 +271,7 @@ def test_digest_check_reports_unknown_variables_and_missing_files(tmp_path: Path
     text = copy / "digest.txt.j2"
     text.write_text(text.read_text() + "{% if false %}{{ d_typo }}{% endif %}\n")
     (copy / "digest.subject.j2").unlink()
-    assert check_digest_templates(TemplateSet.load(copy)) == [
+    assert check_digest_templates(TemplateSet.load(copy, fallback=None)) == [
         "digest.subject.j2: missing (needed for the daily digest)",
         "digest.txt.j2: uses 'd_typo', which mailbot does not provide there",
     ]

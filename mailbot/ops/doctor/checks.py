@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import asdict
@@ -78,7 +79,7 @@ def run_checks(cfg: Config, *, timeout: float = 10.0, environ: Env | None = None
     sections: tuple[Callable[[Config, Env, float], list[Check]], ...] = (
         _rules,
         _templates,
-        _data_dir,
+        check_data_dir,
         _database,
         check_oauth_secret,
         check_imap,
@@ -125,6 +126,8 @@ def _rules(cfg: Config, env: Env, timeout: float) -> list[Check]:
     from mailbot.settings.rules import load_rules
 
     where = f"fix the file and key named (`mailbot rules check` shows the same) in {cfg.rules_dir}"
+    if not cfg.rules_dir.is_dir():
+        where = f"`mailbot init {cfg.path.parent}` writes starter rules (or fix general.rules_dir)"
     try:
         rules = load_rules(cfg.rules_dir)
     except ConfigError as exc:
@@ -187,21 +190,56 @@ def _templates(cfg: Config, env: Env, timeout: float) -> list[Check]:
     return [Check("templates", OK, f"{cfg.templates_dir}: all compile and render their samples")]
 
 
-def _data_dir(cfg: Config, env: Env, timeout: float) -> list[Check]:
+# Read-only for the service under deploy/mailbot.service (ProtectSystem=strict), and no
+# place for data anyway: a relative data_dir beside /etc/mailbot/config.toml lands here.
+READ_ONLY_TREES = (Path("/etc"), Path("/usr"), Path("/boot"))
+SERVICE_DATA_DIR = "/var/lib/mailbot"  # the unit's StateDirectory=mailbot
+
+
+def check_data_dir(cfg: Config, env: Env, timeout: float) -> list[Check]:
+    """The data directory, and what is already in it, must be writable by this user: the
+    raw mail, the captured mail and the SQLite file live there. What the service's user
+    cannot write is what a `mailbot db upgrade` run as root leaves behind."""
     d = cfg.data_dir
+    name = "data directory"
+    fix_setting = f'set storage.data_dir = "{SERVICE_DATA_DIR}" (systemd: StateDirectory=mailbot)'
+    tree = next((t for t in READ_ONLY_TREES if d.is_relative_to(t)), None)
+    if tree is not None:
+        detail = f"{d} is under {tree}: read-only for the mailbot service (ProtectSystem=strict)"
+        return [Check(name, FAIL, detail, fix_setting)]
     existing = next((p for p in (d, *d.parents) if p.exists()), None)
     if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        return [
-            Check(
-                "data directory",
-                FAIL,
-                f"{d} is not writable by this user (raw mail, "
-                "captured mail and the SQLite file live there)",
-                "fix storage.data_dir or the directory's owner (systemd: StateDirectory=mailbot)",
-            )
-        ]
-    note = "writable" if existing == d else f"will be created (in {existing}, writable)"
-    return [Check("data directory", OK, f"{d} {note}")]
+        detail = f"{d} is not writable by {_user()} (raw mail, captured mail, the SQLite file)"
+        return [Check(name, FAIL, detail, f"{fix_setting}, or give {_user()} the directory")]
+    root = " (checked as root, who may write anywhere: run doctor as the service's user)"
+    root = root if os.geteuid() == 0 else ""
+    if existing != d:
+        return [Check(name, OK, f"{d} will be created (in {existing}, writable){root}")]
+    blocked = [p for p in _written_paths(cfg) if p.exists() and not os.access(p, os.W_OK)]
+    if blocked:
+        shown = ", ".join(str(p) for p in blocked[:3]) + (" …" if blocked[3:] else "")
+        fix = f"chown -R {_user()}: {d} (another user, e.g. root, created them)"
+        return [Check(name, FAIL, f"not writable by {_user()}: {shown}", fix)]
+    return [Check(name, OK, f"{d} writable{root}")]
+
+
+def _written_paths(cfg: Config) -> list[Path]:
+    """What mailbot writes into under the data directory: its folders two levels deep
+    (raw/packs, sent), and the SQLite file with its journals when it is kept there."""
+    d = cfg.data_dir
+    paths = [p for p in (*d.glob("*"), *d.glob("*/*")) if p.is_dir()]
+    url = make_url(cfg.database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        db = Path(url.database)
+        paths += [db, *(db.with_name(db.name + s) for s in ("-journal", "-wal", "-shm"))]
+    return paths
+
+
+def _user() -> str:
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:  # a uid without a passwd entry (containers)
+        return f"uid {os.geteuid()}"
 
 
 # -- database
