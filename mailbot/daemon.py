@@ -94,6 +94,7 @@ class App:
                 sms=bool(sms and sms.channel != "none"),
                 sms_transliterate=sms.transliterate if sms else True,
                 page_window=timedelta(seconds=config.page_window),
+                base_url=config.web_base_url,
             ),
             make_message_id,
         )

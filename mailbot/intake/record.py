@@ -422,7 +422,9 @@ class Intake:
         """The reply and the pages this message calls for, in this same transaction."""
         assert self.outbox is not None
         template = d.reply if new else follow_up_reply(d)
-        context = reply_context(mail, number, d, self.outbox.rules, received)
+        context = reply_context(
+            mail, number, d, self.outbox.rules, received, base_url=self.outbox.policy.base_url
+        )
         if template:
             state = self.outbox.queue_reply(
                 session,
