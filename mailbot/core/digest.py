@@ -22,6 +22,9 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 EXPIRY_WARNING_DAYS = 14  # packages expiring within this many days are listed
 DAILY_DAYS = 30  # the chart's span
 UNKNOWN_CONTRACT = "unknown"  # the contract key of tickets from unidentified senders
+# Automatic mail (out-of-office, bounces) with no open ticket to join is recorded in this
+# state: not a ticket, so never counted, listed or charted here (intake.record).
+NOT_A_TICKET = "not_a_ticket"
 
 
 @dataclass(frozen=True)
@@ -229,13 +232,14 @@ def _package(p: PackageSnap, day: date) -> PackageRow:
 def build_digest(inp: DigestInput) -> Digest:
     """All figures of one digest from one snapshot."""
     since, until = inp.since, inp.until
-    new = [t for t in inp.tickets if since <= t.created_at < until]
+    tickets = [t for t in inp.tickets if t.state != NOT_A_TICKET]
+    new = [t for t in tickets if since <= t.created_at < until]
     new.sort(key=lambda t: (t.created_at, t.number))
     emergencies = tuple(_emergency(t, until) for t in new if t.emergency)
-    breaches = [b for t in inp.tickets if (b := _breach(t, since, until))]
+    breaches = [b for t in tickets if (b := _breach(t, since, until))]
     breaches.sort(key=lambda b: (b.breached_at, b.number))
     still_open = sorted(
-        (t for t in inp.tickets if _is_open(t, until)), key=lambda t: (t.created_at, t.number)
+        (t for t in tickets if _is_open(t, until)), key=lambda t: (t.created_at, t.number)
     )
     open_rows = tuple(_open(t, until) for t in still_open)
     billable = tuple(sorted((b for b in inp.billable if since <= b.at < until), key=lambda b: b.at))

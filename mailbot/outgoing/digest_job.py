@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.core import ledger
 from mailbot.core.digest import (
+    NOT_A_TICKET,
     BillableSnap,
     DigestInput,
     PackageSnap,
@@ -120,7 +121,9 @@ def _daily(session: Session, day: date, tz: ZoneInfo) -> tuple:
     start = datetime.combine(day - timedelta(days=30), time(0), tz)
     rows = session.execute(
         select(Ticket.created_at, Ticket.reacted_at).where(
-            Ticket.history.is_(False), Ticket.created_at >= start
+            Ticket.history.is_(False),
+            Ticket.created_at >= start,
+            Ticket.state != NOT_A_TICKET,  # automatic mail is not a ticket
         )
     )
     per_day: dict[date, list] = {day - timedelta(days=n): [] for n in range(30, 0, -1)}

@@ -251,7 +251,10 @@ def audit(rig: Rig, mix: Mix, appended_at: datetime) -> Figures:
     stored = [r[0] for r in rig.query("SELECT message_key FROM message")]
     number_of = dict(rig.query(
         "SELECT m.message_key, t.number FROM message m JOIN ticket t ON t.id = m.ticket_id"))
-    tickets = rig.query("SELECT count(*) FROM ticket")[0][0]
+    # An automatic reply joins its sender's open ticket or is kept as not_a_ticket: it
+    # counts as one, whichever it did, so a robot that made a real ticket counts twice.
+    tickets = rig.query("SELECT count(*) FROM ticket WHERE state != 'not_a_ticket'")[0][0]
+    tickets += rig.query("SELECT count(*) FROM message WHERE automatic IS NOT NULL")[0][0]
     outbox = rig.query("SELECT kind, state, recipient, message_id FROM outbox")
 
     staff_mail = {s.email: s for s in book.staff}
