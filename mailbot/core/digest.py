@@ -21,6 +21,7 @@ from mailbot.core.calendar import is_working_day
 WARSAW = ZoneInfo("Europe/Warsaw")
 EXPIRY_WARNING_DAYS = 14  # packages expiring within this many days are listed
 DAILY_DAYS = 30  # the chart's span
+MIN_CHART_DAYS = 7  # in the first days: a week's frame, not 30 empty days
 UNKNOWN_CONTRACT = "unknown"  # the contract key of tickets from unidentified senders
 # Automatic mail (out-of-office, bounces) with no open ticket to join is recorded in this
 # state: not a ticket, so never counted, listed or charted here (intake.record).
@@ -227,6 +228,16 @@ def _open(t: TicketSnap, until: datetime) -> OpenRow:
 def _package(p: PackageSnap, day: date) -> PackageRow:
     left = (p.valid_until - day).days if p.valid_until else None
     return PackageRow(p.client_name, p.hours_left, p.valid_until, p.used_up, left)
+
+
+def chart_start(day: date, first_ticket: date | None) -> date:
+    """The chart's first day: 30 days back, but not before mailbot's first ticket beyond
+    a week's frame, so the first digests show their few real days instead of a 30-day
+    frame of empty days with the bars squeezed at its right edge."""
+    start = day - timedelta(days=DAILY_DAYS)
+    if first_ticket is None:
+        return day - timedelta(days=MIN_CHART_DAYS)
+    return max(start, min(first_ticket, day - timedelta(days=MIN_CHART_DAYS)))
 
 
 def build_digest(inp: DigestInput) -> Digest:
