@@ -65,7 +65,7 @@ def minuty(value: int | None) -> str:
     """'40 min', '2 h 05 min'; '–' when there is nothing to show."""
     if value is None:
         return "–"
-    hours, mins = divmod(int(value), 60)
+    hours, mins = divmod(max(0, int(value)), 60)  # clock skew: never "-1 h 40 min"
     return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
 
 
@@ -199,7 +199,7 @@ def sample_digests() -> list[Digest]:
         TicketSnap(f"KJM-2026-00000{i}", "Re: F-K <nie działa>", at + timedelta(hours=i),
                    "c1", "Piekarnia „Kowalski”", "opieka", "F-K", "database_repair", i < 3,
                    "registered", state, 1, at + timedelta(hours=2) if i < 3 else None,
-                   at + timedelta(minutes=40) if i == 1 else None, None, None)
+                   at + timedelta(hours=i, minutes=40) if i == 1 else None, None, None)
         for i, state in enumerate(("new", "new", "on_hold", "needs_identification"), 1)
     )  # fmt: skip
     full = DigestInput(

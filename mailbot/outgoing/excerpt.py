@@ -29,12 +29,13 @@ _GREETING = re.compile(
 
 def first_paragraph(text: str, limit: int = EXCERPT_LIMIT) -> str:
     """The first paragraph of what the client wrote now (quotes dropped, greeting lines
-    skipped), whole when it fits `limit`, otherwise cut at a word boundary with '…'."""
+    skipped) on one line, whole when it fits `limit`, otherwise cut at a word boundary
+    with '…'. One line because plain-text mail arrives wrapped at ~76 characters, and those
+    breaks read as holes on a phone's narrower screen."""
     paragraphs = [p.strip() for p in _PARAGRAPH.split(new_text(text or "")) if p.strip()]
     body = [p for p in paragraphs if not _GREETING.fullmatch(p)]
     first = (body or paragraphs or [""])[0]
-    first = "\n".join(line.rstrip() for line in first.splitlines())
-    return cut_at_word(first, limit)
+    return cut_at_word(" ".join(first.split()), limit)
 
 
 def cut_at_word(text: str, limit: int) -> str:
@@ -43,10 +44,10 @@ def cut_at_word(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     head = text[: limit - 1]
-    space = max(head.rfind(" "), head.rfind("\n"))
+    space = head.rfind(" ")
     if space > limit // 2:
         head = head[:space]
-    return head.rstrip(" \n\t,;:-–") + "…"
+    return head.rstrip(" ,;:-–") + "…"
 
 
 def phone_numbers(text: str, exclude: Iterable[str] = ()) -> tuple[str, ...]:

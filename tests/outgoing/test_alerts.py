@@ -148,6 +148,7 @@ def test_first_paragraph_is_whole_and_skips_the_greeting() -> None:
     assert text.startswith("Od rana żaden komputer")
     assert text.endswith("może udostępnić zdalny pulpit.")  # whole: not "Proszę o pilny k"
     assert "Proszę dzwonić" not in text  # the next paragraph is not part of it
+    assert "\n" not in text and "komunikat o uszkodzonej" in text  # unwrapped: one line
 
 
 def test_a_long_paragraph_is_cut_at_a_word_boundary() -> None:
