@@ -62,10 +62,13 @@ def test_starttls_default_port(tmp_path):
         ('\n[general]\ntimezone = "Europe/Warszawa"\n', "general.timezone", "unknown time zone"),
         ('\n[storage]\ndatabase_url = "mysql://x"\n', "storage.database_url", "sqlite"),
         ('max_message_size = "big"\n', "imap.max_message_size", "size"),
-        ("\n[grafik]\nhost = \"x\"\n", "grafik", "unknown section"),
+        ('\n[grafik]\nhost = "x"\n', "grafik", "unknown section"),
         ('\n[outbox]\nretry_after = "later"\n', "outbox.retry_after", "duration"),
-        ('\n[outbox]\nretry_after = "5m"\nretry_max = "1m"\n', "outbox.retry_max",
-         "not be shorter than outbox.retry_after"),
+        (
+            '\n[outbox]\nretry_after = "5m"\nretry_max = "1m"\n',
+            "outbox.retry_max",
+            "not be shorter than outbox.retry_after",
+        ),
     ],
 )
 def test_errors_name_file_and_key(tmp_path, extra, key, words):
@@ -104,3 +107,14 @@ def test_cli_missing_config_file(tmp_path):
     result = CliRunner().invoke(app, ["db", "upgrade", "--config", str(tmp_path / "nope.toml")])
     assert result.exit_code == 2
     assert "config file not found" in result.output
+
+
+def test_web_base_url_links_mails_to_the_console(tmp_path):
+    assert load_config(write(tmp_path, MINIMAL)).web_base_url == ""  # default: no links
+    cfg = load_config(
+        write(tmp_path, MINIMAL + '\n[web]\nbase_url = "https://pomoc.kjmssoft.pl/"\n')
+    )
+    assert cfg.web_base_url == "https://pomoc.kjmssoft.pl"
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, MINIMAL + '\n[web]\nbase_url = "pomoc.kjmssoft.pl"\n'))
+    assert err.value.key == "web.base_url"
