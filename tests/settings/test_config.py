@@ -62,13 +62,10 @@ def test_starttls_default_port(tmp_path):
         ('\n[general]\ntimezone = "Europe/Warszawa"\n', "general.timezone", "unknown time zone"),
         ('\n[storage]\ndatabase_url = "mysql://x"\n', "storage.database_url", "sqlite"),
         ('max_message_size = "big"\n', "imap.max_message_size", "size"),
-        ('\n[grafik]\nhost = "x"\n', "grafik", "unknown section"),
+        ("\n[grafik]\nhost = \"x\"\n", "grafik", "unknown section"),
         ('\n[outbox]\nretry_after = "later"\n', "outbox.retry_after", "duration"),
-        (
-            '\n[outbox]\nretry_after = "5m"\nretry_max = "1m"\n',
-            "outbox.retry_max",
-            "not be shorter than outbox.retry_after",
-        ),
+        ('\n[outbox]\nretry_after = "5m"\nretry_max = "1m"\n', "outbox.retry_max",
+         "not be shorter than outbox.retry_after"),
     ],
 )
 def test_errors_name_file_and_key(tmp_path, extra, key, words):
