@@ -17,7 +17,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,19 +58,16 @@ _FIND_KEY = (
 _FIND_TICKET = select(
     _T.c.id, _T.c.state, _T.c.emergency, _T.c.reacted_at, _T.c.requester, _T.c.client_id
 ).where(_T.c.number == bindparam("number"))
-_LATEST_OPEN = (  # the requester's latest open ticket, for their automatic replies
-    select(
-        _T.c.id, _T.c.number, _T.c.state, _T.c.emergency, _T.c.reacted_at, _T.c.requester,
-        _T.c.client_id,
-    )
-    .where(
-        _T.c.requester == bindparam("requester"),
-        _T.c.state.in_(OPEN_STATES),
-        _T.c.history == bindparam("history"),
-    )
+_NEWEST_OPEN = (  # the newest open ticket matching a further condition
+    select(_T.c.id, _T.c.number, _T.c.state, _T.c.emergency, _T.c.requester)
+    .where(_T.c.state.in_(OPEN_STATES), _T.c.history == bindparam("history"))
     .order_by(_T.c.created_at.desc(), _T.c.id.desc())
     .limit(1)
-)  # fmt: skip
+)
+# Where an automatic reply belongs: its sender's latest open ticket, else (a registered
+# address of a client, e.g. a colleague copied on our reply) the client's latest one.
+_LATEST_OF_SENDER = _NEWEST_OPEN.where(_T.c.requester == bindparam("requester"))
+_LATEST_OF_CLIENT = _NEWEST_OPEN.where(_T.c.client_id == bindparam("client"))
 _INSERT_TICKET = insert(_T).returning(_T.c.id)
 _INSERT_MESSAGE = insert(_M).returning(_M.c.id)
 _INSERT_ATTACHMENT = insert(_A)
@@ -337,8 +334,8 @@ class Intake:
         automatic = decided.decision.automatic if decided else None
         number = match.ticket
         if automatic and ticket is None and mail.sender and not named:
-            latest = {"requester": mail.sender.address, "history": history}
-            ticket = conn.execute(_LATEST_OPEN, latest).first()
+            assert decided is not None
+            ticket = self._home_of_automatic(conn, mail.sender.address, decided, history)
             number = ticket.number if ticket is not None else None
         if ticket is None and automatic:
             action = "not_a_ticket"
@@ -465,6 +462,18 @@ class Intake:
                 message_id,
             )
         return Outcome(action, number, mail.message_id, thread.reason, summary)
+
+    @staticmethod
+    def _home_of_automatic(
+        conn: Connection, sender: str, decided: Decided, history: bool
+    ) -> Row | None:
+        """The open ticket an automatic reply joins, or None (it is then not a ticket)."""
+        row = conn.execute(_LATEST_OF_SENDER, {"requester": sender, "history": history}).first()
+        d = decided.decision
+        if row is None and d.client_id and d.trust == "registered":
+            of_client = {"client": d.client_id, "history": history}
+            row = conn.execute(_LATEST_OF_CLIENT, of_client).first()
+        return row
 
     def _queue_mail(
         self,

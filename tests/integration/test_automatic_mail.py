@@ -109,3 +109,22 @@ def test_an_auto_reply_to_a_closed_ticket_does_not_reopen_it(make_app, mailbox):
     with app.sessions() as s:
         kinds = list(s.scalars(select(TicketEvent.kind).order_by(TicketEvent.id)))
     assert "reopened" not in kinds and kinds[-1] == "automatic"
+
+
+def test_a_colleagues_auto_reply_joins_the_clients_open_ticket(make_app, mailbox):
+    """k.mazur was copied on our reply to biuro@ (both registered for the same client):
+    the out-of-office joins the client's open ticket, not a ticket of its own."""
+    app = make_app()
+    prime(app)
+    mailbox.append("INBOX", mail("Rozdzielenie lat w F-K", sender=PACKAGE_CLIENT, msgid="<r@b>"))
+    app.poll_once()
+    (number,) = tickets(app)
+    mailbox.append(
+        "INBOX",
+        auto_reply("Automatyczna odpowiedź: Re: Rozdzielenie lat w F-K", "Jestem na urlopie.",
+                   "k.mazur@bilans-ostroleka.pl", "<ooo5@b>"),
+    )  # fmt: skip
+    app.poll_once()
+    assert list(tickets(app)) == [number]
+    with app.sessions() as s:
+        assert len(s.scalars(select(Message)).all()) == 2
