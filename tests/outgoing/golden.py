@@ -225,8 +225,11 @@ def write_all() -> None:
     GOLDEN.mkdir(exist_ok=True)
     items = goldens(templates)
     for g in items:
-        (GOLDEN / f"{g.name}.eml").write_bytes(g.raw)
-        screenshot(html_of(g.raw), GOLDEN / f"{g.name}.png")
+        eml, png = GOLDEN / f"{g.name}.eml", GOLDEN / f"{g.name}.png"
+        if eml.exists() and png.exists() and normalised(eml.read_bytes()) == normalised(g.raw):
+            continue  # unchanged: keep the file (its MIME boundaries are random)
+        eml.write_bytes(g.raw)
+        screenshot(html_of(g.raw), png)
         print(f"{g.name}.eml, {g.name}.png", file=sys.stderr)
     (GOLDEN / "sms.txt").write_text(sms_texts(templates), encoding="utf-8")
     rows = "\n".join(
