@@ -94,6 +94,7 @@ class App:
                 sms=bool(sms and sms.channel != "none"),
                 sms_transliterate=sms.transliterate if sms else True,
                 page_window=timedelta(seconds=config.page_window),
+                base_url=config.web_base_url,
             ),
             make_message_id,
         )
@@ -339,7 +340,7 @@ class App:
     def render_digest(self, digest: Digest) -> tuple[str, str, str, bytes]:
         if self.config.oauth is not None:  # the admin hears of an expiring secret
             digest = replace(digest, notices=oauth_notices(self.config.oauth, digest.day))
-        subject, text, html = render_digest(digest, self.templates)
+        subject, text, html = render_digest(digest, self.templates, self.config.web_base_url)
         return subject, text, html, chart_png(digest.daily)
 
     def send_digest(

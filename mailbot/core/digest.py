@@ -21,7 +21,11 @@ from mailbot.core.calendar import is_working_day
 WARSAW = ZoneInfo("Europe/Warsaw")
 EXPIRY_WARNING_DAYS = 14  # packages expiring within this many days are listed
 DAILY_DAYS = 30  # the chart's span
+MIN_CHART_DAYS = 7  # in the first days: a week's frame, not 30 empty days
 UNKNOWN_CONTRACT = "unknown"  # the contract key of tickets from unidentified senders
+# Automatic mail (out-of-office, bounces) with no open ticket to join is recorded in this
+# state: not a ticket, so never counted, listed or charted here (intake.record).
+NOT_A_TICKET = "not_a_ticket"
 
 
 @dataclass(frozen=True)
@@ -226,16 +230,27 @@ def _package(p: PackageSnap, day: date) -> PackageRow:
     return PackageRow(p.client_name, p.hours_left, p.valid_until, p.used_up, left)
 
 
+def chart_start(day: date, first_ticket: date | None) -> date:
+    """The chart's first day: 30 days back, but not before mailbot's first ticket beyond
+    a week's frame, so the first digests show their few real days instead of a 30-day
+    frame of empty days with the bars squeezed at its right edge."""
+    start = day - timedelta(days=DAILY_DAYS)
+    if first_ticket is None:
+        return day - timedelta(days=MIN_CHART_DAYS)
+    return max(start, min(first_ticket, day - timedelta(days=MIN_CHART_DAYS)))
+
+
 def build_digest(inp: DigestInput) -> Digest:
     """All figures of one digest from one snapshot."""
     since, until = inp.since, inp.until
-    new = [t for t in inp.tickets if since <= t.created_at < until]
+    tickets = [t for t in inp.tickets if t.state != NOT_A_TICKET]
+    new = [t for t in tickets if since <= t.created_at < until]
     new.sort(key=lambda t: (t.created_at, t.number))
     emergencies = tuple(_emergency(t, until) for t in new if t.emergency)
-    breaches = [b for t in inp.tickets if (b := _breach(t, since, until))]
+    breaches = [b for t in tickets if (b := _breach(t, since, until))]
     breaches.sort(key=lambda b: (b.breached_at, b.number))
     still_open = sorted(
-        (t for t in inp.tickets if _is_open(t, until)), key=lambda t: (t.created_at, t.number)
+        (t for t in tickets if _is_open(t, until)), key=lambda t: (t.created_at, t.number)
     )
     open_rows = tuple(_open(t, until) for t in still_open)
     billable = tuple(sorted((b for b in inp.billable if since <= b.at < until), key=lambda b: b.at))

@@ -1,4 +1,4 @@
-"""Which escalation steps are due for a ticket (pure; R-SLA-1).
+"""Which escalation steps are due for a ticket, and who hears of each (pure; R-SLA-1).
 
 At receipt the on-call person and the opiekun are paged (the intake decision does that);
 30 minutes before the deadline with no reaction they are paged again, plus a manager;
@@ -8,10 +8,20 @@ staff reply through the mailbox, or `mailbot ack`) stops everything at once.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 REMINDER_BEFORE = timedelta(minutes=30)
 STEPS = ("reminder", "breach")
+EVERYONE = ("oncall", "opiekun", "manager")
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    send: tuple[str, ...]  # steps whose alerts go out now, in order
+    skip: tuple[str, ...]  # steps recorded as done without alerts (they came too late)
 
 
 def due_steps(
@@ -28,7 +38,25 @@ def due_steps(
     return tuple(steps)
 
 
-def roles_for(step: str) -> tuple[str, ...]:
+def plan_steps(fresh: Collection[str]) -> StepPlan:
+    """A reminder found due together with the breach (the daemon was stopped, or the
+    deadline came less than 30 minutes after receipt) would say "zostało 30 min" after
+    the deadline: it is skipped, and the breach reaches the reminder's people instead
+    (roles_for), so nobody gets two mails in the same minute saying different things."""
+    if "breach" in fresh and "reminder" in fresh:
+        return StepPlan(send=("breach",), skip=("reminder",))
+    return StepPlan(send=tuple(s for s in STEPS if s in fresh), skip=())
+
+
+def roles_for(step: str, *, reminded: bool = True) -> tuple[str, ...]:
     """Who hears of a step: a reminder goes to everyone in the chain, a breach to the
-    manager."""
-    return ("oncall", "opiekun", "manager") if step == "reminder" else ("manager",)
+    manager, or to everyone when no reminder went out before it."""
+    if step == "reminder" or not reminded:
+        return EVERYONE
+    return ("manager",)
+
+
+def minutes_left(deadline: datetime, now: datetime) -> int:
+    """Whole minutes to the deadline, rounded up: "zostało 30 min", never "zostało 0 min"
+    while there is still time."""
+    return max(0, math.ceil((deadline - now).total_seconds() / 60))

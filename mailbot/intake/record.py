@@ -17,12 +17,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.core.classify import Classification, ClassifyRules
 from mailbot.core.decide import IntakeDecision, escalates, follow_up_reply
+from mailbot.core.digest import NOT_A_TICKET
 from mailbot.core.threads import (
     TicketOwner,
     format_ticket_number,
@@ -43,6 +44,8 @@ from mailbot.store.tables import AttachmentRow, Message, QuarantineEntry, Ticket
 log = logging.getLogger("mailbot.intake")
 
 CLOSED_STATES = frozenset({"closed"})
+# States a ticket waits in for staff: an automatic reply from its requester joins it.
+OPEN_STATES = ("new", "on_hold", "needs_identification", "out_of_scope")
 _T, _M = Ticket.__table__, Message.__table__
 _A, _E = AttachmentRow.__table__, TicketEvent.__table__
 # Built once, executed with parameter dicts: statement construction and cache-key work
@@ -55,6 +58,16 @@ _FIND_KEY = (
 _FIND_TICKET = select(
     _T.c.id, _T.c.state, _T.c.emergency, _T.c.reacted_at, _T.c.requester, _T.c.client_id
 ).where(_T.c.number == bindparam("number"))
+_NEWEST_OPEN = (  # the newest open ticket matching a further condition
+    select(_T.c.id, _T.c.number, _T.c.state, _T.c.emergency, _T.c.requester)
+    .where(_T.c.state.in_(OPEN_STATES), _T.c.history == bindparam("history"))
+    .order_by(_T.c.created_at.desc(), _T.c.id.desc())
+    .limit(1)
+)
+# Where an automatic reply belongs: its sender's latest open ticket, else (a registered
+# address of a client, e.g. a colleague copied on our reply) the client's latest one.
+_LATEST_OF_SENDER = _NEWEST_OPEN.where(_T.c.requester == bindparam("requester"))
+_LATEST_OF_CLIENT = _NEWEST_OPEN.where(_T.c.client_id == bindparam("client"))
 _INSERT_TICKET = insert(_T).returning(_T.c.id)
 _INSERT_MESSAGE = insert(_M).returning(_M.c.id)
 _INSERT_ATTACHMENT = insert(_A)
@@ -65,11 +78,21 @@ _GROUP = "mailbot_group_writes"  # Session.info key: a group commit's GroupWrite
 
 @dataclass(frozen=True)
 class Outcome:
-    action: str  # created | follow_up | reopened | third_party | duplicate | quarantined
+    # created | follow_up | reopened | third_party | duplicate | quarantined, and for
+    # automatic mail: automatic (joined a ticket) | not_a_ticket (see _store)
+    action: str
     ticket: str | None
     message_key: str | None
     detail: str = ""
     summary: str = ""  # the decision in one line, for the log
+
+
+def not_a_ticket(columns: dict[str, object]) -> dict[str, object]:
+    """Automatic mail with no open ticket to join: recorded (staff can find it), but out
+    of the queue, the digest, the escalation and the package release. An out-of-office
+    reply quoting an emergency must not page anyone; one from a client without a package
+    must not sit "on hold" until a purchase "releases" it to the queue."""
+    return columns | {"state": NOT_A_TICKET, "deadline": None, "reply": None}
 
 
 def _decision_columns(decided: Decided | None, history: bool) -> dict[str, object]:
@@ -114,6 +137,12 @@ def _summary(decided: Decided | None, history: bool, follow_up: bool) -> str:
     if d.alerts and not history and not follow_up:
         parts.append("alerts=" + ",".join(f"{a.role}:{a.to or '?'}" for a in d.alerts))
     return " ".join(parts)
+
+
+_AUTOMATIC_DETAIL = {  # event details staff read in the ticket's history
+    "automatic": "wiadomość automatyczna ({}): dołączona do zgłoszenia, bez odpowiedzi",
+    "not_a_ticket": "wiadomość automatyczna ({}): nie jest zgłoszeniem, poza kolejką i raportem",
+}
 
 
 def _clean(text: str | None) -> str:
@@ -300,7 +329,25 @@ class Intake:
         columns = _decision_columns(decided, history)
         escalated = False
         reacted = None
-        if ticket is None:
+        # Out-of-office and other machine-sent mail is never a ticket of its own: it joins
+        # the sender's latest open ticket, or is kept as not-a-ticket.
+        automatic = decided.decision.automatic if decided else None
+        number = match.ticket
+        if automatic and ticket is None and mail.sender and not named:
+            assert decided is not None
+            ticket = self._home_of_automatic(conn, mail.sender.address, decided, history)
+            number = ticket.number if ticket is not None else None
+        if ticket is None and automatic:
+            action = "not_a_ticket"
+            number = self._ticket_number(session, received.astimezone(self.tz).year)
+            values = {
+                "number": number, "state": NOT_A_TICKET, "subject": _clean(mail.subject),
+                "requester": mail.sender.address if mail.sender else "",
+                "requester_name": _clean(mail.sender.name if mail.sender else ""),
+                "history": history, "created_at": received, "updated_at": now,
+            }  # fmt: skip
+            ticket_id = conn.execute(_INSERT_TICKET, values | not_a_ticket(columns)).scalar_one()
+        elif ticket is None:
             action = "created"
             number = self._ticket_number(session, received.astimezone(self.tz).year)
             values = {
@@ -312,6 +359,9 @@ class Intake:
             ticket_id = conn.execute(_INSERT_TICKET, values | columns).scalar_one()
         elif third_party:  # recorded on the ticket; its owner, trust, urgency stay as they are
             ticket_id, number, action = ticket.id, match.ticket, "third_party"
+            conn.execute(_UPDATE_TICKET, {"tid": ticket_id, "updated_at": now})
+        elif automatic:  # noted on the ticket; it is not reopened, answered or escalated
+            ticket_id, action = ticket.id, "automatic"
             conn.execute(_UPDATE_TICKET, {"tid": ticket_id, "updated_at": now})
         else:
             ticket_id, number = ticket.id, match.ticket
@@ -326,11 +376,12 @@ class Intake:
                 values |= columns
             conn.execute(_UPDATE_TICKET, {"tid": ticket_id, **values})
 
-        automatic = decided.decision.automatic if decided else None
+        assert number is not None
         row = self._message_values(fetched, mail, sha, received, history)
         row |= {"ticket_id": ticket_id, "automatic": automatic, "third_party": third_party}
         queues = decided is not None and self.outbox is not None and not history
         queues = queues and not third_party  # a third party is neither answered nor paged for
+        queues = queues and not automatic  # nor a robot (RFC 3834), nor for one
         message_id: int | MessageRef
         if group is not None and not queues:  # nothing needs its id before the group's end
             message_id = group.add_message(row, number)
@@ -355,9 +406,12 @@ class Intake:
         detail = (
             f"follow-up to a closed ticket ({thread.reason})"
             if action == "reopened"
+            else _AUTOMATIC_DETAIL[action].format(automatic)
+            if action in _AUTOMATIC_DETAIL
             else thread.reason
         )
-        kind = {"created": "created", "reopened": "reopened", "third_party": "third_party"}
+        kind = {"created": "created", "reopened": "reopened", "third_party": "third_party",
+                "automatic": "automatic", "not_a_ticket": NOT_A_TICKET}  # fmt: skip
         self._event(session, ticket_id, kind.get(action, "follow_up"), now, detail, message_id)
         if named is not None:
             sender = mail.sender.address if mail.sender else "?"
@@ -395,6 +449,9 @@ class Intake:
         summary = _summary(decided, history, action != "created" and not escalated)
         if third_party:
             summary = "third party: no change to the ticket, no reply, no page"
+        if automatic:
+            where = "joined its sender's open ticket" if action == "automatic" else "not a ticket"
+            summary = f"automatic ({automatic}): {where}, no reply, no page"
         if escalated:
             self._event(
                 session,
@@ -405,6 +462,18 @@ class Intake:
                 message_id,
             )
         return Outcome(action, number, mail.message_id, thread.reason, summary)
+
+    @staticmethod
+    def _home_of_automatic(
+        conn: Connection, sender: str, decided: Decided, history: bool
+    ) -> Row | None:
+        """The open ticket an automatic reply joins, or None (it is then not a ticket)."""
+        row = conn.execute(_LATEST_OF_SENDER, {"requester": sender, "history": history}).first()
+        d = decided.decision
+        if row is None and d.client_id and d.trust == "registered":
+            of_client = {"client": d.client_id, "history": history}
+            row = conn.execute(_LATEST_OF_CLIENT, of_client).first()
+        return row
 
     def _queue_mail(
         self,
@@ -422,7 +491,9 @@ class Intake:
         """The reply and the pages this message calls for, in this same transaction."""
         assert self.outbox is not None
         template = d.reply if new else follow_up_reply(d)
-        context = reply_context(mail, number, d, self.outbox.rules, received)
+        context = reply_context(
+            mail, number, d, self.outbox.rules, received, base_url=self.outbox.policy.base_url
+        )
         if template:
             state = self.outbox.queue_reply(
                 session,

@@ -23,6 +23,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from email.header import Header
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
@@ -78,7 +79,7 @@ def compose_reply(
     msg["Auto-Submitted"] = one_line(auto_submitted) or "auto-replied"
     msg["X-Auto-Response-Suppress"] = "All"
     msg["Precedence"] = "bulk"
-    msg["Thread-Topic"] = one_line(thread_topic or "") or temat(rendered.subject)
+    set_text_header(msg, "Thread-Topic", one_line(thread_topic or "") or temat(rendered.subject))
     msg["Thread-Index"] = extend_thread_index(thread_index, date)
     return _finish(msg, rendered)
 
@@ -200,10 +201,19 @@ def base_message(
     msg = EmailMessage(policy=SMTP)
     msg["From"] = address(from_addr, from_name)
     msg["To"] = [address(a, n) for a, n in to]
-    msg["Subject"] = one_line(rendered.subject)
+    set_text_header(msg, "Subject", rendered.subject)
     msg["Date"] = format_datetime(date.astimezone(WARSAW))  # the sender's local time
     msg["Message-ID"] = own_id
     return msg
+
+
+def set_text_header(msg: EmailMessage, name: str, text: str) -> None:
+    """A one-line text header (Subject, Thread-Topic) in RFC 2047 words folded by
+    email.header.Header, stored as is. Not the policy's own folding: on Python 3.11 it can
+    write an empty encoded word ('=?utf-8?q??=') at a fold, which mail clients (and the
+    stdlib's own parser) read back as a double space in the subject."""
+    encoded = Header(one_line(text), "utf-8", maxlinelen=76, header_name=name).encode("\r\n")
+    msg.set_raw(name, encoded)
 
 
 def _finish(msg: EmailMessage, rendered: Rendered) -> bytes:

@@ -3,9 +3,11 @@ pure core count, render Polish HTML + text with a chart, send once per working d
 
 from __future__ import annotations
 
+import base64
 import logging
 import statistics
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,13 +17,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.core import ledger
 from mailbot.core.digest import (
+    NOT_A_TICKET,
     BillableSnap,
     DigestInput,
     PackageSnap,
     TicketSnap,
     build_digest,
+    chart_start,
     period_start,
 )
+from mailbot.outgoing.digest_mail import CHART_CID
 from mailbot.settings.rules import Rules
 from mailbot.store import ledger as ledger_store
 from mailbot.store.tables import (
@@ -116,14 +121,16 @@ def gather(session: Session, rules: Rules, day: date, tz: ZoneInfo, now: datetim
 
 
 def _daily(session: Session, day: date, tz: ZoneInfo) -> tuple:
-    """Last 30 days: tickets created, median minutes to the first reaction."""
-    start = datetime.combine(day - timedelta(days=30), time(0), tz)
+    """Per day up to yesterday, since core.digest.chart_start (the last 30 days, fewer
+    in mailbot's first weeks): tickets created, median minutes to the first reaction."""
+    real = (Ticket.history.is_(False), Ticket.state != NOT_A_TICKET)  # not robots' mail
+    first = session.scalar(select(func.min(Ticket.created_at)).where(*real))
+    begin = chart_start(day, first.astimezone(tz).date() if first else None)
+    start = datetime.combine(begin, time(0), tz)
     rows = session.execute(
-        select(Ticket.created_at, Ticket.reacted_at).where(
-            Ticket.history.is_(False), Ticket.created_at >= start
-        )
+        select(Ticket.created_at, Ticket.reacted_at).where(*real, Ticket.created_at >= start)
     )
-    per_day: dict[date, list] = {day - timedelta(days=n): [] for n in range(30, 0, -1)}
+    per_day: dict[date, list] = {begin + timedelta(days=n): [] for n in range((day - begin).days)}
     for created, reacted in rows:
         d = created.astimezone(tz).date()
         if d in per_day:
@@ -138,6 +145,24 @@ def _daily(session: Session, day: date, tz: ZoneInfo) -> tuple:
         )
         for d, v in per_day.items()
     )
+
+
+@dataclass(frozen=True)
+class DigestMail:
+    """One day's digest as it would be sent: what `preview` shows and `run` sends."""
+
+    day: date
+    subject: str
+    text: str
+    html: str  # refers to the chart as cid:wykres (the image travels in the same mail)
+    png: bytes
+    recipients: tuple[str, ...]
+
+    def html_with_chart(self) -> str:
+        """The HTML with the chart inlined as a data: URI, to open in a browser (a file
+        on disk has no mail around it to resolve cid:)."""
+        inline = "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+        return self.html.replace(f"cid:{CHART_CID}", inline)
 
 
 class DigestJob:
@@ -160,6 +185,16 @@ class DigestJob:
     def managers(self) -> list[str]:
         return [s.email for s in self.rules.book.staff if "manager" in s.roles]
 
+    def preview(self, day: date | None = None) -> DigestMail:
+        """The digest for `day` (default today), rendered and not sent, not recorded:
+        `mailbot digest` shows this; `--send` is `run(day, force=True)`."""
+        now = self.clock()
+        day = day or now.astimezone(self.tz).date()
+        with self.sessions() as session:
+            digest = build_digest(gather(session, self.rules, day, self.tz, now))
+        subject, text, html, png = self.render(digest)
+        return DigestMail(day, subject, text, html, png, tuple(self.managers()))
+
     def run(self, day: date | None = None, *, force: bool = False) -> str:
         """Send the digest for `day` (default today) once; returns what happened."""
         from mailbot.core.calendar import is_working_day
@@ -171,17 +206,16 @@ class DigestJob:
         with self.sessions() as session:
             if not force and session.get(JobRun, ("digest", day)) is not None:
                 return f"{day}: digest already sent"
-            digest = build_digest(gather(session, self.rules, day, self.tz, now))
-        subject, text, html, png = self.render(digest)
-        self.send(subject, text, html, png, self.managers())
+        mail = self.preview(day)
+        self.send(mail.subject, mail.text, mail.html, mail.png, list(mail.recipients))
         try:
             with self.sessions.begin() as session:
                 session.add(
                     JobRun(
-                        job="digest", day=day, ran_at=now, detail=f"to {', '.join(self.managers())}"
+                        job="digest", day=day, ran_at=now, detail=f"to {', '.join(mail.recipients)}"
                     )
                 )
         except IntegrityError:
             pass  # a forced re-send of a day already recorded
-        log.info("digest for %s sent to %s", day, ", ".join(self.managers()))
-        return f"{day}: digest sent to {', '.join(self.managers())}"
+        log.info("digest for %s sent to %s", day, ", ".join(mail.recipients))
+        return f"{day}: digest sent to {', '.join(mail.recipients)}"

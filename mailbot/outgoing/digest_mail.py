@@ -31,12 +31,16 @@ from mailbot.core.digest import (
 )
 from mailbot.model import one_line
 from mailbot.outgoing.compose import base_message, crlf_free
-from mailbot.outgoing.render import PARTS, Rendered, TemplateProblem, TemplateSet
+from mailbot.outgoing.render import PARTS, Rendered, TemplateProblem, TemplateSet, queue_url
 
 CHART_CID = "wykres"  # the HTML says <img src="cid:wykres">
 TEMPLATE = "digest"  # digest.subject.j2, digest.txt.j2, digest.html.j2
 FROM_NAME = "mailbot KJM"
 _BAR, _LINE = "#1f4e79", "#c0504d"  # the layout's blue; a red that reads on white
+# Rows a list shows before "i N więcej": Gmail clips a message over ~102 KB of HTML
+# (a month of 89 open tickets made 103 KB), and nobody reads row 200 in a mail anyway.
+LIST_LIMIT = 30  # open tickets
+SHORT_LIMIT = 10  # every other list (emergencies, breaches, packages, failures, ...)
 # Names managers read; a key missing here is shown as it is (a new product, say).
 LABELS: dict[str, str] = {
     "opieka": "opieka autorska", "pakiet": "pakiet godzin", "brak": "brak umowy",
@@ -46,7 +50,8 @@ LABELS: dict[str, str] = {
     "visit": "wizyta u klienta", "hardware": "sprzęt", "consultation": "konsultacja",
     "other": "inne", "new": "nowe", "on_hold": "wstrzymane (brak pakietu)",
     "needs_identification": "do identyfikacji", "out_of_scope": "poza zakresem",
-    "kept": "dotrzymano", "missed": "NIE dotrzymano", "pending": "termin jeszcze trwa",
+    "not_a_ticket": "nie jest zgłoszeniem", "kept": "dotrzymano", "missed": "NIE dotrzymano",
+    "pending": "termin jeszcze trwa",
     "no_promise": "bez gwarantowanego czasu",
 }  # fmt: skip
 
@@ -60,52 +65,85 @@ def minuty(value: int | None) -> str:
     """'40 min', '2 h 05 min'; '–' when there is nothing to show."""
     if value is None:
         return "–"
-    hours, mins = divmod(int(value), 60)
+    hours, mins = divmod(max(0, int(value)), 60)  # clock skew: never "-1 h 40 min"
     return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
 
 
 def chart_png(daily: Sequence[tuple[date, int, float | None]]) -> bytes:
-    """~600x220 PNG: bars of tickets per day, a line of the median reaction in minutes.
-
-    Uses the Agg canvas directly (no pyplot): no GUI backend, no global figure state in a
-    daemon. Imported lazily so the intake daemon does not pay matplotlib's import time."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.0, 2.2), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    days = [d for d, _, _ in daily]
-    x = list(range(len(days)))
-    ax.bar(x, [n for _, n, _ in daily], color=_BAR, width=0.7, label="zgłoszenia")
-    ax.set_ylabel("zgłoszenia", fontsize=8, color=_BAR)
-    ax.tick_params(labelsize=7)
-    step = max(1, math.ceil(len(days) / 8))
-    ax.set_xticks(x[::step], [f"{d:%d.%m}" for d in days[::step]])
-    ax.set_xlim(-0.6, max(len(days), 1) - 0.4)
-    line = ax.twinx()
-    medians = [math.nan if m is None else m for _, _, m in daily]
-    line.plot(x, medians, color=_LINE, marker="o", markersize=2.5, linewidth=1.4)
-    line.set_ylabel("mediana reakcji [min]", fontsize=8, color=_LINE)
-    line.tick_params(labelsize=7)
-    line.set_ylim(bottom=0)
-    ax.set_title("Zgłoszenia dziennie i mediana czasu reakcji – ostatnie 30 dni", fontsize=9)
-    if not days:
-        ax.text(0.5, 0.5, "brak danych", ha="center", va="center", transform=ax.transAxes)
+    """~600x220 PNG of chart_figure."""
+    fig = chart_figure(daily)
     fig.tight_layout(pad=0.4)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
 
 
-def _context(digest: Digest) -> dict[str, Any]:
+def chart_figure(daily: Sequence[tuple[date, int, float | None]]) -> Any:
+    """Bars of tickets per day, a line of the median reaction in minutes (a Figure).
+
+    Axes that read in the first days too: whole tickets on the left (at least 0-2, never a
+    0-0.05 scale under empty bars), minutes on the right only when some reaction exists,
+    and without data a sentence instead of empty axes. Uses the Agg canvas directly (no
+    pyplot): no GUI backend, no global figure state in a daemon. Imported lazily so the
+    intake daemon does not pay matplotlib's import time."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    fig = Figure(figsize=(6.0, 2.2), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    days = [d for d, _, _ in daily]
+    counts = [n for _, n, _ in daily]
+    if not any(counts):
+        ax.set_axis_off()
+        ax.text(
+            0.5,
+            0.5,
+            "Brak zgłoszeń w ostatnich dniach: wykres pojawi się z pierwszymi.",
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="#666666",
+            transform=ax.transAxes,
+        )
+        return fig
+    x = list(range(len(days)))
+    ax.bar(x, counts, color=_BAR, width=0.7, label="zgłoszenia")
+    ax.set_ylabel("zgłoszenia", fontsize=8, color=_BAR)
+    ax.set_ylim(0, max(2, max(counts)) * 1.15)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    ax.tick_params(labelsize=7)
+    step = max(1, math.ceil(len(days) / 10))
+    ax.set_xticks(x[::step], [f"{d:%d.%m}" for d in days[::step]])
+    ax.set_xlim(-0.6, len(days) - 0.4)
+    medians = [m for _, _, m in daily]
+    if any(m is not None for m in medians):
+        line = ax.twinx()
+        values = [math.nan if m is None else m for m in medians]
+        line.plot(x, values, color=_LINE, marker="o", markersize=2.5, linewidth=1.4)
+        line.set_ylabel("mediana reakcji [min]", fontsize=8, color=_LINE)
+        line.tick_params(labelsize=7)
+        line.set_ylim(0, max(10.0, max(m for m in medians if m is not None)) * 1.15)
+        line.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    title = f"Zgłoszenia dziennie i mediana czasu reakcji, {days[0]:%d.%m}–{days[-1]:%d.%m}"
+    ax.set_title(title, fontsize=9)
+    return fig
+
+
+def _context(digest: Digest, base_url: str = "") -> dict[str, Any]:
     """What the digest templates may use (templates/README.md)."""
-    return {"d": digest, "nazwa": nazwa, "minuty": minuty, "cid": CHART_CID}
+    return {"d": digest, "nazwa": nazwa, "minuty": minuty, "cid": CHART_CID,
+            "limit": LIST_LIMIT, "short_limit": SHORT_LIMIT,
+            "queue_url": queue_url(base_url)}  # fmt: skip
 
 
-def render_digest(digest: Digest, templates: TemplateSet) -> tuple[str, str, str]:
-    """(subject, text, html). The subject is one line whatever the template does."""
-    context = _context(digest)
+def render_digest(
+    digest: Digest, templates: TemplateSet, base_url: str = ""
+) -> tuple[str, str, str]:
+    """(subject, text, html). The subject is one line whatever the template does.
+    `base_url` ([web] base_url) links the shortened lists to the console's queue."""
+    context = _context(digest, base_url)
     subject = one_line(templates.render(f"{TEMPLATE}.subject.j2", context))
     text = re.sub(r"[ \t]+\n", "\n", templates.render(f"{TEMPLATE}.txt.j2", context))
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
@@ -161,7 +199,7 @@ def sample_digests() -> list[Digest]:
         TicketSnap(f"KJM-2026-00000{i}", "Re: F-K <nie działa>", at + timedelta(hours=i),
                    "c1", "Piekarnia „Kowalski”", "opieka", "F-K", "database_repair", i < 3,
                    "registered", state, 1, at + timedelta(hours=2) if i < 3 else None,
-                   at + timedelta(minutes=40) if i == 1 else None, None, None)
+                   at + timedelta(hours=i, minutes=40) if i == 1 else None, None, None)
         for i, state in enumerate(("new", "new", "on_hold", "needs_identification"), 1)
     )  # fmt: skip
     full = DigestInput(

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.core.oncall import escalation_chain
 from mailbot.core.pages import page_group
-from mailbot.core.sla import due_steps, roles_for
+from mailbot.core.sla import due_steps, minutes_left, plan_steps, roles_for
 from mailbot.faults import crash_point
-from mailbot.outgoing.outbox import Outbox
+from mailbot.outgoing.outbox import Outbox, message_view
+from mailbot.outgoing.render import czas_pl
 from mailbot.settings.rules import Rules
 from mailbot.store import repo
 from mailbot.store.tables import Message, Ticket, TicketEvent
@@ -28,8 +29,11 @@ from mailbot.store.tables import Message, Ticket, TicketEvent
 log = logging.getLogger("mailbot.escalation")
 
 
-def ticket_context(ticket: Ticket, first: Message | None, rules: Rules) -> dict[str, Any]:
-    """What the alert templates need, from the ticket and its stored decision."""
+def ticket_context(
+    ticket: Ticket, first: Message | None, rules: Rules, base_url: str = ""
+) -> dict[str, Any]:
+    """What the alert templates need, from the ticket and its stored decision; the
+    caller adds the step ("reminder" or "breach") and the minutes left."""
     doc = json.loads(ticket.decision or "{}")
     client = rules.book.client(ticket.client_id) if ticket.client_id else None
     opiekun = rules.book.staff_member(client.opiekun) if client and client.opiekun else None
@@ -38,11 +42,11 @@ def ticket_context(ticket: Ticket, first: Message | None, rules: Rules) -> dict[
         "client_name": client.name if client else None, "contract": ticket.contract,
         "opiekun": opiekun, "product": ticket.product or "other",
         "received_at": ticket.created_at, "deadline": ticket.deadline,
-        "billing": ticket.billing, "excerpt": (first.body_text if first else "")[:400],
+        "billing": ticket.billing, "step": "reminder", "minutes_left": None,
         "reasons": doc.get("urgency", {}).get("reasons", []), "rules": doc.get("rules", []),
         # only emergencies escalate (a deadline); a possible one has none
         "possible": False, "hardware_suspected": ticket.emergency and ticket.scope == "hardware",
-    }  # fmt: skip
+    } | message_view(first.body_text if first else "", ticket.number, rules, base_url)  # fmt: skip
 
 
 class Escalator:
@@ -104,19 +108,28 @@ class Escalator:
         fresh = [s for s in steps if f"escalation_{s}" not in sent]
         if not fresh:
             return []
+        plan = plan_steps(fresh)
+        for step in plan.skip:  # recorded, so it is never sent late
+            repo.add_event(
+                session, ticket, f"escalation_{step}", now,
+                "pominięte: termin reakcji minął, zanim przyszła pora przypomnienia",
+            )  # fmt: skip
         first = session.scalar(
             select(Message).where(Message.ticket_id == ticket_id).order_by(Message.id).limit(1)
         )
-        context = ticket_context(ticket, first, self.rules)
+        context = ticket_context(ticket, first, self.rules, self.outbox.policy.base_url)
         client = self.rules.book.client(ticket.client_id) if ticket.client_id else None
         chain = escalation_chain(self.rules.oncall, now, client.opiekun if client else None)
-        for step in fresh:
-            wanted = roles_for(step)
+        reminded = "escalation_reminder" in sent
+        for step in plan.send:
+            wanted = roles_for(step, reminded=reminded)
             alerts = [(role, who) for role, who in chain if role in wanted]
+            assert ticket.deadline is not None  # only tickets with a deadline escalate
+            left = minutes_left(ticket.deadline, now) if step == "reminder" else None
             queued = self.outbox.queue_staff_alerts(
                 session,
                 alerts=alerts,
-                context=context,
+                context=context | {"step": step, "minutes_left": left},
                 ticket_id=ticket_id,
                 step=step,
                 now=now,
@@ -127,7 +140,9 @@ class Escalator:
                 ticket,
                 f"escalation_{step}",
                 now,
-                f"{queued} alert(s): " + ", ".join(f"{r} {w}" for r, w in alerts),
+                f"powiadomienia: {queued} ("
+                + (", ".join(f"{r} {w}" for r, w in alerts) or "nikt")
+                + ")",
             )
             if step == "breach":
                 ticket.breached_at = ticket.deadline
@@ -136,7 +151,7 @@ class Escalator:
                     ticket,
                     "breached",
                     now,
-                    f"no reaction by the R-SLA-1 deadline {ticket.deadline}",
+                    f"brak reakcji do terminu {czas_pl(ticket.deadline)}",
                 )
             log.warning(
                 "ticket %s: %s step, alerted %s",
@@ -144,4 +159,4 @@ class Escalator:
                 step,
                 ", ".join(f"{r} {w}" for r, w in alerts) or "nobody",
             )
-        return fresh
+        return [*plan.send]

@@ -24,7 +24,16 @@ from mailbot.core import calendar
 from mailbot.core.decide import IntakeDecision
 from mailbot.core.pages import DEFAULT_WINDOW, holds, page_group
 from mailbot.model import Address, InboundMail
-from mailbot.outgoing.render import MORE_MAIL, MORE_SMS, Rendered, TemplateProblem, TemplateSet
+from mailbot.outgoing.excerpt import first_paragraph, phone_numbers
+from mailbot.outgoing.render import (
+    MORE_MAIL,
+    MORE_SMS,
+    Rendered,
+    TemplateProblem,
+    TemplateSet,
+    queue_url,
+    ticket_url,
+)
 from mailbot.settings.rules import Rules
 from mailbot.store.tables import Message, OutboxItem, Ticket
 
@@ -38,6 +47,7 @@ class OutboxPolicy:
     sms: bool = False  # an SMS channel is configured: alerts go by SMS too
     sms_transliterate: bool = True
     page_window: timedelta = DEFAULT_WINDOW  # core.pages: later pages are folded; 0 = off
+    base_url: str = ""  # [web] base_url: alerts link to the ticket's page; "" = no link
 
 
 def last_inbound(message: Message) -> InboundMail:
@@ -58,8 +68,10 @@ def reply_context(
     rules: Rules,
     received: datetime,
     package: Any = None,
+    base_url: str = "",
 ) -> dict[str, Any]:
-    """Everything any template may ask for (templates/README.md); extra keys are fine."""
+    """Everything any template may ask for (templates/README.md); extra keys are fine.
+    The alert keys describe the receipt step (escalation.ticket_context the later ones)."""
     client = rules.book.client(d.client_id) if d.client_id else None
     opiekun = rules.book.staff_member(client.opiekun) if client and client.opiekun else None
     addons = frozenset(d.addons)
@@ -72,11 +84,23 @@ def reply_context(
                                                    else frozenset()),
         "checked_by": calendar.next_mailbox_check(received),
         "oncall_alerted": any(a.role == "oncall" for a in d.alerts), "billing": d.billing,
-        "scope": d.scope, "product": d.product, "excerpt": mail.text[:400],
+        "scope": d.scope, "product": d.product,
         "reasons": list(d.urgency_reasons), "rules": list(d.rules), "role": "oncall",
         "possible": d.possible and not d.emergency,
         "hardware_suspected": d.emergency and d.scope == "hardware",
-    }  # fmt: skip
+        "step": "receipt", "minutes_left": None,
+    } | message_view(mail.text, ticket, rules, base_url)  # fmt: skip
+
+
+def message_view(text: str, number: str, rules: Rules, base_url: str) -> dict[str, Any]:
+    """What an alert shows of the client's mail: its first paragraph whole (not 400
+    characters cut mid-word), every phone number in it but ours, and the ticket's link."""
+    ours = [s.phone for s in rules.book.staff if s.phone]
+    return {
+        "excerpt": first_paragraph(text),
+        "phones": list(phone_numbers(text, ours)),
+        "ticket_url": ticket_url(base_url, number),
+    }
 
 
 class Outbox:
@@ -290,6 +314,8 @@ class Outbox:
             "sender": last.requester,
             "step": group.split(":", 1)[0],
             "window_minutes": int(self.policy.page_window.total_seconds() // 60),
+            "queue_url": queue_url(self.policy.base_url),
+            "ticket_url": ticket_url(self.policy.base_url, last.number),
         }
 
     def _queue_summary(

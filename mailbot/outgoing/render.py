@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
+import phonenumbers
 from jinja2 import meta
 
 from mailbot.core.threads import TICKET_NUMBER, strip_prefixes
@@ -41,6 +42,9 @@ SMS = "alert_sms"
 MORE_MAIL = "alert_more"  # one page for the pages held back in a page window (core.pages)
 MORE_SMS = "alert_more_sms"
 SMS_LIMIT = 160  # one GSM-7 SMS; longer texts are cut (see render_sms)
+# The staff console's pages that mails link to ([web] base_url + path; mailbot/web).
+TICKET_PATH = "/tickets/{number}"
+QUEUE_PATH = "/queue"
 PARTS = ("subject", "txt", "html")  # <name>.subject.j2, <name>.txt.j2, <name>.html.j2
 # checked by digest_mail.check_digest_templates, which every caller of check_all runs too
 DIGEST_FILES = frozenset(f"digest.{p}.j2" for p in PARTS)
@@ -101,10 +105,55 @@ def czas_pl(value: datetime, weekday: bool = False, short: bool = False) -> str:
     return f"{local:%d.%m %H:%M}" if short else f"{day}, godz. {local:%H:%M}"
 
 
+def godzina(value: datetime) -> str:
+    """'08:30': the Warsaw clock time alone, for 'termin minął o 08:30'."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"godzina needs a datetime, got {type(value).__name__}")
+    return czas_pl(value, short=True).rsplit(" ", 1)[1]
+
+
+def produkt(name: str | None) -> str:
+    """The product as staff name it; the classifier's 'other' is not a product's name."""
+    return "produkt nierozpoznany" if not name or name == "other" else name
+
+
 def telefon(number: str) -> str:
-    """'+48601234567' (as the rulebook stores it) -> '+48 601 234 567', easier to dial."""
-    m = re.fullmatch(r"\+48(\d{3})(\d{3})(\d{3})", number)
-    return f"+48 {' '.join(m.groups())}" if m else number
+    """E.164 (as the rulebook stores it) -> as a person in Poland reads and dials it:
+    '601 234 567', the landline '89 527 38 69' (area code apart, as printed in Poland);
+    a foreign number keeps its country code ('+420 601 234 567')."""
+    parsed = _phone(number)
+    if parsed is None:
+        return number
+    fmt = phonenumbers.PhoneNumberFormat
+    form = fmt.NATIONAL if parsed.country_code == 48 else fmt.INTERNATIONAL
+    return phonenumbers.format_number(parsed, form)
+
+
+def tel(number: str) -> str:
+    """'tel:+48895273869' (RFC 3966): a number a phone dials with one tap."""
+    parsed = _phone(number)
+    if parsed is None:
+        return "tel:" + re.sub(r"[^\d+]", "", number)
+    return "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _phone(number: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        parsed = phonenumbers.parse(number, "PL")
+    except phonenumbers.NumberParseException:
+        return None
+    return parsed if phonenumbers.is_valid_number(parsed) else None
+
+
+def ticket_url(base_url: str, number: str) -> str:
+    """The ticket's page in the staff console, '' when `[web] base_url` is not set
+    (then mails name the CLI command instead of a link)."""
+    return f"{base_url.rstrip('/')}{TICKET_PATH.format(number=number)}" if base_url else ""
+
+
+def queue_url(base_url: str) -> str:
+    """The console's queue of open tickets, '' without `[web] base_url`."""
+    return f"{base_url.rstrip('/')}{QUEUE_PATH}" if base_url else ""
 
 
 def temat(subject: str) -> str:
@@ -147,7 +196,8 @@ def _cut(text: str, limit: int) -> str:
 
 FILTERS = {
     "godziny": godziny, "data_pl": data_pl, "czas_pl": czas_pl, "telefon": telefon,
-    "temat": temat, "translit": translit, "gsm7": gsm7,
+    "tel": tel, "temat": temat, "godzina": godzina, "produkt": produkt, "translit": translit,
+    "gsm7": gsm7,
     "umowa": lambda c: _CONTRACTS.get(c or "", "nieznany nadawca"),  # contract in words
 }  # fmt: skip
 
@@ -263,10 +313,15 @@ def _check_one(templates: TemplateSet, name: str, ctx: Context, where: str) -> l
         ok = name not in REPLY_NAMES or subject.startswith("Re: ")
         return [] if ok else [f"{where}: a reply's subject must start with 'Re: '"]
     problems = []
-    if (n := gsm7_length(templates.render_sms(ctx, cut=False, name=name))) > SMS_LIMIT:
+    # The client's subject is last and is what a cut takes: the rest must fit on its own.
+    full = templates.render_sms({**ctx, "subject": "x"}, cut=False, name=name)
+    if (n := gsm7_length(full)) > SMS_LIMIT:
         problems.append(f"{where}: {n} GSM-7 characters, more than {SMS_LIMIT}")
-    if ctx["ticket"] not in templates.render_sms({**ctx, "subject": "x " * SMS_LIMIT}, name=name):
+    cut = templates.render_sms({**ctx, "subject": "x " * SMS_LIMIT}, name=name)
+    if ctx["ticket"] not in cut:
         problems.append(f"{where}: a long subject cuts off the ticket number (put it last)")
+    if any(url not in cut for url in re.findall(r"https?://\S+", full)):
+        problems.append(f"{where}: a long subject cuts off the link (put the subject last)")
     return problems
 
 
@@ -288,17 +343,22 @@ def sample_contexts() -> dict[str, list[Context]]:
     who = {**t, "sender": "m.kowalski@piekarnia-kowalski.pl"}
     closed = {**t, "closed_at": d.replace(hour=11, minute=5), "resolution": None,
               "hours_charged": None, "package": None}
+    url = "https://pomoc.kjmssoft.pl/tickets/KJM-2026-000042"
     alert = {**c, "contract": "opieka", "possible": False, "hardware_suspected": False,
              "sender": "biuro@piekarnia-kowalski.pl", "product": "F-K",
              "received_at": at, "deadline": d, "billing": "billable", "opiekun": opiekun,
-             "role": "oncall", "rules": ["R-HRS-3", "R-SLA-1"],
+             "role": "oncall", "step": "receipt", "minutes_left": None, "ticket_url": url,
+             "rules": ["R-HRS-3", "R-SLA-1"], "phones": ["+48601234567", "+48895551234"],
              "reasons": ["awaria: nie uruchamia", "wszędzie: żaden komputer"],
              "excerpt": "Od rana żaden komputer nie uruchamia F-K.\nKomunikat: <Błąd 0x80004005>"}
+    remind = {**alert, "step": "reminder", "minutes_left": 30}
     long = {"client_name": "Przedsiębiorstwo Handlowo-Usługowe „Źródło” Spółka z o.o. sp.k.",
             "subject": "Odp: PILNE!!! F-K nie działa na żadnym stanowisku"}
     expired = {**pkg, "valid_until": date(2026, 10, 1)}
     more = {"ticket": "KJM-2026-000061", "count": 19, "client_name": c["client_name"],
             "sender": "biuro@piekarnia-kowalski.pl", "step": "receipt", "window_minutes": 10,
+            "queue_url": "https://pomoc.kjmssoft.pl/queue",
+            "ticket_url": "https://pomoc.kjmssoft.pl/tickets/KJM-2026-000061",
             "tickets": [{"ticket": f"KJM-2026-0000{n}", "subject": "AWARIA F-K <pilne>",
                          "received_at": at} for n in range(43, 62)]}
     return {
@@ -320,13 +380,18 @@ def sample_contexts() -> dict[str, list[Context]]:
         "ticket_released": [{**c, "package": pkg}],
         "ticket_closed": [closed, {**closed, "resolution": "Odbudowano indeks tabeli dokumentów.",
                                    "hours_charged": Decimal("0.5"), "package": pkg}],
-        ALERT_MAIL: [alert, {**alert, "role": "opiekun"}, {**alert, **pak, "opiekun": None},
-                     {**alert, "role": "manager", "client_name": None, "contract": None},
+        ALERT_MAIL: [alert, {**alert, "role": "opiekun"},
+                     {**alert, **pak, "opiekun": None, "ticket_url": "", "phones": []},
+                     remind, {**remind, "role": "manager", "product": "other"},
+                     {**alert, "step": "breach", "role": "manager", "client_name": None,
+                      "contract": None},
                      {**alert, "possible": True, "deadline": None, "billing": "none"},
                      {**alert, "hardware_suspected": True}],
-        SMS: [alert, {**alert, **long}, {**alert, **pak, "role": "manager", "client_name": None},
-              {**alert, **long, "possible": True, "deadline": None}],
-        MORE_MAIL: [more, {**more, "step": "breach", "client_name": None, "count": 1}],
+        SMS: [alert, {**alert, **long}, {**remind, **long},
+              {**alert, **pak, "step": "breach", "role": "manager", "client_name": None},
+              {**alert, "ticket_url": ""}, {**alert, **long, "possible": True, "deadline": None}],
+        MORE_MAIL: [more, {**more, "step": "breach", "client_name": None, "count": 1,
+                           "queue_url": "", "ticket_url": ""}],
         MORE_SMS: [more, {**more, **long, "step": "reminder"}],
     }
     # fmt: on

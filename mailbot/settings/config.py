@@ -135,6 +135,7 @@ class Config:
     alarm_no_poll: int = 900
     alarm_outbox: int = 1800
     log_format: str = "text"
+    web_base_url: str = ""  # [web] base_url: the staff console; "" = mails carry no links
 
     @property
     def tz(self) -> ZoneInfo:
@@ -238,6 +239,7 @@ _SCHEMA: dict[str, set[str]] = {
         "page_window",
     },
     "digest": {"enabled", "time"},
+    "web": {"base_url"},
     "sms": {
         "channel",
         "token_env",
@@ -324,6 +326,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         sms=_sms(r),
         digest_enabled=_bool(r, "digest.enabled", True),
         digest_time=_clock_time(r, "digest.time", "07:30"),
+        web_base_url=_base_url(r, "web.base_url"),
         **_operations(r, poll_interval),
     )
 
@@ -371,6 +374,15 @@ def _bool(r: Reader, key: str, default: bool) -> bool:
     value = r.get(key, default)
     if not isinstance(value, bool):
         raise r.error(key, f"must be true or false, got {value!r}")
+    return value
+
+
+def _base_url(r: Reader, key: str) -> str:
+    """The console's address as staff open it ("https://pomoc.kjmssoft.pl"), without a
+    trailing slash; "" (the default) leaves links out of alerts and the digest."""
+    value = r.string(key, "").strip().rstrip("/")
+    if value and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise r.error(key, f"must be an http:// or https:// address, got {value!r}")
     return value
 
 

@@ -108,3 +108,21 @@ def test_digest_mail_through_smtp(seeded, smtp_server):
     assert image["Content-ID"] == "<wykres>"
     assert m.get_body(("html",)).get_content().count("cid:wykres") == 1
     assert len(got.rcpt_tos) >= 1
+
+
+def test_preview_renders_without_sending_or_recording(seeded):
+    """What `mailbot digest` shows: the day's mail, nothing sent, the real run still due;
+    its chart starts at the first ticket (a week's frame), not 30 empty days."""
+    app, _clock = seeded
+    sent = []
+    app.send_digest = lambda *a: sent.append(a)
+    preview = app.digest_job().preview(date(2026, 11, 18))
+    assert sent == [] and preview.day == date(2026, 11, 18)
+    assert "18.11.2026" in preview.subject and "NOWE ZGŁOSZENIA: 3" in preview.text
+    assert preview.recipients and preview.png.startswith(b"\x89PNG")
+    assert "data:image/png;base64," in preview.html_with_chart()
+    with app.sessions() as s:
+        digest = build_digest(gather(s, app.rules, date(2026, 11, 18), W, app.clock()))
+    assert [d for d, _, _ in digest.daily][0] == date(2026, 11, 11)  # 7 days, from 11.11
+    assert "sent" in app.digest_job().run(date(2026, 11, 18))  # preview recorded nothing
+    assert len(sent) == 1

@@ -88,3 +88,44 @@ def test_ack_at_40_minutes_stops_escalation(clocked):
     with app.sessions() as s:
         kinds = set(s.scalars(select(TicketEvent.kind)))
     assert "breached" not in kinds and ticket(app).breached_at is None
+
+
+def subjects(app, step: str) -> set[str]:
+    with app.sessions() as s:
+        rows = s.scalars(select(OutboxItem).where(OutboxItem.kind == "alert_email"))
+        return {r.subject for r in rows if r.dedup_key.split(":")[2] == step}
+
+
+def test_each_step_has_its_own_subject(clocked):
+    app, clock, _build = clocked
+    clock.now += timedelta(minutes=90)
+    app.escalate()
+    clock.now += timedelta(minutes=30)
+    app.escalate()
+    receipt, reminder, breach = (subjects(app, s) for s in ("receipt", "reminder", "breach"))
+    assert all(s.startswith("AWARIA") for s in receipt)
+    assert reminder == {
+        "PRZYPOMNIENIE [KJM-2026-000001] zostało 30 min (do 12:00) – "
+        "Piekarnia Kowalski Sp. z o.o., F-K: AWARIA F-K"
+    }
+    assert breach == {
+        "PO TERMINIE [KJM-2026-000001] termin minął o 12:00 – "
+        "Piekarnia Kowalski Sp. z o.o., F-K: AWARIA F-K"
+    }
+
+
+def test_a_stopped_daemon_sends_the_breach_not_a_late_reminder(clocked):
+    """Down over the reminder's time: "zostało 30 min" after the deadline would be false,
+    so only the breach goes out, to everyone the reminder would have reached."""
+    app, clock, _build = clocked
+    clock.now += timedelta(hours=3)
+    assert app.escalate() == {"breach": 1}
+    steps = alerts(app)
+    assert not [a for a in steps if a[0] == "reminder"]
+    assert len([a for a in steps if a[0] == "breach"]) == 3  # on call, opiekun, manager
+    with app.sessions() as s:
+        skipped = s.scalars(
+            select(TicketEvent.detail).where(TicketEvent.kind == "escalation_reminder")
+        ).one()
+    assert skipped.startswith("pominięte")
+    assert app.escalate() == {}  # and the reminder never comes later

@@ -4,7 +4,9 @@ text, the MIME structure with the inline chart, and the chart itself."""
 from __future__ import annotations
 
 import email
+import re
 import shutil
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
@@ -21,10 +23,14 @@ from mailbot.core.digest import (
     PackageSnap,
     TicketSnap,
     build_digest,
+    chart_start,
     period_bounds,
     period_start,
 )
+from mailbot.outgoing.digest_job import DigestMail
 from mailbot.outgoing.digest_mail import (
+    LIST_LIMIT,
+    chart_figure,
     chart_png,
     check_digest_templates,
     compose_digest,
@@ -275,3 +281,97 @@ def test_digest_check_reports_unknown_variables_and_missing_files(tmp_path: Path
         "digest.subject.j2: missing (needed for the daily digest)",
         "digest.txt.j2: uses 'd_typo', which mailbot does not provide there",
     ]
+
+
+# --- size, shortened lists, link, rule ids -------------------------------------------------
+
+
+def _month_of_open_tickets(n: int) -> Digest:
+    """n open tickets, long subjects and client names: what made 103 KB before."""
+    many = tuple(
+        _ticket(100 + i, _utc(1 + i % 20, 8) - timedelta(days=10), state="new",
+                subject="Re: Odp: " + "Błąd przy zamykaniu miesiąca w F-K, proszę o pomoc " * 2,
+                client_name="Przedsiębiorstwo Handlowo-Usługowe „Źródło” Spółka z o.o. sp.k.",
+                emergency=i % 9 == 0)
+        for i in range(n)
+    )  # fmt: skip
+    return build_digest(replace(INPUT, tickets=TICKETS + many))
+
+
+@pytest.mark.parametrize("open_tickets", [89, 500])
+def test_digest_stays_under_gmail_clipping(open_tickets: int) -> None:
+    """Gmail clips a message over ~102 KB: the lists stop at 30 rows with "i N więcej"."""
+    digest = _month_of_open_tickets(open_tickets)
+    templates = TemplateSet.load(ROOT / "templates")
+    _, text, html = render_digest(digest, templates, "https://pomoc.kjmssoft.pl")
+    assert len(html.encode()) < 60_000 and len(text.encode()) < 30_000
+    more = len(digest.open_tickets) - LIST_LIMIT
+    assert f"… i {more} więcej" in html and f"… i {more} więcej: https://pomoc" in text
+    assert '<a href="https://pomoc.kjmssoft.pl/queue"' in html
+    assert html.count("KJM-2026-000") < 4 * LIST_LIMIT + 10
+
+
+def test_shortened_list_without_a_console_names_the_command() -> None:
+    _, text, html = render_digest(_month_of_open_tickets(89), TemplateSet.load(ROOT / "templates"))
+    assert "pełna lista: <code>mailbot queue</code>" in html and "href=" not in html
+    assert "(pełna lista: mailbot queue)" in text
+
+
+def test_digest_names_no_rule_ids(rendered: tuple[str, str, str]) -> None:
+    for part in rendered:
+        assert not re.search(r"\bR-[A-Z]{3}-\d", part)
+    assert "Gwarantowany czas reakcji (2 godziny)" in rendered[2]
+
+
+# --- the chart in the first days -----------------------------------------------------------
+
+
+def test_chart_starts_at_the_first_ticket_with_a_week_at_least() -> None:
+    day = date(2026, 12, 2)
+    assert chart_start(day, None) == date(2026, 11, 25)
+    assert chart_start(day, date(2026, 11, 30)) == date(2026, 11, 25)  # a week's frame
+    assert chart_start(day, date(2026, 11, 20)) == date(2026, 11, 20)
+    assert chart_start(day, date(2025, 1, 1)) == date(2026, 11, 2)  # 30 days at most
+
+
+def test_chart_axes_read_in_the_first_days() -> None:
+    days = [date(2026, 11, 25) + timedelta(days=i) for i in range(7)]
+    empty = chart_figure([(d, 0, None) for d in days])
+    assert not empty.axes[0].axison  # a sentence, no empty axes with a 0-0.05 scale
+    first = chart_figure([(d, int(i == 6), None) for i, d in enumerate(days)])
+    assert len(first.axes) == 1  # no reaction yet: no empty minutes axis
+    bottom, top = first.axes[0].get_ylim()
+    assert bottom == 0 and top >= 2
+    assert all(float(t).is_integer() for t in first.axes[0].get_yticks())  # whole tickets
+    assert "25.11–01.12" in first.axes[0].get_title()
+    reacted = chart_figure([(d, 2, 40.0 if i == 6 else None) for i, d in enumerate(days)])
+    assert len(reacted.axes) == 2 and reacted.axes[1].get_ylim()[1] >= 40
+
+
+# --- preview without sending ---------------------------------------------------------------
+
+
+def test_digest_mail_inlines_the_chart_for_a_browser() -> None:
+    mail = DigestMail(MONDAY, "s", "t", '<img src="cid:wykres">', b"\x89PNG", ("k@kjmssoft.pl",))
+    assert mail.html_with_chart() == '<img src="data:image/png;base64,iVBORw==">'
+
+
+def test_a_day_where_every_list_is_long_stays_under_gmail_clipping() -> None:
+    name = "Przedsiębiorstwo Handlowo-Usługowe „Źródło” Spółka z o.o. sp.k."
+    many = tuple(
+        _ticket(100 + i, _utc(20, 9) + timedelta(minutes=i), emergency=True,
+                deadline=_utc(20, 11), client_name=name,
+                state=("on_hold", "needs_identification", "new")[i % 3],
+                subject="Re: " + "Błąd przy zamykaniu miesiąca w F-K, proszę o pomoc " * 2)
+        for i in range(300)
+    )  # fmt: skip
+    full = replace(
+        INPUT, tickets=TICKETS + many,
+        packages=tuple(PackageSnap("c", name, Decimal(1), None, False) for _ in range(100)),
+        billable=tuple(BillableSnap("c", name, _utc(21, 10), 30, "awaria") for _ in range(100)),
+        quarantine=tuple((i, "x" * 80) for i in range(100)),
+        outbox_failures=tuple((i, "a@b.pl", "550 " + "y" * 80) for i in range(100)),
+    )  # fmt: skip
+    _, text, html = render_digest(build_digest(full), TemplateSet.load(ROOT / "templates"))
+    assert len(html.encode()) < 90_000 and len(text.encode()) < 40_000
+    assert html.count("… i ") == 9  # every list says how many more

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -25,10 +26,13 @@ from mailbot.outgoing.render import (
     check_all,
     czas_pl,
     data_pl,
+    godzina,
     godziny,
     gsm7,
     gsm7_length,
+    produkt,
     sample_contexts,
+    tel,
     telefon,
     temat,
     translit,
@@ -38,6 +42,7 @@ from tests.paths import ROOT
 SAMPLES = sample_contexts()
 TICKET = "KJM-2026-000042"
 POLISH = "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ"
+RULE_ID = re.compile(r"\bR-[A-Z]{3}-\d")
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +84,10 @@ def test_every_mail_template_renders_with_sample_data(
         assert r.text.startswith("Dzień dobry,")
         for part in (r.text, r.html):
             assert "Z poważaniem" in part and "Zespół Wsparcia KJM" in part
-            assert "pomoc@kjmssoft.pl" in part and "895273869" in part
+            assert "pomoc@kjmssoft.pl" in part and "89 527 38 69" in part
+            assert " 895273869" not in part  # the landline as people write it (not tel:)
+            assert not RULE_ID.search(part)  # rule ids are for the code, not for clients
+            assert "firmy Piekarnia" not in part  # no "firmy Urząd Gminy": neutral form
             assert "Błąd przy zamykaniu miesiąca w F-K" in part  # the client's subject, quoted
 
 
@@ -111,11 +119,11 @@ def test_key_content_per_reply(templates: TemplateSet) -> None:
     def text(name: str, i: int = 0) -> str:
         return templates.render_reply(name, SAMPLES[name][i]).text
 
-    assert "Jan Wiśniewski" in text("ack_opieka") and "+48 601 234 567" in text("ack_opieka")
+    assert "Jan Wiśniewski" in text("ack_opieka") and "601 234 567" in text("ack_opieka")
     assert "najpóźniej do 26.11.2026, godz. 08:30" in text("ack_opieka_emergency")
     assert "1,5 godziny do wykorzystania, ważny do 31.01.2027" in text("ack_pakiet")
     assert "pierwszeństwo mają klienci objęci opieką" in text("ack_pakiet")  # R-PAK-6
-    assert "wstrzymane" in text("no_package") and "895273869" in text("no_package")  # R-PAK-3
+    assert "wstrzymane" in text("no_package") and "89 527 38 69" in text("no_package")  # R-PAK-3
     assert "NIP" in text("unknown_sender") and "NIP" in text("unregistered_sender")  # R-CON-6
     scopes = [text("out_of_scope", i) for i in range(3)]
     assert "osobnej wyceny" in scopes[0]
@@ -215,8 +223,13 @@ def test_naive_datetime_in_context_is_a_template_problem(templates: TemplateSet)
 
 
 def test_small_filters() -> None:
-    assert telefon("+48601234567") == "+48 601 234 567"
-    assert telefon("+420601234567") == "+420601234567"
+    assert telefon("+48601234567") == "601 234 567"
+    assert telefon("+48895273869") == "89 527 38 69"  # a landline: area code apart
+    assert telefon("+420601234567") == "+420 601 234 567"  # foreign: with its country code
+    assert telefon("not a number") == "not a number"
+    assert tel("+48895273869") == "tel:+48895273869"
+    assert godzina(datetime(2026, 11, 26, 7, 30, tzinfo=UTC)) == "08:30"  # Warsaw time
+    assert produkt("other") == "produkt nierozpoznany" and produkt("F-K") == "F-K"
     assert temat("RE: Odp: [KJM-2026-000042] Re: Faktura  nie\r\n drukuje") == "Faktura nie drukuje"
     assert temat("Re: ") == "(bez tematu)"
     assert translit("Zażółć gęślą jaźń „ŁÓDŹ” – …") == 'Zazolc gesla jazn "LODZ" - ...'
@@ -300,18 +313,31 @@ LONG_SUBJECTS = [
 ]
 
 
+STARTS = {
+    "receipt": "KJM AWARIA, reakcja do 26.11 08:30.",
+    "reminder": "KJM PRZYPOMNIENIE, zostało 30 min.",
+    "breach": "KJM PO TERMINIE, minął 08:30.",
+}
+
+
 @pytest.mark.parametrize("name", LONG_NAMES)
 @pytest.mark.parametrize("subject", LONG_SUBJECTS)
-@pytest.mark.parametrize("role", ["oncall", "opiekun", "manager"])
+@pytest.mark.parametrize("step", ["receipt", "reminder", "breach"])
 @pytest.mark.parametrize("transliterate", [True, False])
 def test_sms_fits_one_gsm7_message(
-    templates: TemplateSet, name: str, subject: str, role: str, transliterate: bool
+    templates: TemplateSet, name: str, subject: str, step: str, transliterate: bool
 ) -> None:
-    ctx = {**SAMPLES[SMS][0], "client_name": name, "subject": subject, "role": role}
+    """Client, product and link survive whatever the client's name and subject: only the
+    subject (last) is cut."""
+    ctx = {**SAMPLES[SMS][0], "client_name": name, "subject": subject, "step": step,
+           "minutes_left": 30, "product": "Kadry-Płace"}  # fmt: skip
     sms = templates.render_sms(ctx, transliterate=transliterate)
     assert gsm7_length(sms) <= SMS_LIMIT
-    assert sms.startswith(("KJM AWARIA KJM-2026-000042", "KJM ESKALACJA KJM-2026-000042"))
-    assert "reakcja do 26.11 08:30" in sms
+    start = STARTS[step] if not transliterate else translit(STARTS[step])
+    assert sms.startswith(start)
+    assert f" {ctx['ticket_url']} " in sms  # the link, whole (the ticket number is in it)
+    assert ("Kadry-Płace" if not transliterate else "Kadry-Place") in sms
+    assert translit(name)[:20] in translit(sms)  # the client, shortened if need be
     assert sms.endswith("...")  # cut, and marked as cut
     assert "\n" not in sms
     if transliterate:
@@ -323,12 +349,12 @@ def test_sms_fits_one_gsm7_message(
 def test_short_sms_is_not_cut(templates: TemplateSet) -> None:
     ctx = {**SAMPLES[SMS][0], "subject": "F-K stoi"}
     assert templates.render_sms(ctx) == (
-        "KJM AWARIA KJM-2026-000042, reakcja do 26.11 08:30. "
-        "Piekarnia Kowalski Sp. z o.o. (opieka): F-K stoi"
+        "KJM AWARIA, reakcja do 26.11 08:30. Piekarnia Kowalski Sp. z o.o., F-K. "
+        "https://pomoc.kjmssoft.pl/tickets/KJM-2026-000042 F-K stoi"
     )
-    no_deadline = {**ctx, "deadline": None, "client_name": None, "contract": None}
-    assert templates.render_sms(no_deadline, transliterate=False) == (
-        "KJM AWARIA KJM-2026-000042. biuro@piekarnia-kowalski.pl (brak umowy): F-K stoi"
+    no_link = {**ctx, "deadline": None, "client_name": None, "ticket_url": "", "product": "other"}
+    assert templates.render_sms(no_link, transliterate=False) == (
+        "KJM AWARIA KJM-2026-000042. biuro@piekarnia-kowalski.pl, produkt nierozpoznany. F-K stoi"
     )
 
 

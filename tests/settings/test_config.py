@@ -104,3 +104,14 @@ def test_cli_missing_config_file(tmp_path):
     result = CliRunner().invoke(app, ["db", "upgrade", "--config", str(tmp_path / "nope.toml")])
     assert result.exit_code == 2
     assert "config file not found" in result.output
+
+
+def test_web_base_url_links_mails_to_the_console(tmp_path):
+    assert load_config(write(tmp_path, MINIMAL)).web_base_url == ""  # default: no links
+    cfg = load_config(
+        write(tmp_path, MINIMAL + '\n[web]\nbase_url = "https://pomoc.kjmssoft.pl/"\n')
+    )
+    assert cfg.web_base_url == "https://pomoc.kjmssoft.pl"
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, MINIMAL + '\n[web]\nbase_url = "pomoc.kjmssoft.pl"\n'))
+    assert err.value.key == "web.base_url"
