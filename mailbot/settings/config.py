@@ -134,6 +134,7 @@ class Config:
     alarm_no_poll: int = 900
     alarm_outbox: int = 1800
     log_format: str = "text"
+    staff: str | None = None  # [cli] staff: who `--by` means when it is not given
 
     @property
     def tz(self) -> ZoneInfo:
@@ -237,6 +238,7 @@ _SCHEMA: dict[str, set[str]] = {
         "page_window",
     },
     "digest": {"enabled", "time"},
+    "cli": {"staff"},
     "sms": {
         "channel",
         "token_env",
@@ -324,6 +326,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         digest_enabled=_bool(r, "digest.enabled", True),
         digest_time=_clock_time(r, "digest.time", "07:30"),
         **_operations(r, poll_interval),
+        staff=r.string("cli.staff", "") or None,
     )
 
 
