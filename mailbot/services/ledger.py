@@ -150,3 +150,58 @@ def add_package(session: Session, desk: Desk, client_id: str, purchased: date, *
     audit(session, actor=by, at=when, action="package_added", client_id=client.id, note=note,
           purchased=purchased, hours=hours, released=released)  # fmt: skip
     return PackageAdded(row, released)
+
+
+def month_range(month: str, tz) -> tuple[date, date, datetime, datetime]:
+    """'2026-11' -> first and last day, and the Warsaw instants [start, end) of the month."""
+    from datetime import time, timedelta
+
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise invalid(f"miesiąc to RRRR-MM, a nie {month!r}") from None
+    nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    start, end = (datetime.combine(d, time(0), tz) for d in (first, nxt))
+    return first, nxt - timedelta(days=1), start, end
+
+
+def billing(session: Session, desk: Desk, month: str) -> list[ledger_store.BillingLine]:
+    """Per client, for a Warsaw month: billable after-hours work (R-BIL-1), package hours
+    used and overdrawn, packages bought and expired unused (R-PAK-1..5)."""
+    first, last, start, end = month_range(month, desk.tz)
+    ids = [c.id for c in desk.rules.book.clients]
+    return ledger_store.billing_report(session, ids, start, end, first, last)
+
+
+BILLING_COLUMNS = (
+    "klient", "nazwa", "NIP", "interwencje płatne", "minuty płatne", "godziny z pakietu",
+    "godziny ponad pakiet", "pakiety kupione", "godziny kupione", "pakiety wygasłe",
+    "godziny wygasłe niewykorzystane",
+)  # fmt: skip
+
+
+def billing_rows(desk: Desk, lines: list[ledger_store.BillingLine]) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for x in lines:
+        client = desk.rules.book.client(x.client_id)
+        rows.append([
+            x.client_id, client.name if client else "", client.nip if client else "",
+            x.billable_interventions, x.billable_minutes, x.package_hours_used,
+            x.overdraft_hours, x.packages_bought, x.hours_bought, x.packages_expired,
+            x.hours_expired_unused,
+        ])  # fmt: skip
+    return rows
+
+
+def billing_csv(desk: Desk, lines: list[ledger_store.BillingLine]) -> bytes:
+    """The report as Polish Excel opens it by a double click: ';' between columns, a
+    decimal comma, UTF-8 with a BOM (without it Excel reads the file as windows-1250)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow(BILLING_COLUMNS)
+    for row in billing_rows(desk, lines):
+        writer.writerow([str(v).replace(".", ",") if isinstance(v, Decimal) else v for v in row])
+    return buf.getvalue().encode("utf-8-sig")
