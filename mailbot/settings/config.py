@@ -189,7 +189,8 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     try:
         f = S.ConfigFile.model_validate(doc)
     except ValidationError as exc:
-        raise_all(_ordered(_top_level(problems_of(exc, p, S.ConfigFile), doc)))
+        found = [ConfigError(m, file=str(p), key=k) for k, m in problems_of(exc, S.ConfigFile)]
+        raise_all(_ordered(_top_level(found, doc)))
         raise AssertionError("unreachable") from None
     build = _Build(p, f, problems)
     config = build.config()

@@ -176,27 +176,22 @@ def suggestion(word: str, known: Iterable[str]) -> str:
 
 
 def problems_of(
-    exc: ValidationError,
-    file: Path,
-    model: type[BaseModel],
-    label: Callable[[tuple[Any, ...]], str] | None = None,
-) -> list[ConfigError]:
-    """pydantic's errors as mailbot's: 'message (file F, key 'a.b')', one per problem,
-    unknown keys with the closest known one."""
+    exc: ValidationError, model: type[BaseModel], *, unknown: str = "unknown setting"
+) -> list[tuple[str, str]]:
+    """pydantic's errors as mailbot's (key 'a.b', message), one per problem, in words;
+    an unknown key with the closest known one."""
     out = []
     for e in exc.errors():
         loc = tuple(e["loc"])
-        key = label(loc) if label else ".".join(str(p) for p in loc)
         if e["type"] == "extra_forbidden":
-            known = _fields_at(model, loc[:-1])
-            msg = "unknown setting" + suggestion(str(loc[-1]), known)
+            msg = unknown + suggestion(str(loc[-1]), _fields_at(model, loc[:-1]))
         elif e["type"] == "missing":
             msg = "missing required setting"
         elif e["type"] in ("model_type", "model_attributes_type", "dict_type"):
             msg = "must be a table"
         else:
             msg = str(e["msg"]).removeprefix("Value error, ")
-        out.append(ConfigError(msg, file=str(file), key=key))
+        out.append((".".join(str(p) for p in loc), msg))
     return out
 
 
