@@ -144,7 +144,7 @@ def _human(value: Any, tz: Any) -> str:
             moment = datetime.fromisoformat(value)
         except ValueError:
             return value
-        return local_time(moment, tz) if moment.tzinfo else value
+        return local_time(moment, tz) if moment.tzinfo else f"{moment:%d.%m.%Y %H:%M}"
     return str(value)
 
 

@@ -38,6 +38,21 @@ EVENTS = {
 }  # fmt: skip
 
 
+def fixed_table(title: str, columns: list[tuple[str, int]], last: str, reserve: int = 0
+                ) -> Table:  # fmt: skip
+    """A table that fits the terminal: fixed widths for `columns` (never wrapped), the
+    `last` column (a subject) gets what is left, less `reserve` for columns the caller
+    adds after it, and is cut with "…"."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False)
+    for name, width in columns:
+        table.add_column(name, no_wrap=True, overflow="ellipsis", min_width=width,
+                         max_width=width)  # fmt: skip
+    rest = out.width - sum(w for _, w in columns) - 3 * len(columns) - 2 - reserve  # padding
+    rest = max(12, rest)
+    table.add_column(last, no_wrap=True, overflow="ellipsis", min_width=rest, max_width=rest)
+    return table
+
+
 def _left(minutes: int | None, reacted: bool) -> tuple[str, str]:
     """Time left to the R-SLA-1 deadline, and its colour."""
     if reacted:
@@ -70,19 +85,13 @@ def queue(
         print(json.dumps([_queue_json(r, cfg.tz) for r in rows], ensure_ascii=False, indent=2))
         return
     medium, wide = out.width >= 120, out.width >= 180
-    table = Table(title=f"Kolejka ({len(rows)})", box=box.SIMPLE_HEAD, show_edge=False)
-    # Fixed widths for everything but the subject, which takes what is left and is cut
-    # with "…": at 80 columns a ticket number is never broken.
+    # At 80 columns: number, client, time left and the subject; wider, more.
     columns = [("#", 3), ("Zgłoszenie", 17), ("Klient", 10)]
     if medium:
         columns += [("Stan", 14)] + ([("Umowa", 6), ("Produkt", 16), ("Wpłynęło", 11)]
                                      if wide else []) + [("Termin", 11)]  # fmt: skip
     columns += [("Zostało", 10)] + ([("Kto", 18)] if wide else [])
-    for title, width in columns:
-        table.add_column(title, no_wrap=True, overflow="ellipsis", min_width=width,
-                         max_width=width)  # fmt: skip
-    rest = max(12, out.width - sum(w for _, w in columns) - 3 * len(columns) - 2)  # padding
-    table.add_column("Temat", no_wrap=True, overflow="ellipsis", min_width=rest, max_width=rest)
+    table = fixed_table(f"Kolejka ({len(rows)})", columns, "Temat")
     for r in rows:
         left, style = _left(r.minutes_left, r.reacted)
         number = ("! " if r.emergency else "") + r.number  # never wrapped
@@ -137,17 +146,17 @@ def tickets_list(
             "requester": t.requester, "subject": t.subject, "messages": n, "history": t.history,
         } for t, n in rows], ensure_ascii=False, indent=2))  # fmt: skip
         return
-    table = Table(title=f"Zgłoszenia ({len(rows)})", box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("Zgłoszenie", no_wrap=True)
-    table.add_column("Stan", no_wrap=True)
-    table.add_column("Wpłynęło", no_wrap=True)
-    table.add_column("Od", no_wrap=True, overflow="ellipsis", max_width=30)
-    table.add_column("Temat", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
-    table.add_column("Wiad.", justify="right")
+    wide = out.width >= 120
+    columns = [("Zgłoszenie", 15), ("Stan", 12), ("Wpłynęło", 16 if wide else 11)]
+    columns += [("Od", 28)] if wide else []
+    table = fixed_table(f"Zgłoszenia ({len(rows)})", columns, "Temat", reserve=5 + 3)
+    table.add_column("Wiad.", justify="right", min_width=5, max_width=5)
     for t, n in rows:
         state_text = t.state + (" (historia)" if t.history else "")
-        table.add_row(t.number, state_text, local_time(t.created_at, cfg.tz),
-                      t.requester or t.requester_name, t.subject, str(n))  # fmt: skip
+        when = local_time(t.created_at, cfg.tz, "%d.%m.%Y %H:%M" if wide else "%d.%m %H:%M")
+        cells = [t.number, state_text, when]
+        cells += [t.requester or t.requester_name] if wide else []
+        table.add_row(*cells, t.subject, str(n))
     out.print(table)
 
 
