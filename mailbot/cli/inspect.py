@@ -164,12 +164,17 @@ def explain(
     _print_explanation(decided.document)
 
 
+def _local(iso: str) -> str:
+    """The document's ISO time (already Warsaw) as people read it."""
+    return f"{datetime.fromisoformat(iso):%d.%m.%Y %H:%M}"
+
+
 def _print_explanation(doc: dict) -> None:
     m = doc["message"]
     client = doc["client"]
     rows = [
         ("Message", f"{m['subject']!r} from {m['from']['address']} ({m['message_id']})"),
-        ("Received", doc["received_at"]),
+        ("Received", _local(doc["received_at"])),
         ("Machine-sent", m["automatic"] or "no"),
         (
             "Client",
@@ -189,7 +194,7 @@ def _print_explanation(doc: dict) -> None:
         ),
         ("Covered hours", "yes" if doc["covered"] else "no"),
         ("State / priority", f"{doc['state']} / {doc['priority']}"),
-        ("Deadline", doc["deadline"] or "none (no guarantee applies)"),
+        ("Deadline", _local(doc["deadline"]) if doc["deadline"] else "none (no guarantee applies)"),
         ("Reply", doc["reply"] or "none"),
         (
             "Alerts",
