@@ -1,25 +1,53 @@
 """What every command shares: the config option, errors as one line and an exit code
-(2: the operator must fix something; 1: the operation failed), consoles, time input."""
+(2: the input or a setting must be fixed; 1: the operation failed), consoles, times as
+people read them (Europe/Warsaw, no seconds), and the two ways into the database: to
+read (the engine and nothing else) and to act (a Desk with what the action needs)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from mailbot.errors import ConfigError
+from mailbot.errors import ConfigError, MailbotError
 from mailbot.settings.config import Config, load_config
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from mailbot.daemon import App
+    from mailbot.services.base import Desk
 
 ConfigOpt = Annotated[
-    Path, typer.Option("--config", "-c", envvar="MAILBOT_CONFIG", help="Config file (TOML).")
+    Path, typer.Option("--config", "-c", envvar="MAILBOT_CONFIG", help="Plik konfiguracji (TOML).")
+]
+ByOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        envvar="MAILBOT_STAFF",
+        help="Kto (identyfikator z rules/staff.toml); domyślnie MAILBOT_STAFF albo cli.staff "
+        "z konfiguracji.",
+        show_default=False,
+    ),
+]
+AtOpt = Annotated[
+    str | None,
+    typer.Option("--at", help="Kiedy, np. 2026-11-28T21:30 (czas warszawski); domyślnie teraz."),
 ]
 DEFAULT_CONFIG = Path("config.toml")
+DAILY, TICKETS, BILLING, OPERATIONS = (
+    "Codzienna praca",
+    "Zgłoszenia",
+    "Pakiety i rozliczenia",
+    "Obsługa i diagnostyka",
+)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -39,6 +67,10 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def say(text: str) -> None:
+    out.print(text, highlight=False, markup=False)
+
+
 def read_config(path: Path) -> Config:
     try:
         return load_config(path)
@@ -46,12 +78,123 @@ def read_config(path: Path) -> Config:
         raise fail(f"configuration error: {exc}", 2) from None
 
 
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_time(dt: datetime | None, tz: Any, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    """A moment as people read it: Warsaw time, no seconds, no ISO; '-' for none."""
+    return dt.astimezone(tz).strftime(fmt) if dt else "-"
+
+
+def hours(value: Any) -> str:
+    """Hours as Polish staff write them: 1, 0,5, 2,5 (a decimal comma, no trailing zeros)."""
+    from decimal import Decimal
+
+    text = format(Decimal(value).normalize(), "f")
+    return text.replace(".", ",")
+
+
+def parse_at(value: str | None, cfg: Config) -> datetime:
+    """--at as typed (Warsaw time unless an offset is given); now without it."""
+    if not value:
+        return now()
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(f"--at to data i godzina, np. 2026-11-28T21:30, a nie {value!r}", 2) from None
+    return when if when.tzinfo else when.replace(tzinfo=cfg.tz)
+
+
+def day_start(value: str | None, cfg: Config, option: str = "--since") -> datetime | None:
+    """'2026-11-24' -> midnight of that day in Warsaw; None for no option."""
+    from datetime import date, time
+
+    if not value:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value), time(0), cfg.tz)
+    except ValueError:
+        raise fail(f"{option} to data RRRR-MM-DD, a nie {value!r}", 2) from None
+
+
+def staff_id(by: str | None, cfg: Config) -> str:
+    """--by, else MAILBOT_STAFF (typer reads it into --by), else cli.staff of the config."""
+    who = by or cfg.staff
+    if not who:
+        raise fail("kto to robi? podaj --by, ustaw MAILBOT_STAFF albo cli.staff w konfiguracji", 2)
+    return who
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[tuple[Config, Session]]:
+    """A read-only session: the config and the database, nothing else (no rules, no
+    templates, no daemon). A schema problem is found when a query fails, not asked
+    before every command (Alembic alone costs more than the whole query)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from mailbot.store.db import make_engine, session_factory
+
+    cfg = read_config(path)
+    engine = make_engine(cfg.database_url)
+    try:
+        with session_factory(engine)() as session:
+            yield cfg, session
+    except DBAPIError as exc:
+        _explain_db_error(engine, exc)
+    except MailbotError as exc:
+        raise fail(str(exc), getattr(exc, "code", 1)) from None
+    finally:
+        engine.dispose()
+
+
+def _explain_db_error(engine: Any, exc: Exception) -> None:
+    from mailbot.errors import SchemaError
+    from mailbot.store.db import check_schema
+
+    try:
+        check_schema(engine)
+    except SchemaError as schema:
+        raise fail(str(schema), 2) from None
+    except MailbotError as other:
+        raise fail(str(other), 1) from None
+    raise fail(f"baza danych: {getattr(exc, 'orig', exc)}", 1) from None
+
+
+@contextmanager
+def acting(path: Path, *, mail: bool = False, decide: bool = False
+           ) -> Iterator[tuple[Config, Desk, Session]]:  # fmt: skip
+    """One staff action: the schema checked, a Desk with what the action needs, and one
+    transaction, committed when the block ends without an error. An ActionError is one
+    Polish line and its exit code; a mistake in rules/ or templates/ is exit code 2."""
+    from mailbot.errors import SchemaError
+    from mailbot.services.base import ActionError
+    from mailbot.services.desk import build_desk
+    from mailbot.store.db import check_schema, make_engine, session_factory
+
+    cfg = read_config(path)
+    engine = make_engine(cfg.database_url)
+    try:
+        check_schema(engine)
+        desk = build_desk(cfg, mail=mail, decide=decide)
+        with session_factory(engine).begin() as session:
+            yield cfg, desk, session
+    except ActionError as exc:
+        raise fail(str(exc), exc.code) from None
+    except (ConfigError, SchemaError) as exc:
+        raise fail(str(exc), 2) from None
+    except MailbotError as exc:
+        raise fail(str(exc), 1) from None
+    finally:
+        engine.dispose()
+
+
 def build_app(path: Path, *, schema: bool = True) -> App:
-    """The application for a command; a config, rules or schema problem is one line and
-    exit code 2 (the operator must fix it), never a traceback."""
+    """The whole application (daemon commands, the outbox, `explain`); a config, rules or
+    schema problem is one line and exit code 2, never a traceback."""
     cfg = read_config(path)  # before anything heavy is imported or connected
     from mailbot.daemon import App
-    from mailbot.errors import MailbotError, SchemaError
+    from mailbot.errors import SchemaError
 
     try:
         application = App(cfg)
@@ -69,15 +212,5 @@ def build_app(path: Path, *, schema: bool = True) -> App:
     return application
 
 
-def local_time(dt: datetime | None, cfg: Config) -> str:
-    return dt.astimezone(cfg.tz).strftime("%Y-%m-%d %H:%M") if dt else "-"
-
-
-def parse_at(value: str, cfg: Config) -> datetime:
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise fail(
-            f"--at must be an ISO date and time like 2026-11-28T21:30, got {value!r}", 2
-        ) from None
-    return when if when.tzinfo else when.replace(tzinfo=cfg.tz)
+def env_utf8() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")

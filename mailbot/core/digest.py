@@ -17,15 +17,16 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from mailbot.core.calendar import is_working_day
+from mailbot.core.states import NOT_TICKET
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 EXPIRY_WARNING_DAYS = 14  # packages expiring within this many days are listed
 DAILY_DAYS = 30  # the chart's span
 MIN_CHART_DAYS = 7  # in the first days: a week's frame, not 30 empty days
 UNKNOWN_CONTRACT = "unknown"  # the contract key of tickets from unidentified senders
-# Automatic mail (out-of-office, bounces) with no open ticket to join is recorded in this
-# state: not a ticket, so never counted, listed or charted here (intake.record).
-NOT_A_TICKET = "not_a_ticket"
+# Automatic mail (out-of-office, bounces) with no open ticket to join, and what staff mark
+# so, is in this state: not a ticket, so never counted, listed or charted here.
+NOT_A_TICKET = NOT_TICKET
 
 
 @dataclass(frozen=True)

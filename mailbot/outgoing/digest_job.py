@@ -26,6 +26,7 @@ from mailbot.core.digest import (
     chart_start,
     period_start,
 )
+from mailbot.core.states import NOT_WORK, OPEN
 from mailbot.outgoing.digest_mail import CHART_CID
 from mailbot.settings.rules import Rules
 from mailbot.store import ledger as ledger_store
@@ -38,7 +39,6 @@ from mailbot.store.tables import (
 )
 
 log = logging.getLogger("mailbot.digest")
-OPEN = ("new", "on_hold", "needs_identification", "out_of_scope")
 
 
 def _snap(t: Ticket, rules: Rules) -> TicketSnap:
@@ -64,6 +64,7 @@ def gather(session: Session, rules: Rules, day: date, tz: ZoneInfo, now: datetim
     tickets = session.scalars(
         select(Ticket).where(
             Ticket.history.is_(False),
+            Ticket.state.not_in(NOT_WORK),  # out-of-office, spam, merged: no ticket
             or_((Ticket.created_at >= since) & (Ticket.created_at < until), Ticket.state.in_(OPEN)),
         )
     )

@@ -168,6 +168,34 @@ class Outbox:
         )
         return state
 
+    def queue_written_reply(
+        self,
+        session: Session,
+        *,
+        rendered: Rendered,
+        mail: InboundMail,
+        ticket: str,
+        ticket_id: int,
+        inbound_id: int,
+        now: datetime,
+        occasion: str,
+    ) -> str:
+        """A reply a person wrote (services.mail.reply), threaded like the automatic ones.
+        Not rate limited: the limit stops mail loops, and a person answering is none."""
+        to = mail.sender.address if mail.sender else ""
+        refs = [*mail.references, mail.message_id] if mail.message_id else list(mail.references)
+        state = "pending" if to else "failed"
+        self._add(
+            session, kind="reply", template="staff_reply",
+            dedup=f"reply:{mail.message_id}:{occasion}", ticket_id=ticket_id,
+            inbound_id=inbound_id, to=to, name=mail.sender.name if mail.sender else "",
+            rendered=rendered, threading={"in_reply_to": mail.message_id, "references": refs,
+                                          "thread_index": mail.thread_index},
+            ticket=ticket, emergency=False, state=state,
+            error="" if to else "the message has no sender address", now=now,
+        )  # fmt: skip
+        return state
+
     def queue_alerts(
         self,
         session: Session,

@@ -1,8 +1,11 @@
 """Config TOML -> frozen Config.
 
-Every error names the file and the key, and is raised before anything connects
-anywhere (the CLI turns ConfigError into exit code 2). Unknown keys are errors too:
-a typo such as `poll_intervall` must not silently fall back to a default.
+The keys and their types are the pydantic models of sections.py; this module checks
+what depends on more than one key and builds the Config the rest of mailbot reads.
+Every problem of the file is reported at once, each naming the file and the key, before
+anything connects anywhere (the CLI turns ConfigError into exit code 2). Unknown keys
+are errors with the closest known key: a typo such as `poll_intervall` must not
+silently fall back to a default.
 """
 
 from __future__ import annotations
@@ -10,19 +13,23 @@ from __future__ import annotations
 import os
 import re
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import ValidationError
+
 from mailbot.errors import ConfigError
-from mailbot.settings.oauth import OAuthConfig, read_oauth
-from mailbot.settings.reader import Reader, read_toml
+from mailbot.settings import sections as S
+from mailbot.settings.fields import problems_of, raise_all, resolve, suggestion
+from mailbot.settings.oauth import OAuthConfig, build_oauth
+from mailbot.settings.reader import read_toml
 from mailbot.settings.shipped import shipped
 
-TLS_MODES = ("ssl", "starttls", "none")
-PROCESSED_MODES = ("move", "flag")
+TLS_MODES = S.TLS_MODES
+PROCESSED_MODES = S.PROCESSED_MODES
 PROCESSED_KEYWORD = "$MailbotProcessed"
 
 
@@ -135,6 +142,7 @@ class Config:
     alarm_no_poll: int = 900
     alarm_outbox: int = 1800
     log_format: str = "text"
+    staff: str | None = None  # [cli] staff: who `--by` means when it is not given
     web_base_url: str = ""  # [web] base_url: the staff console; "" = mails carry no links
 
     @property
@@ -175,160 +183,45 @@ class Config:
         )
 
 
-_SCHEMA: dict[str, set[str]] = {
-    "imap": {
-        "host",
-        "port",
-        "tls",
-        "cafile",
-        "user",
-        "password_env",
-        "password_file",
-        "folder",
-        "processed",
-        "processed_folder",
-        "batch_size",
-        "batch_bytes",
-        "max_message_size",
-        "timeout",
-        "sent_folder",
-        "auth",
-    },
-    "oauth": {
-        "flow",
-        "tenant",
-        "authority",
-        "client_id",
-        "client_secret_env",
-        "refresh_token_file",
-        "scopes",
-        "secret_expires",
-        "secret_warn_days",
-    },
-    "intake": {
-        "poll_interval",
-        "history_cutoff",
-        "parse_workers",
-        "own_addresses",
-        "trusted_authserv_ids",
-        "idle",
-        "idle_renew",
-    },
-    "storage": {"data_dir", "database_url"},
-    "general": {"timezone", "rules_dir", "templates_dir", "log_format"},
-    "ha": {"instance_name", "lease"},
-    "alarm": {"enabled", "no_poll_after", "outbox_after"},
-    "smtp": {
-        "mode",
-        "host",
-        "port",
-        "tls",
-        "user",
-        "password_env",
-        "password_file",
-        "cafile",
-        "timeout",
-        "from_address",
-        "from_name",
-    },
-    "outbox": {
-        "replies_per_sender_per_hour",
-        "max_attempts",
-        "retry_after",
-        "retry_max",
-        "page_window",
-    },
-    "digest": {"enabled", "time"},
-    "web": {"base_url"},
-    "sms": {
-        "channel",
-        "token_env",
-        "sender_name",
-        "base_url",
-        "url",
-        "address_template",
-        "transliterate",
-        "timeout",
-    },
-}
-
-
 def load_config(path: str | os.PathLike[str]) -> Config:
+    """The config file, validated; ConfigError (all problems at once) when it is not."""
     p = Path(path).expanduser().resolve()
     doc = read_toml(p, "config file")
-    _check_keys(p, doc)
-    r = Reader(p, doc)
-
-    tls = r.choice("imap.tls", "ssl", TLS_MODES)
-    if r.get("imap.password") is not None:
-        raise r.error(
-            "imap.password",
-            "passwords do not belong in the config file: "
-            "use password_env (an environment variable) or password_file",
-        )
-    password_env = r.string("imap.password_env", "MAILBOT_IMAP_PASSWORD") or None
-    imap = ImapConfig(
-        host=r.string("imap.host", required=True),
-        port=r.integer("imap.port", 993 if tls == "ssl" else 143, 1, 65535),
-        tls=tls,
-        cafile=r.path("imap.cafile", None),
-        user=r.string("imap.user", required=True),
-        password_env=password_env,
-        password_file=r.path("imap.password_file", None),
-        folder=r.string("imap.folder", "INBOX", required=True),
-        processed=r.choice("imap.processed", "move", PROCESSED_MODES),
-        processed_folder=r.string("imap.processed_folder", "Processed", required=True),
-        batch_size=r.integer("imap.batch_size", 100, 1, 5000),
-        max_message_size=r.size("imap.max_message_size", "25MB"),
-        timeout=float(r.integer("imap.timeout", 60, 1, 3600)),
-        sent_folder=r.string("imap.sent_folder", "") or None,
-        auth=r.choice("imap.auth", "password", ("password", "xoauth2")),
-        batch_bytes=r.size("imap.batch_bytes", "32MB"),
-    )
-    if imap.cafile is not None and not imap.cafile.is_file():
-        raise r.error("imap.cafile", f"file {imap.cafile} does not exist")
-    if imap.processed == "move" and imap.processed_folder == imap.folder:
-        raise r.error("imap.processed_folder", "must differ from imap.folder")
-
-    timezone = r.string("general.timezone", "Europe/Warsaw")
+    problems: list[ConfigError] = []
     try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise r.error("general.timezone", f"unknown time zone {timezone!r}") from None
+        f = S.ConfigFile.model_validate(doc)
+    except ValidationError as exc:
+        found = [ConfigError(m, file=str(p), key=k) for k, m in problems_of(exc, S.ConfigFile)]
+        raise_all(_ordered(_top_level(found, doc)))
+        raise AssertionError("unreachable") from None
+    build = _Build(p, f, problems)
+    config = build.config()
+    raise_all(_ordered(problems))
+    return config
 
-    data_dir = r.path("storage.data_dir", "data")
-    assert data_dir is not None
-    default_url = f"sqlite:///{data_dir / 'mailbot.sqlite3'}"
-    database_url = r.string("storage.database_url", "") or default_url
-    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
-        raise r.error("storage.database_url", "must start with sqlite:// or postgresql://")
 
-    poll_interval = r.duration("intake.poll_interval", "3m")
-    return Config(
-        path=p,
-        imap=imap,
-        poll_interval=poll_interval,
-        history_cutoff=r.a_date("intake.history_cutoff"),
-        parse_workers=r.integer("intake.parse_workers", 2, 0, 64),
-        data_dir=data_dir,
-        database_url=database_url,
-        timezone=timezone,
-        rules_dir=r.path("general.rules_dir", "rules") or p.parent / "rules",
-        templates_dir=r.path("general.templates_dir", None) or _templates_beside(p),
-        own_addresses=r.strings("intake.own_addresses", ["pomoc@kjmssoft.pl"]),
-        trusted_authserv_ids=frozenset(r.strings("intake.trusted_authserv_ids", [])),
-        smtp=_smtp(r),
-        oauth=read_oauth(r, imap.auth),
-        replies_per_sender_per_hour=r.integer("outbox.replies_per_sender_per_hour", 5, 0, 1000),
-        max_attempts=r.integer("outbox.max_attempts", 8, 1, 100),
-        **_retry(r),
-        page_window=r.duration("outbox.page_window", "10m"),
-        sms=_sms(r),
-        digest_enabled=_bool(r, "digest.enabled", True),
-        digest_time=_clock_time(r, "digest.time", "07:30"),
-        web_base_url=_base_url(r, "web.base_url"),
-        **_operations(r, poll_interval),
-    )
+def _top_level(problems: list[ConfigError], doc: dict[str, Any]) -> list[ConfigError]:
+    """A section that is not one: 'unknown section [x]', with the closest known one."""
+    out = []
+    for e in problems:
+        if e.key in doc and e.key not in S.SECTIONS:
+            hint = suggestion(e.key, S.SECTIONS) or f" (known: {', '.join(sorted(S.SECTIONS))})"
+            e = ConfigError(f"unknown section [{e.key}]{hint}", file=e.file, key=e.key)
+        out.append(e)
+    return out
+
+
+def _ordered(problems: list[ConfigError]) -> list[ConfigError]:
+    """As the file reads: by section, then by key in the section's documented order."""
+
+    def rank(e: ConfigError) -> tuple[int, int]:
+        section, _, key = (e.key or "").partition(".")
+        if section not in S.MODELS:
+            return (-1, 0)
+        fields = list(S.MODELS[section].model_fields)
+        return (S.SECTIONS.index(section), fields.index(key) if key in fields else len(fields))
+
+    return sorted(problems, key=rank)
 
 
 def _templates_beside(config: Path) -> Path:
@@ -339,116 +232,121 @@ def _templates_beside(config: Path) -> Path:
     return beside if beside.is_dir() else shipped("templates")
 
 
-def _operations(r: Reader, poll_interval: int) -> dict[str, Any]:
-    """[ha], [alarm], IDLE and log settings.
+@dataclass
+class _Build:
+    """What depends on more than one key; each problem is noted, not raised, so the
+    operator sees them all."""
 
-    The lease must expire and be taken (a standby checks every third of it) within one
-    poll interval, so a standby takes over before the next poll is due."""
-    default_lease = max(10, min(60, poll_interval * 3 // 4))
-    lease = r.duration("ha.lease", f"{default_lease}s")
-    if r.get("ha.lease") is not None and lease * 4 > poll_interval * 3:
-        raise r.error(
-            "ha.lease",
-            f"must be at most 3/4 of intake.poll_interval ({poll_interval}s) so a standby "
-            "takes over within one interval",
-        )
-    name = r.string("ha.instance_name", "") or socket.gethostname()
-    if not re.fullmatch(r"[\w.-]{1,100}", name):
-        raise r.error("ha.instance_name", f"letters, digits, '.', '-', '_' only, got {name!r}")
-    idle_renew = r.duration("intake.idle_renew", "10m")
-    if idle_renew > 29 * 60:
-        raise r.error("intake.idle_renew", "must be under 29 minutes (RFC 3501 IDLE timeout)")
-    return {
-        "instance_name": name,
-        "lease_seconds": lease,
-        "idle": _bool(r, "intake.idle", True),
-        "idle_renew": idle_renew,
-        "alarm_enabled": _bool(r, "alarm.enabled", True),
-        "alarm_no_poll": r.duration("alarm.no_poll_after", "15m"),
-        "alarm_outbox": r.duration("alarm.outbox_after", "30m"),
-        "log_format": r.choice("general.log_format", "text", ("text", "json")),
-    }
+    path: Path
+    f: S.ConfigFile
+    problems: list[ConfigError] = field(default_factory=list)
 
+    def error(self, key: str, message: str) -> None:
+        self.problems.append(ConfigError(message, file=str(self.path), key=key))
 
-def _bool(r: Reader, key: str, default: bool) -> bool:
-    value = r.get(key, default)
-    if not isinstance(value, bool):
-        raise r.error(key, f"must be true or false, got {value!r}")
-    return value
-
-
-def _base_url(r: Reader, key: str) -> str:
-    """The console's address as staff open it ("https://pomoc.kjmssoft.pl"), without a
-    trailing slash; "" (the default) leaves links out of alerts and the digest."""
-    value = r.string(key, "").strip().rstrip("/")
-    if value and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
-        raise r.error(key, f"must be an http:// or https:// address, got {value!r}")
-    return value
-
-
-def _clock_time(r: Reader, key: str, default: str) -> str:
-    value = r.string(key, default)
-    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
-        raise r.error(key, f"must be a time like 07:30, got {value!r}")
-    return value
-
-
-def _sms(r: Reader) -> SmsConfig:
-    channel = r.choice("sms.channel", "none", ("none", "smsapi", "webhook", "email"))
-    transliterate = r.get("sms.transliterate", True)
-    if not isinstance(transliterate, bool):
-        raise r.error("sms.transliterate", f"must be true or false, got {transliterate!r}")
-    return SmsConfig(
-        channel=channel, token_env=r.string("sms.token_env", "MAILBOT_SMS_TOKEN") or None,
-        sender_name=r.string("sms.sender_name", "") or None,
-        base_url=r.string("sms.base_url", "https://api.smsapi.pl"),
-        url=r.string("sms.url", "", required=channel == "webhook"),
-        address_template=r.string("sms.address_template", "", required=channel == "email"),
-        transliterate=transliterate, timeout=float(r.integer("sms.timeout", 15, 1, 300)),
-    )  # fmt: skip
-
-
-def _retry(r: Reader) -> dict[str, int]:
-    first = r.duration("outbox.retry_after", "30s")
-    most = r.duration("outbox.retry_max", "30m")
-    if most < first:
-        raise r.error("outbox.retry_max", f"must not be shorter than outbox.retry_after ({first}s)")
-    return {"retry_after": first, "retry_max": most}
-
-
-def _smtp(r: Reader) -> SmtpConfig:
-    mode = r.choice("smtp.mode", "capture", ("capture", "smtp"))
-    tls = r.choice("smtp.tls", "ssl", TLS_MODES)
-    host = r.string("smtp.host", "", required=mode == "smtp")
-    if r.get("smtp.password") is not None:
-        raise r.error(
-            "smtp.password",
-            "passwords do not belong in the config file: use password_env or password_file",
-        )
-    return SmtpConfig(
-        mode=mode, host=host,
-        port=r.integer("smtp.port", 465 if tls == "ssl" else 587, 1, 65535), tls=tls,
-        user=r.string("smtp.user", "") or None,
-        password_env=r.string("smtp.password_env", "MAILBOT_SMTP_PASSWORD") or None,
-        password_file=r.path("smtp.password_file", None), cafile=r.path("smtp.cafile", None),
-        timeout=float(r.integer("smtp.timeout", 30, 1, 600)),
-        from_address=r.string("smtp.from_address", "pomoc@kjmssoft.pl", required=True),
-        from_name=r.string("smtp.from_name", "Wsparcie KJM"),
-    )  # fmt: skip
-
-
-def _check_keys(path: Path, doc: dict[str, Any]) -> None:
-    for section, value in doc.items():
-        if section not in _SCHEMA:
-            raise ConfigError(
-                f"unknown section [{section}] (known: {', '.join(sorted(_SCHEMA))})",
-                file=str(path),
-                key=section,
+    def config(self) -> Config:
+        f, p = self.f, self.path
+        timezone = f.general.timezone
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.error("general.timezone", f"unknown time zone {timezone!r}")
+            timezone = "Europe/Warsaw"
+        data_dir = resolve(p, f.storage.data_dir) or p.parent / "data"
+        database_url = f.storage.database_url or f"sqlite:///{data_dir / 'mailbot.sqlite3'}"
+        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
+            self.error("storage.database_url", "must start with sqlite:// or postgresql://")
+        intake, outbox = f.intake, f.outbox
+        if outbox.retry_max < outbox.retry_after:
+            self.error(
+                "outbox.retry_max",
+                f"must not be shorter than outbox.retry_after ({outbox.retry_after}s)",
             )
-        if not isinstance(value, dict):
-            raise ConfigError("must be a table", file=str(path), key=section)
-        for key in value:
-            if key not in _SCHEMA[section] and not (
-                section in ("imap", "smtp") and key == "password"
-            ):
-                raise ConfigError("unknown setting", file=str(path), key=f"{section}.{key}")
+        return Config(
+            path=p, imap=self.imap(), poll_interval=intake.poll_interval,
+            history_cutoff=intake.history_cutoff, parse_workers=intake.parse_workers,
+            data_dir=data_dir, database_url=database_url, timezone=timezone,
+            rules_dir=resolve(p, f.general.rules_dir) or p.parent / "rules",
+            templates_dir=resolve(p, f.general.templates_dir) or _templates_beside(p),
+            own_addresses=intake.own_addresses,
+            trusted_authserv_ids=frozenset(intake.trusted_authserv_ids), smtp=self.smtp(),
+            oauth=self.oauth(), replies_per_sender_per_hour=outbox.replies_per_sender_per_hour,
+            max_attempts=outbox.max_attempts, retry_after=outbox.retry_after,
+            retry_max=outbox.retry_max, page_window=outbox.page_window, sms=self.sms(),
+            digest_enabled=f.digest.enabled, digest_time=f.digest.time, **self.operations(),
+            staff=f.cli.staff or None, web_base_url=f.web.base_url,
+        )  # fmt: skip
+
+    def imap(self) -> ImapConfig:
+        i, p = self.f.imap, self.path
+        imap = ImapConfig(
+            host=i.host, port=i.port or (993 if i.tls == "ssl" else 143), tls=i.tls,
+            cafile=resolve(p, i.cafile), user=i.user, password_env=i.password_env or None,
+            password_file=resolve(p, i.password_file), folder=i.folder, processed=i.processed,
+            processed_folder=i.processed_folder, batch_size=i.batch_size,
+            max_message_size=i.max_message_size, timeout=float(i.timeout),
+            sent_folder=i.sent_folder or None, auth=i.auth, batch_bytes=i.batch_bytes,
+        )  # fmt: skip
+        if imap.cafile is not None and not imap.cafile.is_file():
+            self.error("imap.cafile", f"file {imap.cafile} does not exist")
+        if imap.processed == "move" and imap.processed_folder == imap.folder:
+            self.error("imap.processed_folder", "must differ from imap.folder")
+        return imap
+
+    def oauth(self) -> OAuthConfig | None:
+        section = self.f.oauth
+        if self.f.imap.auth != "xoauth2":
+            if section is not None:
+                self.error("imap.auth", 'an [oauth] section is given but auth is "password": '
+                           'set auth = "xoauth2" or remove [oauth]')  # fmt: skip
+            return None
+        if section is None:  # no [oauth] at all: say what it needs
+            self.error("oauth.tenant", "missing required setting (the Azure tenant id or domain)")
+            self.error("oauth.client_id", "missing required setting")
+            return None
+        return build_oauth(section, self.path, self.error)
+
+    def smtp(self) -> SmtpConfig:
+        m, p = self.f.smtp, self.path
+        if m.mode == "smtp" and not m.host:
+            self.error("smtp.host", "missing required setting")
+        return SmtpConfig(
+            mode=m.mode, host=m.host, port=m.port or (465 if m.tls == "ssl" else 587),
+            tls=m.tls, user=m.user or None, password_env=m.password_env or None,
+            password_file=resolve(p, m.password_file), cafile=resolve(p, m.cafile),
+            timeout=float(m.timeout), from_address=m.from_address, from_name=m.from_name,
+        )  # fmt: skip
+
+    def sms(self) -> SmsConfig:
+        s = self.f.sms
+        if s.channel == "webhook" and not s.url:
+            self.error("sms.url", "missing required setting")
+        if s.channel == "email" and not s.address_template:
+            self.error("sms.address_template", "missing required setting")
+        return SmsConfig(
+            channel=s.channel, token_env=s.token_env or None, sender_name=s.sender_name or None,
+            base_url=s.base_url, url=s.url, address_template=s.address_template,
+            transliterate=s.transliterate, timeout=float(s.timeout),
+        )  # fmt: skip
+
+    def operations(self) -> dict[str, Any]:
+        """[ha], [alarm], IDLE and log settings.
+
+        The lease must expire and be taken (a standby checks every third of it) within one
+        poll interval, so a standby takes over before the next poll is due."""
+        f, poll = self.f, self.f.intake.poll_interval
+        lease = f.ha.lease if f.ha.lease is not None else max(10, min(60, poll * 3 // 4))
+        if f.ha.lease is not None and lease * 4 > poll * 3:
+            self.error("ha.lease", f"must be at most 3/4 of intake.poll_interval ({poll}s) so a "
+                       "standby takes over within one interval")  # fmt: skip
+        name = f.ha.instance_name or socket.gethostname()
+        if not re.fullmatch(r"[\w.-]{1,100}", name):
+            self.error("ha.instance_name", f"letters, digits, '.', '-', '_' only, got {name!r}")
+        if f.intake.idle_renew > 29 * 60:
+            self.error("intake.idle_renew", "must be under 29 minutes (RFC 3501 IDLE timeout)")
+        return {
+            "instance_name": name, "lease_seconds": lease, "idle": f.intake.idle,
+            "idle_renew": f.intake.idle_renew, "alarm_enabled": f.alarm.enabled,
+            "alarm_no_poll": f.alarm.no_poll_after, "alarm_outbox": f.alarm.outbox_after,
+            "log_format": f.general.log_format,
+        }  # fmt: skip

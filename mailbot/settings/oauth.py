@@ -3,18 +3,24 @@
 Kept apart from config.py because it is a world of its own (Azure app registrations,
 two flows, a secret that expires). The client secret is never in the TOML: only the name
 of the environment variable holding it, read when the token is first needed (like
-imap.password_env), so `mailbot tickets list` works on a host without the secret.
+imap.password_env), so `mailbot tickets list` works on a host without the secret. The
+keys and their types are sections.OAuth; what depends on the flow is checked here.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailbot.errors import ConfigError
-from mailbot.settings.reader import Reader
+from mailbot.settings.fields import resolve
+
+if TYPE_CHECKING:
+    from mailbot.settings.sections import OAuth
 
 FLOWS = ("client_credentials", "refresh_token")
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/{tenant}"
@@ -57,71 +63,40 @@ class OAuthConfig:
         return None
 
 
-def read_oauth(r: Reader, auth: str) -> OAuthConfig | None:
-    """[oauth] when imap.auth = "xoauth2"; a section given with password login is a mistake."""
-    if auth != "xoauth2":
-        if r.doc.get("oauth"):
-            raise r.error(
-                "imap.auth",
-                'an [oauth] section is given but auth is "password": '
-                'set auth = "xoauth2" or remove [oauth]',
-            )
-        return None
-    flow = r.choice("oauth.flow", "client_credentials", FLOWS)
-    tenant = r.string("oauth.tenant", "")
-    authority = r.string("oauth.authority", "")
+def build_oauth(o: OAuth, path: Path, error: Callable[[str, str], None]) -> OAuthConfig | None:
+    """[oauth] for imap.auth = "xoauth2"; each problem goes to `error(key, message)`."""
+    authority, ok = o.authority, True
     if not authority:
-        if not tenant:
-            raise r.error(
-                "oauth.tenant", "missing required setting (the Azure tenant id or domain)"
-            )
-        authority = DEFAULT_AUTHORITY.format(tenant=tenant)
+        if not o.tenant:
+            error("oauth.tenant", "missing required setting (the Azure tenant id or domain)")
+            ok = False
+        authority = DEFAULT_AUTHORITY.format(tenant=o.tenant)
     elif "{tenant}" in authority:
-        if not tenant:
-            raise r.error("oauth.tenant", "authority contains {tenant} but tenant is not set")
-        authority = authority.format(tenant=tenant)
-    if not authority.startswith("https://") or authority.rstrip("/").count("/") < 3:
-        raise r.error(
-            "oauth.authority",
-            f"must be an https URL with the tenant as its path, got {authority!r}",
-        )
-    if r.get("oauth.client_secret") is not None:
-        raise r.error(
-            "oauth.client_secret",
-            "secrets do not belong in the config file: use client_secret_env",
-        )
-    scopes = _scopes(r, flow)
-    refresh_token_file = r.path("oauth.refresh_token_file", None)
-    if flow == "refresh_token" and refresh_token_file is None:
-        raise r.error(
-            "oauth.refresh_token_file", 'missing required setting for flow "refresh_token"'
-        )
+        if not o.tenant:
+            error("oauth.tenant", "authority contains {tenant} but tenant is not set")
+            ok = False
+        authority = authority.format(tenant=o.tenant)
+    if ok and (not authority.startswith("https://") or authority.rstrip("/").count("/") < 3):
+        error("oauth.authority", f"must be an https URL with the tenant as its path, got "
+              f"{authority!r}")  # fmt: skip
+        ok = False
+    scopes = o.scopes or tuple(DEFAULT_SCOPES[o.flow])
+    if reserved := RESERVED_SCOPES.intersection(scopes):
+        error("oauth.scopes", f"leave out {', '.join(sorted(reserved))}: msal asks for it itself")
+        ok = False
+    elif o.flow == "client_credentials" and not all(v.endswith("/.default") for v in scopes):
+        error("oauth.scopes", "the client credentials flow takes only RESOURCE/.default scopes, "
+              "e.g. https://outlook.office365.com/.default")  # fmt: skip
+        ok = False
+    refresh_token_file = resolve(path, o.refresh_token_file)
+    if o.flow == "refresh_token" and refresh_token_file is None:
+        error("oauth.refresh_token_file", 'missing required setting for flow "refresh_token"')
+        ok = False
+    if not ok:
+        return None
     return OAuthConfig(
-        flow=flow,
-        authority=authority.rstrip("/"),
-        client_id=r.string("oauth.client_id", required=True),
-        client_secret_env=r.string("oauth.client_secret_env", SECRET_ENV) or None,
-        refresh_token_file=refresh_token_file,
-        scopes=scopes,
-        secret_expires=r.a_date("oauth.secret_expires"),
-        secret_warn_days=r.integer("oauth.secret_warn_days", 30, 0, 365),
-        path=r.file,
-    )
-
-
-def _scopes(r: Reader, flow: str) -> tuple[str, ...]:
-    value = r.get("oauth.scopes", DEFAULT_SCOPES[flow])
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        raise r.error("oauth.scopes", f"must be a non-empty list of strings, got {value!r}")
-    reserved = RESERVED_SCOPES.intersection(value)
-    if reserved:
-        raise r.error(
-            "oauth.scopes", f"leave out {', '.join(sorted(reserved))}: msal asks for it itself"
-        )
-    if flow == "client_credentials" and not all(v.endswith("/.default") for v in value):
-        raise r.error(
-            "oauth.scopes",
-            "the client credentials flow takes only RESOURCE/.default scopes, e.g. "
-            "https://outlook.office365.com/.default",
-        )
-    return tuple(value)
+        flow=o.flow, authority=authority.rstrip("/"), client_id=o.client_id,
+        client_secret_env=o.client_secret_env or None, refresh_token_file=refresh_token_file,
+        scopes=scopes, secret_expires=o.secret_expires, secret_warn_days=o.secret_warn_days,
+        path=path,
+    )  # fmt: skip

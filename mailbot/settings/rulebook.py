@@ -1,34 +1,30 @@
-"""rules/*.toml -> a validated, frozen Rulebook.
+"""rules/staff.toml + rules/clients.toml -> a validated, frozen Rulebook.
 
-The support team edits these files by hand, so every mistake is reported at start-up with
-file, entry and key (`client[3] (piekarnia).nip`, entries counted from 1 as people count).
-Unknown keys are errors: a typo such as `adresses` must not silently drop the addresses.
+The support team edits these files by hand, so every mistake of a file is reported at
+start-up, all at once, each with file, entry and key (`client[3] (piekarnia).nip`,
+entries counted from 1 as people count). The entries are pydantic models (entries.py);
+unknown keys are errors with the closest known key: a typo such as `adresses` must not
+silently drop the addresses.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
-from datetime import date, datetime
-from functools import partial
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
+from pydantic import ValidationError
 
 from mailbot.core import contracts as core
 from mailbot.core.contracts import ADDONS, PRODUCTS, ROLES, STAFF_DOMAIN, Client, Staff
 from mailbot.errors import ConfigError
+from mailbot.settings.entries import ClientEntry, StaffEntry
+from mailbot.settings.fields import Section, problems_of, raise_all
 from mailbot.settings.reader import read_toml
-
-_ID = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
-_LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]+)$")
-_MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-Converter = Callable[[Any], Any]  # raises ValueError saying what is wrong
 
 
 @dataclass(frozen=True)
@@ -102,193 +98,103 @@ def load_rulebook(rules_dir: str | os.PathLike[str]) -> Rulebook:
     return Rulebook(staff=staff, clients=_load_clients(d / "clients.toml", staff))
 
 
+class _File:
+    """One rules file's [[table]] entries and the problems found in them."""
+
+    def __init__(self, path: Path, table: str):
+        self.path, self.table = path, table
+        self.problems: list[ConfigError] = []
+        doc = read_toml(path, "rules file")
+        items = doc.pop(table, [])
+        for key in doc:
+            only = f"unknown key (only [[{table}]] belongs here)"
+            self.problems.append(ConfigError(only, file=str(path), key=key))
+        if not items or not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise_all([*self.problems, ConfigError(f"write at least one [[{table}]] entry",
+                                                   file=str(path), key=table)])  # fmt: skip
+        self.items: list[dict[str, Any]] = items
+        self.seen: dict[str, dict[str, str]] = {}
+
+    def label(self, n: int) -> str:
+        ident = self.items[n - 1].get("id")
+        return f"{self.table}[{n}]" + (f" ({ident})" if isinstance(ident, str) and ident else "")
+
+    def error(self, n: int, key: str, message: str) -> None:
+        where = f"{self.label(n)}.{key}"
+        self.problems.append(ConfigError(message, file=str(self.path), key=where))
+
+    def entries(self, model: type[Section]) -> list[tuple[int, Any]]:
+        """(number, validated entry) for each entry that validates; the rest are problems."""
+        good = []
+        for n, item in enumerate(self.items, 1):
+            try:
+                good.append((n, model.model_validate(item)))
+            except ValidationError as exc:
+                for key, message in problems_of(exc, model, unknown="unknown key"):
+                    self.error(n, key, message.replace("required setting", "required key"))
+        return good
+
+    def unique(self, n: int, **values: tuple[str, ...]) -> None:
+        """A value claimed by an earlier entry is a mistake."""
+        for key, items in values.items():
+            seen = self.seen.setdefault(key, {})
+            for value in items:
+                if value in seen:
+                    self.error(n, key, f"{value!r} is already used by {seen[value]}")
+                seen.setdefault(value, self.label(n))
+
+    def done(self) -> None:
+        raise_all(self.problems)
+
+
 def _load_staff(path: Path) -> tuple[Staff, ...]:
-    result: list[Staff] = []
-    seen: dict[str, dict[str, str]] = {"id": {}, "email": {}}
-    for e in _entries(path, "staff", Staff):
-        s = Staff(
-            id=e.one("id", _ident),
-            name=e.one("name", _text),
-            email=e.one("email", _address),
-            phone=e.one("phone", _phone, required=False),
-            roles=e.many("roles", partial(_one_of, ROLES)),
-        )
+    f, result = _File(path, "staff"), []
+    for n, e in f.entries(StaffEntry):
+        s = Staff(id=e.id, name=e.name, email=e.email, phone=e.phone, roles=e.roles)
         if core.domain_of(s.email) != STAFF_DOMAIN:
-            raise e.error("email", f"must be an address at {STAFF_DOMAIN}")
+            f.error(n, "email", f"must be an address at {STAFF_DOMAIN}")
         if s.phone is None and {"opiekun", "oncall"} & set(s.roles):
-            raise e.error("phone", "required for roles opiekun and oncall (SMS alerts, R-CON-2)")
-        e.unique(seen, id=(s.id,), email=(s.email,))
+            f.error(n, "phone", "required for roles opiekun and oncall (SMS alerts, R-CON-2)")
+        f.unique(n, id=(s.id,), email=(s.email,))
         result.append(s)
+    f.done()
     return tuple(result)
 
 
 def _load_clients(path: Path, staff: tuple[Staff, ...]) -> tuple[Client, ...]:
     opiekuns = {s.id for s in staff if "opiekun" in s.roles}
-    seen: dict[str, dict[str, str]] = {k: {} for k in ("id", "nip", "addresses", "domains")}
-    result: list[Client] = []
-    for e in _entries(path, "client", Client):
-        care = e.one("contract", partial(_one_of, core.CONTRACTS)) == "opieka"
-        c = Client(
-            id=e.one("id", _ident),
-            name=e.one("name", _text),
-            nip=e.one("nip", _nip),
-            contract=e.one("contract", _text),
-            care_since=e.one("care_since", _day, required=care, allowed=care),
-            care_until=e.one("care_until", _day, required=False, allowed=care),
-            addresses=e.many("addresses", _address),
-            domains=e.many("domains", _domain, required=False),
-            opiekun=e.one("opiekun", _ident, required=care, allowed=care),
-            products=e.many("products", _product),
-            addons=e.many("addons", partial(_one_of, ADDONS), required=False, allowed=care),
-        )
-        if c.care_since and c.care_until and c.care_until < c.care_since:
-            raise e.error("care_until", "is before care_since")
-        if c.opiekun is not None and c.opiekun not in opiekuns:
-            raise e.error("opiekun", f"{c.opiekun!r} is not a staff id with the role opiekun")
-        if STAFF_DOMAIN in {core.domain_of(a) for a in c.addresses}:
-            raise e.error("addresses", f"an address at {STAFF_DOMAIN} is KJM's, not the client's")
-        if STAFF_DOMAIN in c.domains:
-            raise e.error("domains", f"{STAFF_DOMAIN} is KJM's own domain")
-        if "data-warehouse" in c.addons and "Hurtownia Danych" not in c.products:
-            raise e.error("addons", "data-warehouse needs 'Hurtownia Danych' in products")
-        if "dedicated-software" in c.addons and set(c.products) <= set(PRODUCTS):
-            raise e.error("addons", "dedicated-software needs a custom product in products")
-        e.unique(seen, id=(c.id,), nip=(c.nip,), addresses=c.addresses, domains=c.domains)
+    f, result = _File(path, "client"), []
+    for n, e in f.entries(ClientEntry):
+        c = Client(id=e.id, name=e.name, nip=e.nip, contract=e.contract,
+                   care_since=e.care_since, care_until=e.care_until, addresses=e.addresses,
+                   domains=e.domains, opiekun=e.opiekun, products=e.products,
+                   addons=e.addons)  # fmt: skip
+        _check_client(f, n, c, opiekuns)
+        f.unique(n, id=(c.id,), nip=(c.nip,), addresses=c.addresses, domains=c.domains)
         result.append(c)
+    f.done()
     return tuple(result)
 
 
-def _entries(path: Path, table: str, kind: type) -> list[_Entry]:
-    """The [[table]] entries of one file; an entry may use the fields of `kind` as keys."""
-    doc = read_toml(path, "rules file")
-    items = doc.pop(table, [])
-    for key in doc:
-        raise ConfigError(f"unknown key (only [[{table}]] belongs here)", file=str(path), key=key)
-    if not items or not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise ConfigError(f"write at least one [[{table}]] entry", file=str(path), key=table)
-    keys = tuple(f.name for f in fields(kind))
-    return [_Entry(path, table, n, item, keys) for n, item in enumerate(items, 1)]
-
-
-class _Entry:
-    """One [[table]] entry: converts its values, with errors naming file, entry and key."""
-
-    def __init__(self, path: Path, table: str, n: int, raw: dict[str, Any], keys: tuple[str, ...]):
-        self.path, self.raw = path, raw
-        ident = raw.get("id")
-        self.label = f"{table}[{n}]" + (f" ({ident})" if isinstance(ident, str) and ident else "")
-        for key in raw:
-            if key not in keys:
-                raise self.error(key, f"unknown key (known: {', '.join(keys)})")
-
-    def error(self, key: str, message: str) -> ConfigError:
-        return ConfigError(message, file=str(self.path), key=f"{self.label}.{key}")
-
-    def unique(self, seen: dict[str, dict[str, str]], **values: tuple[str, ...]) -> None:
-        """Record this entry's values; one already claimed by another entry is an error."""
-        for key, items in values.items():
-            for value in items:
-                if value in seen[key]:
-                    raise self.error(key, f"{value!r} is already used by {seen[key][value]}")
-                seen[key][value] = self.label
-
-    def one(self, key: str, fn: Converter, *, required: bool = True, allowed: bool = True) -> Any:
-        value = self.raw.get(key)
-        if value is not None and not allowed:
-            raise self.error(key, "only allowed for contract opieka")
-        if value is None and required:
-            raise self.error(key, "missing required key")
-        try:
-            return None if value is None else fn(value)
-        except ValueError as exc:  # converters say what is wrong; we add where
-            raise self.error(key, str(exc)) from None
-
-    def many(self, key: str, fn: Converter, *, required: bool = True, allowed: bool = True) -> Any:
-        result = self.one(key, partial(_items, fn), required=required, allowed=allowed) or ()
-        if required and not result:
-            raise self.error(key, "must list at least one value")
-        if len(set(result)) != len(result):
-            raise self.error(key, "lists the same value twice")
-        return result
-
-
-def _items(fn: Converter, value: Any) -> tuple[Any, ...]:
-    if not isinstance(value, list):
-        raise ValueError(f"must be a list, got {value!r}")
-    return tuple(fn(v) for v in value)
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"must be a non-empty string, got {value!r}")
-    return value.strip()
-
-
-def _ident(value: Any) -> str:
-    if not _ID.match(text := _text(value)):
-        raise ValueError(f"{text!r}: use lower-case letters, digits, '.', '-' and '_'")
-    return text
-
-
-def _one_of(options: tuple[str, ...], value: Any) -> str:
-    if (text := _text(value)) not in options:
-        raise ValueError(f"{text!r} is not one of {', '.join(options)}")
-    return text
-
-
-def _product(value: Any) -> str:
-    """A standard product, or a custom one; a standard name in the wrong case is a typo."""
-    text = _text(value)
-    for known in PRODUCTS:
-        if known.casefold() == text.casefold() and known != text:
-            raise ValueError(f"{text!r}: did you mean {known!r}?")
-    return text
-
-
-def _day(value: Any) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"must be a date YYYY-MM-DD, got {value!r}") from None
-
-
-def _nip(value: Any) -> str:
-    """10 digits with a valid checksum; dashes, spaces and a PL prefix are dropped."""
-    digits = re.sub(r"[\s-]", "", text := _text(value)).upper().removeprefix("PL")
-    if not re.fullmatch(r"\d{10}", digits):
-        raise ValueError(f"{text!r} is not 10 digits")
-    if not core.nip_is_valid(digits):
-        raise ValueError(f"invalid NIP checksum: {text!r}")
-    return digits
-
-
-def _address(value: Any) -> str:
-    """A plain ASCII addr-spec, lower-cased (senders are matched case-insensitively)."""
-    local, _, dom = (text := _text(value)).lower().rpartition("@")
-    if not (_LOCAL.match(local) and _DOMAIN.match(dom)):
-        raise ValueError(f"{text!r} is not a valid e-mail address")
-    return f"{local}@{dom}"
-
-
-def _domain(value: Any) -> str:
-    dom = (text := _text(value)).lower().rstrip(".")
-    if not _DOMAIN.match(dom):
-        raise ValueError(f"{text!r} is not a valid domain (IDN: write it as xn--...)")
-    if core.is_free_mail(dom):
-        raise ValueError(f"{dom!r} is a free-mail domain: register the addresses instead")
-    return dom
-
-
-def _phone(value: Any) -> str:
-    """A mobile number (SMS alerts need one) in E.164; national numbers are taken as PL."""
-    try:
-        number = phonenumbers.parse(text := _text(value), "PL")
-    except phonenumbers.NumberParseException:
-        raise ValueError(f"{text!r} is not a phone number") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"{text!r} is not a valid phone number")
-    if phonenumbers.number_type(number) not in _MOBILE:
-        raise ValueError(f"{text!r} is not a mobile number (SMS alerts need one)")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+def _check_client(f: _File, n: int, c: Client, opiekuns: set[str]) -> None:
+    """What depends on the contract, on staff.toml and on the products (R-CON-*, R-ADD-4)."""
+    care = c.contract == "opieka"
+    for key, needed in (("care_since", True), ("care_until", False), ("opiekun", True),
+                        ("addons", False)):  # fmt: skip
+        value = getattr(c, key)
+        if value and not care:
+            f.error(n, key, "only allowed for contract opieka")
+        elif needed and care and not value:
+            f.error(n, key, "missing required key")
+    if c.care_since and c.care_until and c.care_until < c.care_since:
+        f.error(n, "care_until", "is before care_since")
+    if care and c.opiekun and c.opiekun not in opiekuns:
+        f.error(n, "opiekun", f"{c.opiekun!r} is not a staff id with the role opiekun")
+    if STAFF_DOMAIN in {core.domain_of(a) for a in c.addresses}:
+        f.error(n, "addresses", f"an address at {STAFF_DOMAIN} is KJM's, not the client's")
+    if STAFF_DOMAIN in c.domains:
+        f.error(n, "domains", f"{STAFF_DOMAIN} is KJM's own domain")
+    if "data-warehouse" in c.addons and "Hurtownia Danych" not in c.products:
+        f.error(n, "addons", "data-warehouse needs 'Hurtownia Danych' in products")
+    if "dedicated-software" in c.addons and set(c.products) <= set(PRODUCTS):
+        f.error(n, "addons", "dedicated-software needs a custom product in products")

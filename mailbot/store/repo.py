@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from mailbot.core.states import MERGED
 from mailbot.core.threads import TicketOwner, format_ticket_number
 from mailbot.store.tables import (
     ClientRow,
@@ -70,7 +71,11 @@ def message_by_key(session: Session, key: str) -> Message | None:
 
 # Hot-path statements are built once (intake runs them for every message).
 _T, _M = Ticket.__table__, Message.__table__
-_NUMBERS = select(_T.c.number).where(_T.c.number.in_(bindparam("numbers", expanding=True)))
+# A merged ticket's number leads nowhere: its messages moved to the ticket it was merged
+# into, so a reply naming it threads there through References (services/tickets.py).
+_NUMBERS = select(_T.c.number).where(
+    _T.c.number.in_(bindparam("numbers", expanding=True)), _T.c.state != MERGED
+)
 _BY_KEYS = (
     select(_M.c.message_key, _T.c.number)
     .join(_T, _M.c.ticket_id == _T.c.id)

@@ -111,6 +111,9 @@ class Ticket(Base):
     assignee: Mapped[str | None] = mapped_column(String(64))
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     breached_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # R-SLA-1 missed
+    # How the client reached us: email, or (a ticket staff opened) phone, mobile, walk_in
+    # (R-CHN-1..3).
+    channel: Mapped[str] = mapped_column(String(16), default="email", server_default="email")
     messages: Mapped[list[Message]] = relationship(
         back_populates="ticket", order_by="Message.received_at"
     )
@@ -325,3 +328,35 @@ class AlarmIncident(Base):
     notified: Mapped[str] = mapped_column(Text, default="")
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     recovery_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class AuditEvent(Base):
+    """What a person did (CLI or console): who, when, what, why. Append-only; the
+    arguments are kept as JSON so the record says exactly what was asked for."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    client_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # the arguments, JSON
+
+
+class Correction(Base):
+    """A person's correction of the classifier on one message: the labels as they should
+    have been, and why. `mailbot labels export` writes these in the labelled-set format."""
+
+    __tablename__ = "correction"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), index=True)
+    emergency: Mapped[bool] = mapped_column(Boolean)
+    scope: Mapped[str] = mapped_column(String(32))
+    product: Mapped[str] = mapped_column(String(64))
+    changed: Mapped[str] = mapped_column(String(64))  # e.g. "emergency,scope"
+    reason: Mapped[str] = mapped_column(Text)

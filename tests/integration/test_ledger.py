@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,9 +20,9 @@ from tests.integration.test_pipeline import mail, prime
 pytestmark = pytest.mark.integration
 
 
-def run(application, *args):
-    return CliRunner(env={"COLUMNS": "200"}).invoke(
-        cli, [*args, "--config", str(application.config.path)]
+def run(application, *args, input=None):
+    return CliRunner(env={"COLUMNS": "200", "MAILBOT_STAFF": "jan.wisniewski"}).invoke(
+        cli, [*args, "--config", str(application.config.path)], input=input
     )
 
 
@@ -55,7 +55,7 @@ def test_package_request_on_hold_until_bought_then_released(pakiet_client, mailb
         datetime.now(UTC).date().isoformat(),
     )
     assert result.exit_code == 0, result.output
-    assert row["number"] in result.output and "released" in result.output
+    assert row["number"] in result.output and "wracają do kolejki" in result.output
     (row,) = json.loads(run(application, "tickets", "list", "--json").output)
     assert row["state"] == "new"
     shown = run(application, "tickets", "show", row["number"])
@@ -81,7 +81,8 @@ def test_log_deducts_rounded_time_and_explain_shows_balance(pakiet_client, mailb
     application, client = pakiet_client
     prime(application)
     today = datetime.now(UTC).date().isoformat()
-    assert run(application, "package", "add", client.id, "--purchased", today).exit_code == 0
+    day = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()  # 10:00 is past then
+    assert run(application, "package", "add", client.id, "--purchased", day).exit_code == 0
     mailbox.append(
         "INBOX",
         mail(
@@ -94,9 +95,13 @@ def test_log_deducts_rounded_time_and_explain_shows_balance(pakiet_client, mailb
     application.poll_once()
     (row,) = json.loads(run(application, "tickets", "list", "--json").output)
     assert row["state"] == "new"
-    result = run(application, "log", row["number"], "40m", "--at", f"{today}T10:00")
+    preview = run(application, "log", row["number"], "40m", "--at", f"{day}T10:00", "--preview")
+    assert preview.exit_code == 0 and "zostanie 2 h" in preview.output  # nothing saved
+    result = run(application, "log", row["number"], "40m", "--at", f"{day}T10:00")
     assert result.exit_code == 0, result.output
-    assert "1.0 h charged" in result.output and "2.0" in result.output  # R-PAK-2
+    assert "= 1 h z pakietu" in result.output and "zostanie 2 h" in result.output  # R-PAK-2
+    long = run(application, "log", row["number"], "500h", input="n\n")
+    assert long.exit_code == 1 and "na pewno?" in long.output  # asked, refused, not saved
     eml = tmp_path / "next.eml"
     eml.write_bytes(
         mail("Kolejne pytanie", "Pytanie.", sender=client.addresses[0], msgid="<l2@x.pl>")
@@ -172,7 +177,7 @@ def test_update_fee_and_expiring(pakiet_client):
     result = CliRunner().invoke(
         cli, ["update-fee", "--value", "2400", "--care-from", "2026-04-01", "--year", "2026"]
     )
-    assert "600.00 PLN" in result.output and "2026-03" in result.output  # R-CON-5
+    assert "600,00 zł" in result.output and "2026-03" in result.output  # R-CON-5
     assert (
         run(
             application,
@@ -200,7 +205,19 @@ def test_billing_report(pakiet_client, tmp_path):
     out = tmp_path / "billing.csv"
     result = run(application, "billing", "report", "--month", month, "--csv", str(out))
     assert result.exit_code == 0, result.output
-    rows = out.read_text(encoding="utf-8").splitlines()
-    assert rows[0].startswith("client,") and len(rows) == 2
-    assert rows[1].split(",")[:7] == [client.id, "0", "0", "1.00", "0.00", "1", "3.00"]
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Polish Excel reads it as UTF-8
+    rows = data.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("klient;nazwa;NIP;") and len(rows) == 2
+    assert rows[1].split(";")[:9] == [
+        client.id,
+        client.name,
+        client.nip,
+        "0",
+        "0",
+        "1,00",
+        "0,00",
+        "1",
+        "3,00",
+    ]  # columns by ';' and a decimal comma
     assert run(application, "billing", "report", "--month", "11/2026").exit_code == 2

@@ -75,7 +75,7 @@ def test_a_stranger_naming_a_ticket_is_noted_and_changes_nothing(make_app, mailb
         assert s.scalar(select(Ticket.id).where(Ticket.number != number)) is None
     shown = invoke(app, "tickets", "show", number)
     assert shown.exit_code == 0, shown.output
-    assert shown.output.count("THIRD PARTY") == 2 and STRANGER in shown.output
+    assert shown.output.count("OSOBA TRZECIA") == 2 and STRANGER in shown.output
 
 
 def test_another_clients_emergency_is_their_own_ticket(make_app, mailbox):

@@ -42,10 +42,14 @@ def test_client_credentials_defaults(tmp_path):
 
 
 def test_refresh_token_flow(tmp_path):
-    text = XOAUTH2 + OAUTH + (
-        'flow = "refresh_token"\nrefresh_token_file = "secrets/rt"\n'
-        'secret_expires = 2027-05-31\nsecret_warn_days = 45\n'
-        'authority = "https://login.microsoftonline.com/{tenant}/"\n'
+    text = (
+        XOAUTH2
+        + OAUTH
+        + (
+            'flow = "refresh_token"\nrefresh_token_file = "secrets/rt"\n'
+            "secret_expires = 2027-05-31\nsecret_warn_days = 45\n"
+            'authority = "https://login.microsoftonline.com/{tenant}/"\n'
+        )
     )
     o = load_config(write(tmp_path, text)).oauth
     assert o is not None

@@ -263,3 +263,20 @@ def test_other_rule_files_are_left_alone(tmp_path):
     write_rules(tmp_path)
     (tmp_path / "classify.toml").write_text("anything = 'goes'\n", encoding="utf-8")
     assert len(load_rulebook(tmp_path).clients) == 2
+
+
+def test_every_mistake_of_a_file_at_once_with_did_you_mean(tmp_path):
+    clients = (
+        CLIENTS.replace('"526-018-15-96"', '"526-018-15-97"')
+        .replace('name = "Beta s.c."', 'name = "Beta s.c."\nadresses = ["x@beta.pl"]')
+        .replace('products = ["F-K"]', 'products = ["f-k"]')
+    )
+    write_rules(tmp_path, clients=clients)
+    with pytest.raises(ConfigError) as info:
+        load_rulebook(tmp_path)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 3 and all(str(tmp_path / "clients.toml") in line for line in lines)
+    assert "client[1] (acme).nip" in lines[0] and "invalid NIP checksum" in lines[0]
+    assert "did you mean 'F-K'" in lines[1]
+    assert "client[2] (beta).adresses" in lines[2] and "did you mean 'addresses'?" in lines[2]
+    assert info.value.key == "client[1] (acme).nip"
