@@ -103,6 +103,22 @@ class SmsConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The staff console (`mailbot web`)."""
+
+    base_url: str  # "" = no links to the console in alerts and the digest
+    listen_host: str
+    listen_port: int
+    secret_key_file: Path  # signs session cookies and one-tap links; made on first use
+    session_lifetime: int  # seconds
+    ack_link_lifetime: int  # seconds a one-tap "Przyjmuję" link stays valid
+
+    @property
+    def https(self) -> bool:
+        return self.base_url.lower().startswith("https://")
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     imap: ImapConfig
@@ -134,6 +150,7 @@ class Config:
     alarm_no_poll: int = 900
     alarm_outbox: int = 1800
     log_format: str = "text"
+    web: WebConfig | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -237,6 +254,7 @@ _SCHEMA: dict[str, set[str]] = {
         "page_window",
     },
     "digest": {"enabled", "time"},
+    "web": {"base_url", "listen", "secret_key_file", "session_lifetime", "ack_link_lifetime"},
     "sms": {
         "channel",
         "token_env",
@@ -324,7 +342,24 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         digest_enabled=_bool(r, "digest.enabled", True),
         digest_time=_clock_time(r, "digest.time", "07:30"),
         **_operations(r, poll_interval),
+        web=_web(r, data_dir),
     )
+
+
+def _web(r: Reader, data_dir: Path) -> WebConfig:
+    base_url = r.string("web.base_url", "").rstrip("/")
+    if base_url and not re.match(r"^https?://[^/\s]+", base_url):
+        raise r.error("web.base_url", f"must start with https:// or http://, got {base_url!r}")
+    listen = r.string("web.listen", "127.0.0.1:8080")
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise r.error("web.listen", f"must be host:port like 127.0.0.1:8080, got {listen!r}")
+    return WebConfig(
+        base_url=base_url, listen_host=host.strip("[]"), listen_port=int(port),
+        secret_key_file=r.path("web.secret_key_file", None) or data_dir / "web-secret.key",
+        session_lifetime=r.duration("web.session_lifetime", "12h"),
+        ack_link_lifetime=r.duration("web.ack_link_lifetime", "12h"),
+    )  # fmt: skip
 
 
 def _operations(r: Reader, poll_interval: int) -> dict[str, Any]:

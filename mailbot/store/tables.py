@@ -325,3 +325,58 @@ class AlarmIncident(Base):
     notified: Mapped[str] = mapped_column(Text, default="")
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     recovery_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class StaffPassword(Base):
+    """A console password (argon2 hash) per staff id from rules/staff.toml; set with
+    `mailbot staff set-password`. The hash changes when the password does, which ends
+    every session signed for the old one."""
+
+    __tablename__ = "staff_password"
+    staff_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hash: Mapped[str] = mapped_column(Text)
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    set_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class UsedLink(Base):
+    """A signed single-use link (the on-call "Przyjmuję") once it has been used."""
+
+    __tablename__ = "used_link"
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    staff_id: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    used_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebLogin(Base):
+    """Every console sign-in attempt: the audit, and what the login rate limit counts."""
+
+    __tablename__ = "web_login"
+    __table_args__ = (
+        Index("ix_web_login_staff", "staff_id", "at"),
+        Index("ix_web_login_ip", "ip", "at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    staff_id: Mapped[str] = mapped_column(String(64))  # as typed (cut to 64)
+    ip: Mapped[str] = mapped_column(String(64))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# Made by migration 0011 with SQL the metadata cannot express: the full-text index over
+# message subjects and bodies (an FTS5 table on SQLite, an expression GIN index on
+# PostgreSQL) and the queue's handling-order index. Schema comparisons leave them out.
+UNMANAGED = frozenset(
+    {
+        "message_search",
+        "message_search_data",
+        "message_search_idx",
+        "message_search_docsize",
+        "message_search_config",
+        "ix_message_search",
+        "ix_ticket_queue",
+    }
+)
