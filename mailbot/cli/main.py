@@ -26,6 +26,7 @@ from mailbot.cli.common import (
 )
 from mailbot.cli.ledger import register_ledger_commands
 from mailbot.cli.queue import register_queue_commands
+from mailbot.cli.web import register_web_commands
 from mailbot.errors import ConfigError, MailbotError, SchemaError
 from mailbot.ops.logs import counts_text
 
@@ -48,6 +49,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(clients_app, name="clients")
 register_ledger_commands(app)
 register_queue_commands(app, tickets_app)
+register_web_commands(app)
 
 
 LogJsonOpt = Annotated[
