@@ -746,8 +746,7 @@ class Guard:
             await self.app(scope, receive, send_with_headers)
         finally:
             path = scope.get("path", "")
-            if path.startswith("/ack/"):
-                path = "/ack/…"
+            shown = "/ack/[link]" if path.startswith("/ack/") else quote(path, safe="/")
             client = scope.get("client") or ("-", 0)
             who = (scope.get("state") or {}).get("staff", "-")
             access_log.info(
@@ -755,7 +754,7 @@ class Guard:
                 client[0],
                 who,
                 scope.get("method"),
-                quote(path, safe="/…"),
+                shown,
                 status,
                 (time.perf_counter() - started) * 1000,
             )
