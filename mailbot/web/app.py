@@ -749,12 +749,14 @@ class Guard:
             shown = "/ack/[link]" if path.startswith("/ack/") else quote(path, safe="/")
             client = scope.get("client") or ("-", 0)
             who = (scope.get("state") or {}).get("staff", "-")
+            ms = (time.perf_counter() - started) * 1000
             access_log.info(
-                "%s %s %s %s %d %.0fms",
+                "%s %s %s %s %d %.1fms",
                 client[0],
                 who,
                 scope.get("method"),
                 shown,
                 status,
-                (time.perf_counter() - started) * 1000,
+                ms,
+                extra={"path": path, "status": status, "ms": ms},
             )
