@@ -2,7 +2,7 @@
 # The one command that sets everything up and runs the checks, on a fresh Debian 12 machine
 # with Python and pip (as root), on a developer's machine, and in CI (.ci/run):
 #   1. apt-get install what the integration tests need, only when it is missing
-#      (dovecot-imapd, openssl, PostgreSQL server binaries): reruns skip apt entirely;
+#      (dovecot-imapd, openssl, PostgreSQL server binaries, chromium): reruns skip apt;
 #   2. pip install -e '.[test]' into the current Python ($PYTHON, default python3; no venv:
 #      CI and the developers' machines are throwaway, one interpreter each);
 #   3. ruff check .
@@ -41,6 +41,7 @@ system_packages() {
   command -v dovecot >/dev/null || [[ -x /usr/sbin/dovecot ]] || missing+=(dovecot-imapd)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v runuser >/dev/null || missing+=(util-linux)
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)  # the console's browser tests
   if ! command -v pg_ctl >/dev/null && ! compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null
   then
     missing+=(postgresql)
