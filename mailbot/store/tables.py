@@ -367,8 +367,9 @@ class WebLogin(Base):
 
 
 # Made by migration 0011 with SQL the metadata cannot express: the full-text index over
-# message subjects and bodies (an FTS5 table on SQLite, an expression GIN index on
-# PostgreSQL) and the queue's handling-order index. Schema comparisons leave them out.
+# message subjects, bodies and senders (an FTS5 table on SQLite; on PostgreSQL the
+# generated column message.search_doc and its GIN index) and the console's indexes on
+# tickets. Schema comparisons leave them out.
 UNMANAGED = frozenset(
     {
         "message_search",
@@ -377,6 +378,9 @@ UNMANAGED = frozenset(
         "message_search_docsize",
         "message_search_config",
         "ix_message_search",
+        "search_doc",
         "ix_ticket_queue",
+        "ix_ticket_open",
+        "ix_ticket_client_created",
     }
 )

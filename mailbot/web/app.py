@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
@@ -30,7 +28,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mailbot.core.contracts import PRODUCTS, Staff, contract_at
 from mailbot.web import queries, search, words
@@ -49,63 +46,22 @@ from mailbot.web.auth import (
 )
 from mailbot.web.console import Console
 from mailbot.web.files import content_disposition, find_attachment
+from mailbot.web.guard import Guard
 from mailbot.web.links import LinkError, use_once
-from mailbot.web.reports import excel_csv, month_bounds, sla_figures
+from mailbot.web.managers import ManagerPages
+from mailbot.web.request import Ctx, Invalid, User
 
 HERE = Path(__file__).parent
 COOKIE = "mailbot_session"
 PAGE_SIZE = 50
-access_log = logging.getLogger("mailbot.web.access")
 log = logging.getLogger("mailbot.web")
-
-
-class Invalid(Exception):
-    """Bad input: the message (Polish) is shown to the person, with status 400."""
-
-
-@dataclass(frozen=True)
-class User:
-    id: str
-    name: str
-    role: str
-
-    @property
-    def role_name(self) -> str:
-        return ROLE_NAMES[self.role]
-
-
-@dataclass
-class Ctx:
-    """One request as a handler sees it."""
-
-    request: Request
-    session: Session
-    visitor: Visitor
-    user: User | None
-    form: FormData | None
-    now: datetime
-
-    def field(self, name: str, limit: int = 500) -> str:
-        value = self.form.get(name, "") if self.form is not None else ""
-        if not isinstance(value, str):
-            raise Invalid(f"Pole „{name}” ma nieprawidłową wartość.")
-        value = value.strip()
-        if len(value) > limit:
-            raise Invalid(f"Pole „{name}” jest za długie (najwyżej {limit} znaków).")
-        return value
-
-    def arg(self, name: str, limit: int = 200) -> str:
-        value = self.request.query_params.get(name, "").strip()
-        if len(value) > limit:
-            raise Invalid(f"Parametr „{name}” jest za długi (najwyżej {limit} znaków).")
-        return value
 
 
 def create_app(console: Console) -> Starlette:
     return ConsoleApp(console).asgi()
 
 
-class ConsoleApp:
+class ConsoleApp(ManagerPages):
     def __init__(self, console: Console):
         self.c = console
         self.tz = console.config.tz
@@ -526,18 +482,15 @@ class ConsoleApp:
                 for c in self.c.rules.book.clients
                 if needle in c.name.lower() or needle == c.id or needle == c.nip
             )
-            text_hits = search.ticket_numbers(ctx.session, q)
-            rows = queries.find_tickets(
-                ctx.session,
-                number=q if any(ch.isdigit() for ch in q) else "",
-                sender=q,
-                client_ids=clients,
-            )
+            year = ctx.now.astimezone(self.tz).year
+            rows = queries.tickets_by_numbers(ctx.session, search.number_candidates(q, year))
+            rows += queries.client_recent(ctx.session, clients)
             known = {r.number for r in rows}
             rows += queries.tickets_by_numbers(
-                ctx.session, [n for n in text_hits if n not in known]
+                ctx.session, [n for n in search.ticket_numbers(ctx.session, q) if n not in known]
             )
-        return self.render(ctx, "search.html", q=q, rows=[self._row(r, ctx.now) for r in rows])
+        unique = {r.number: r for r in rows}.values()
+        return self.render(ctx, "search.html", q=q, rows=[self._row(r, ctx.now) for r in unique])
 
     # -------------------------------------------------------------- one-tap ack
 
@@ -567,196 +520,3 @@ class ConsoleApp:
             "recorded" if recorded else "already reacted",
         )
         return self.render(ctx, "ack.html", t=done, staff=staff, recorded=recorded, used=True)
-
-    # -------------------------------------------------------------- managers
-
-    def digests_page(self, ctx: Ctx) -> Response:
-        day = ctx.arg("day")
-        if day:
-            try:
-                date.fromisoformat(day)
-            except ValueError:
-                raise Invalid("Data musi mieć postać RRRR-MM-DD, np. 2026-11-27.") from None
-            return RedirectResponse(f"/reports/digests/{day}?view=1", status_code=303)
-        return self.render(ctx, "digests.html", runs=queries.digest_days(ctx.session))
-
-    def digest_html(self, ctx: Ctx) -> Response:
-        from mailbot.core.digest import build_digest
-        from mailbot.outgoing.digest_job import gather
-
-        try:
-            day = date.fromisoformat(ctx.request.path_params["day"])
-        except ValueError:
-            raise Invalid("Data musi mieć postać RRRR-MM-DD, np. 2026-11-27.") from None
-        if ctx.arg("view"):
-            run = queries.digest_run(ctx.session, day)
-            return self.render(ctx, "digest.html", day=day, run=run)
-        run = queries.digest_run(ctx.session, day)
-        built = build_digest(
-            gather(ctx.session, self.c.rules, day, self.tz, run.ran_at if run else ctx.now)
-        )
-        html = self._digest_html(built)
-        return HTMLResponse(
-            html,
-            headers={
-                "Content-Security-Policy": "default-src 'none'; "
-                "img-src data:; style-src 'unsafe-inline'; sandbox"
-            },
-        )
-
-    def _digest_html(self, built) -> str:
-        import base64
-
-        from mailbot.outgoing.digest_mail import chart_png, render_digest
-        from mailbot.outgoing.render import TemplateSet
-
-        _subject, _text, html = render_digest(built, TemplateSet.load(self.c.config.templates_dir))
-        png = base64.b64encode(chart_png(built.daily)).decode("ascii")
-        return html.replace("cid:wykres", f"data:image/png;base64,{png}")
-
-    def _month(self, ctx: Ctx) -> tuple[str, date, date]:
-        month = ctx.arg("month") or ctx.now.astimezone(self.tz).strftime("%Y-%m")
-        try:
-            first, nxt = month_bounds(month)
-        except ValueError:
-            raise Invalid("Miesiąc musi mieć postać RRRR-MM, np. 2026-11.") from None
-        return month, first, nxt
-
-    def _billing(self, ctx: Ctx):
-        from mailbot.store import ledger as ledger_store
-
-        month, first, nxt = self._month(ctx)
-        start, end = (datetime.combine(d, datetime.min.time(), self.tz) for d in (first, nxt))
-        lines = ledger_store.billing_report(
-            ctx.session,
-            [c.id for c in self.c.rules.book.clients],
-            start,
-            end,
-            first,
-            nxt - timedelta(days=1),
-        )
-        return month, lines
-
-    BILLING_HEADER = (
-        "Klient",
-        "NIP",
-        "Interwencje płatne",
-        "Minuty płatne",
-        "Godziny z pakietu",
-        "Godziny ponad pakiet",
-        "Kupione pakiety",
-        "Kupione godziny",
-        "Wygasłe pakiety",
-        "Niewykorzystane godziny wygasłe",
-    )
-
-    def _billing_rows(self, lines) -> list[list[Any]]:
-        rows = []
-        for x in lines:
-            client = self.c.rules.book.client(x.client_id)
-            rows.append(
-                [
-                    client.name if client else x.client_id,
-                    client.nip if client else "",
-                    x.billable_interventions,
-                    x.billable_minutes,
-                    x.package_hours_used,
-                    x.overdraft_hours,
-                    x.packages_bought,
-                    x.hours_bought,
-                    x.packages_expired,
-                    x.hours_expired_unused,
-                ]
-            )
-        return rows
-
-    def billing_page(self, ctx: Ctx) -> Response:
-        month, lines = self._billing(ctx)
-        return self.render(
-            ctx,
-            "billing.html",
-            month=month,
-            header=self.BILLING_HEADER,
-            rows=self._billing_rows(lines),
-            lines=lines,
-        )
-
-    def billing_csv(self, ctx: Ctx) -> Response:
-        month, lines = self._billing(ctx)
-        return Response(
-            excel_csv(self.BILLING_HEADER, self._billing_rows(lines)),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": content_disposition(f"rozliczenie-{month}.csv")},
-        )
-
-    def sla_page(self, ctx: Ctx) -> Response:
-        month, first, nxt = self._month(ctx)
-        start, end = (datetime.combine(d, datetime.min.time(), self.tz) for d in (first, nxt))
-        rows = queries.sla_rows(ctx.session, start, end)
-        return self.render(
-            ctx, "sla.html", month=month, rows=rows, figures=sla_figures(rows, ctx.now)
-        )
-
-    def logins_page(self, ctx: Ctx) -> Response:
-        return self.render(ctx, "logins.html", logins=queries.logins(ctx.session))
-
-
-_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"same-origin"),  # a one-tap link's token never leaves in a Referer
-    (b"cross-origin-opener-policy", b"same-origin"),
-]
-_CSP = (
-    b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    b"frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-)
-
-
-class Guard:
-    """Security headers on every response, HSTS behind https, and one access-log line
-    per request (who, what, status, time; a one-tap link's token left out)."""
-
-    def __init__(self, app: ASGIApp, *, secure: bool):
-        self.app = app
-        self.secure = secure
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = list(message.get("headers", []))
-                names = {k.lower() for k, _ in headers}
-                headers += [(k, v) for k, v in _HEADERS if k not in names]
-                if b"content-security-policy" not in names:
-                    headers.append((b"content-security-policy", _CSP))
-                if self.secure:
-                    headers.append((b"strict-transport-security", b"max-age=31536000"))
-                message["headers"] = headers
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_headers)
-        finally:
-            path = scope.get("path", "")
-            shown = "/ack/[link]" if path.startswith("/ack/") else quote(path, safe="/")
-            client = scope.get("client") or ("-", 0)
-            who = (scope.get("state") or {}).get("staff", "-")
-            ms = (time.perf_counter() - started) * 1000
-            access_log.info(
-                "%s %s %s %s %d %.1fms",
-                client[0],
-                who,
-                scope.get("method"),
-                shown,
-                status,
-                ms,
-                extra={"path": path, "status": status, "ms": ms},
-            )
