@@ -52,8 +52,10 @@ class ManagerPages:
         return HTMLResponse(
             html,
             headers={
-                "Content-Security-Policy": "default-src 'none'; "
-                "img-src data:; style-src 'unsafe-inline'; sandbox"
+                # shown in the digest page's frame (the mail's own inline styles; no script)
+                "Content-Security-Policy": "default-src 'none'; img-src data:; "
+                "style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox",
+                "X-Frame-Options": "SAMEORIGIN",
             },
         )
 

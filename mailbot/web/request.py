@@ -38,15 +38,6 @@ class Ctx:
     form: FormData | None
     now: datetime
 
-    def field(self, name: str, limit: int = 500) -> str:
-        value = self.form.get(name, "") if self.form is not None else ""
-        if not isinstance(value, str):
-            raise Invalid(f"Pole „{name}” ma nieprawidłową wartość.")
-        value = value.strip()
-        if len(value) > limit:
-            raise Invalid(f"Pole „{name}” jest za długie (najwyżej {limit} znaków).")
-        return value
-
     def arg(self, name: str, limit: int = 200) -> str:
         value = self.request.query_params.get(name, "").strip()
         if len(value) > limit:

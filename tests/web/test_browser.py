@@ -63,7 +63,10 @@ def test_login_queue_ticket_and_phone_width(browser, served, console, tmp_path):
     _, seeded = console
     shots = Path(os.environ.get(SHOTS_ENV) or tmp_path)
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    errors: list[str] = []  # a Content-Security-Policy violation is logged as an error
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     _login(page, served, ACCOUNTS["staff"])
+    assert page.evaluate("typeof htmx.ajax") == "function"  # loaded under the CSP
     assert page.locator("h1").first.inner_text().startswith("Kolejka")
     first = page.locator("#queue-rows tr").first
     assert seeded.emergency in first.inner_text() and "AWARIA" in first.inner_text()
@@ -74,6 +77,8 @@ def test_login_queue_ticket_and_phone_width(browser, served, console, tmp_path):
     assert "Dlaczego mailbot tak zdecydował" in page.content()
     assert page.locator("article.msg.third").count() == 1
     assert page.locator("article.msg.out").count() == 2
+
+    assert errors == []
 
     phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
     phone.context.add_cookies(page.context.cookies())
@@ -106,3 +111,12 @@ def test_ack_from_the_signed_link(browser, served, console):
     page.go_back()
     page.click("button:has-text('Przyjmuję')")
     page.wait_for_selector("text=Ten link został już użyty.")
+
+
+def test_manager_sees_a_digest_in_its_frame(browser, served):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, served, ACCOUNTS["manager"])
+    page.goto(f"{served}/reports/digests")
+    page.click("a:has-text('24.11.2026')")
+    frame = page.frame_locator("iframe.digest")
+    assert frame.locator("body").inner_text(timeout=10000).strip()

@@ -157,6 +157,7 @@ def test_digest_archive_and_sla(manager):
     assert page.status_code == 200 and "<iframe" in page.text
     html = manager.get("/reports/digests/2026-11-24")
     assert html.status_code == 200 and "sandbox" in html.headers["content-security-policy"]
+    assert html.headers["x-frame-options"] == "SAMEORIGIN"  # the archive page frames it
     assert "<html" in html.text.lower()
     assert manager.get("/reports/digests/wczoraj").status_code == 400
     sla = manager.get("/reports/sla?month=2026-11")
