@@ -11,6 +11,7 @@ import typer
 from mailbot.cli import inspect, ledger, ops, show, tickets
 from mailbot.cli.common import BILLING, DAILY, OPERATIONS, TICKETS, env_utf8
 from mailbot.cli.init import init
+from mailbot.cli.web import register_web_commands
 
 app = typer.Typer(
     help="mailbot: zgłoszenia ze skrzynki pomoc@kjmssoft.pl.",
@@ -69,6 +70,7 @@ for name, command in (
     ("digest", ops.digest), ("demo", ops.demo), ("init", init),
 ):  # fmt: skip
     app.command(name, rich_help_panel=OPERATIONS)(command)
+register_web_commands(app)  # web, staff set-password, staff ack-link
 outbox_app = _group("outbox", "Odpowiedzi i alarmy: czekające, wysłane, nieudane.", OPERATIONS)
 outbox_app.command("list")(show.outbox_list)
 outbox_app.command("send")(ops.outbox_send)

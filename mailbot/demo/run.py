@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -19,6 +23,8 @@ from mailbot.settings.shipped import shipped  # the checkout's rules/templates, 
 
 MARKER = ".mailbot-demo"
 PASSWORD_ENV = "MAILBOT_DEMO_PASSWORD"
+DEMO_STAFF = "jan.wisniewski"  # on call and opiekun in rules/: sees what a newcomer would
+DEMO_STAFF_PASSWORD = "pomoc-demo-2026"
 
 
 def demo_messages() -> list[bytes]:
@@ -57,6 +63,42 @@ def write_config(data_dir: Path, host: str, port: int, user: str) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+@contextmanager
+def start_console(config, now: datetime, console: Console) -> Iterator[None]:
+    """The staff console beside the daemon, on 127.0.0.1:8080 (or any free port), with a
+    demo login."""
+    from mailbot.web.auth import set_password
+    from mailbot.web.console import Console as WebConsole
+    from mailbot.web.serve import start_in_thread, stop
+
+    web = WebConsole.from_config(config)
+    with web.sessions.begin() as session:
+        set_password(session, DEMO_STAFF, DEMO_STAFF_PASSWORD, "demo", now)
+    port = 8080 if _free(8080) else 0
+    srv, thread = start_in_thread(web, "127.0.0.1", port or _any_port())
+    console.print(
+        f"Staff console: http://127.0.0.1:{srv.config.port}/ — log in as {DEMO_STAFF}, "
+        f"password {DEMO_STAFF_PASSWORD}",
+        highlight=False,
+    )
+    try:
+        yield
+    finally:
+        stop(srv, thread)
+        web.close()
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _any_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def run_demo(data_dir: Path, *, keep_running: bool, console: Console) -> int:
@@ -110,7 +152,8 @@ def run_demo(data_dir: Path, *, keep_running: bool, console: Console) -> int:
                     "Daemon running; append mail to the demo server with any IMAP "
                     f"client at {server.host}:{server.port} (pomoc/pomoc). Ctrl-C stops."
                 )
-                return application.run()
+                with start_console(config, application.clock(), console):
+                    return application.run()
         finally:
             application.close()
     return 0

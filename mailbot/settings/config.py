@@ -111,6 +111,22 @@ class SmsConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The staff console (`mailbot web`)."""
+
+    base_url: str  # "" = no links to the console in alerts and the digest
+    listen_host: str
+    listen_port: int
+    secret_key_file: Path  # signs session cookies and one-tap links; made on first use
+    session_lifetime: int  # seconds
+    ack_link_lifetime: int  # seconds a one-tap "Przyjmuję" link stays valid
+
+    @property
+    def https(self) -> bool:
+        return self.base_url.lower().startswith("https://")
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     imap: ImapConfig
@@ -144,6 +160,7 @@ class Config:
     log_format: str = "text"
     staff: str | None = None  # [cli] staff: who `--by` means when it is not given
     web_base_url: str = ""  # [web] base_url: the staff console; "" = mails carry no links
+    web: WebConfig | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -274,7 +291,19 @@ class _Build:
             max_attempts=outbox.max_attempts, retry_after=outbox.retry_after,
             retry_max=outbox.retry_max, page_window=outbox.page_window, sms=self.sms(),
             digest_enabled=f.digest.enabled, digest_time=f.digest.time, **self.operations(),
-            staff=f.cli.staff or None, web_base_url=f.web.base_url,
+            staff=f.cli.staff or None, web_base_url=f.web.base_url, web=self.web(data_dir),
+        )  # fmt: skip
+
+    def web(self, data_dir: Path) -> WebConfig:
+        w = self.f.web
+        host, _, port = w.listen.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            self.error("web.listen", f"must be host:port like 127.0.0.1:8080, got {w.listen!r}")
+            host, port = "127.0.0.1", "8080"
+        return WebConfig(
+            base_url=w.base_url, listen_host=host.strip("[]"), listen_port=int(port),
+            secret_key_file=resolve(self.path, w.secret_key_file) or data_dir / "web-secret.key",
+            session_lifetime=w.session_lifetime, ack_link_lifetime=w.ack_link_lifetime,
         )  # fmt: skip
 
     def imap(self) -> ImapConfig:

@@ -167,6 +167,10 @@ class Cli(Section):
 
 class Web(Section):
     base_url: BaseUrl = ""  # the staff console; "" = mails carry no links
+    listen: Text = "127.0.0.1:8080"  # host:port `mailbot web` listens on
+    secret_key_file: PathText = None  # default: <data_dir>/web-secret.key, made on first use
+    session_lifetime: Duration = 12 * 3600
+    ack_link_lifetime: Duration = 12 * 3600
 
 
 class ConfigFile(Section):

@@ -1,7 +1,7 @@
 """automatic mail that became a ticket of its own before: not_a_ticket
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-02
 
 Intake now keeps an out-of-office reply (or any machine-sent mail) that has no open
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,171 @@
+"""Who may use the console and how they prove it.
+
+Accounts are the staff of rules/staff.toml; the console role follows their roles there
+(admin > manager > staff). Passwords are argon2 hashes in the database. A session is a
+signed cookie (itsdangerous) holding the staff id, a fingerprint of the password hash
+(so a new password ends every old session) and the CSRF token; nothing is kept on the
+server, which lets two instances behind one proxy share sessions through the key file.
+Failed sign-ins are counted in the login audit table, so the rate limit holds across
+restarts and instances.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mailbot.core.contracts import Staff
+from mailbot.store.tables import StaffPassword, WebLogin
+
+CONSOLE_ROLES = ("staff", "manager", "admin")  # each sees what the one before it sees
+ROLE_NAMES = {"staff": "pracownik", "manager": "kierownik", "admin": "administrator"}
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+MIN_PASSWORD = 10
+_hasher = PasswordHasher()
+
+
+def console_role(staff: Staff) -> str:
+    """admin and manager as in staff.toml; opiekun, oncall (and anyone else) are staff."""
+    if "admin" in staff.roles:
+        return "admin"
+    return "manager" if "manager" in staff.roles else "staff"
+
+
+def may(role: str, needed: str) -> bool:
+    return CONSOLE_ROLES.index(role) >= CONSOLE_ROLES.index(needed)
+
+
+def load_secret(path: Path) -> bytes:
+    """The signing key; made on first use (32 random bytes, hex, chmod 600)."""
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key + "\n")
+    if len(key) < 32:
+        raise ValueError(f"{path}: the key is too short (at least 32 characters)")
+    return key.encode("ascii")
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused (Polish), or None."""
+    if len(password) < MIN_PASSWORD:
+        return f"Hasło musi mieć co najmniej {MIN_PASSWORD} znaków."
+    if password.strip() != password:
+        return "Hasło nie może zaczynać się ani kończyć spacją."
+    return None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def set_password(session: Session, staff_id: str, password: str, by: str, now: datetime) -> None:
+    row = session.get(StaffPassword, staff_id)
+    if row is None:
+        row = StaffPassword(staff_id=staff_id)
+        session.add(row)
+    row.hash, row.set_at, row.set_by = hash_password(password), now, by
+
+
+def stored_hash(session: Session, staff_id: str) -> str | None:
+    return session.scalar(select(StaffPassword.hash).where(StaffPassword.staff_id == staff_id))
+
+
+def check_password(stored: str | None, password: str) -> bool:
+    """True for the right password. Without a stored hash a dummy one is checked, so an
+    account without a password takes as long to refuse as a wrong password."""
+    try:
+        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+_DUMMY = _hasher.hash(secrets.token_hex(16))
+
+
+def fingerprint(stored: str) -> str:
+    return hashlib.sha256(stored.encode()).hexdigest()[:16]
+
+
+def wait_minutes(session: Session, staff_id: str, ip: str, now: datetime) -> int:
+    """Minutes until another sign-in may be tried (0: now): too many failures for the
+    account, or from the address, within the window."""
+    since = now - FAILURE_WINDOW
+    failed = select(func.count(), func.min(WebLogin.at)).where(
+        WebLogin.ok.is_(False), WebLogin.at >= since
+    )
+    for column, value, limit in (
+        (WebLogin.staff_id, staff_id[:64], MAX_FAILURES_PER_ACCOUNT),
+        (WebLogin.ip, ip[:64], MAX_FAILURES_PER_ADDRESS),
+    ):
+        count, first = session.execute(failed.where(column == value)).one()
+        if count >= limit and first is not None:
+            return max(1, int((first + FAILURE_WINDOW - now).total_seconds() // 60) + 1)
+    return 0
+
+
+def record_login(
+    session: Session, staff_id: str, ip: str, ok: bool, detail: str, now: datetime
+) -> None:
+    session.add(WebLogin(at=now, staff_id=staff_id[:64], ip=ip[:64], ok=ok, detail=detail))
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """What the session cookie says about the person making a request."""
+
+    csrf: str
+    staff_id: str | None = None
+    fingerprint: str = ""
+
+
+class CookieSessions:
+    """Signed, timed session cookies; the content is readable, never forgeable."""
+
+    def __init__(self, secret: bytes, lifetime: int):
+        self._signer = URLSafeTimedSerializer(secret, salt="mailbot.web.session")
+        self.lifetime = lifetime
+
+    def dump(self, visitor: Visitor) -> str:
+        data: dict[str, Any] = {"c": visitor.csrf}
+        if visitor.staff_id:
+            data |= {"s": visitor.staff_id, "f": visitor.fingerprint}
+        return self._signer.dumps(data)
+
+    def load(self, cookie: str | None) -> Visitor | None:
+        """The visitor, or None for no, a forged or an expired cookie."""
+        if not cookie:
+            return None
+        try:
+            data = self._signer.loads(cookie, max_age=self.lifetime)
+        except BadSignature:  # SignatureExpired is one too
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("c"), str):
+            return None
+        return Visitor(data["c"], data.get("s"), data.get("f", ""))
+
+
+def new_csrf() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

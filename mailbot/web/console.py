@@ -1,0 +1,65 @@
+"""What the console needs at hand, built from the config: the database, the rules, the
+raw store, the signing key, the clock. No daemon, no mailbox, no workers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.settings.config import Config, WebConfig
+from mailbot.settings.rules import Rules, load_rules
+from mailbot.store.db import make_engine, session_factory
+from mailbot.store.rawstore import RawStore
+from mailbot.web.auth import CookieSessions, load_secret
+from mailbot.web.links import AckLinks
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Console:
+    config: Config
+    web: WebConfig
+    rules: Rules
+    engine: Engine
+    sessions: sessionmaker[Session]
+    raw_store: RawStore
+    cookies: CookieSessions
+    links: AckLinks
+    clock: Callable[[], datetime] = utc_now
+
+    @classmethod
+    def from_config(cls, config: Config, *, clock: Callable[[], datetime] = utc_now) -> Console:
+        """ConfigError for broken rules; ValueError for an unusable key file."""
+        web = config.web
+        assert web is not None  # load_config always reads [web]
+        secret = load_secret(web.secret_key_file)
+        engine = make_engine(config.database_url)
+        return cls(
+            config=config,
+            web=web,
+            rules=load_rules(config.rules_dir),
+            engine=engine,
+            sessions=session_factory(engine),
+            raw_store=RawStore(config.raw_dir),
+            cookies=CookieSessions(secret, web.session_lifetime),
+            links=AckLinks(secret, web.ack_link_lifetime),
+            clock=clock,
+        )
+
+    def ack_url(self, ticket: str, staff_id: str) -> str:
+        """The one-tap link for an on-call alert (relative without [web] base_url)."""
+        return f"{self.web.base_url}/ack/{self.links.make(ticket, staff_id)}"
+
+    def ticket_url(self, number: str) -> str:
+        return f"{self.web.base_url}/t/{number}"
+
+    def close(self) -> None:
+        self.raw_store.close()
+        self.engine.dispose()
