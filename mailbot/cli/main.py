@@ -59,10 +59,13 @@ LogJsonOpt = Annotated[
 def run(config: ConfigOpt = DEFAULT_CONFIG, verbose: bool = False, log_json: LogJsonOpt = False
         ) -> None:  # fmt: skip
     """Run the daemon: poll the mailbox every interval until SIGTERM/SIGINT."""
+    from mailbot.jobs import Signals
+
+    signals = Signals.install()  # first: a stop while starting exits 0 too
     setup_logging(verbose, read_config(config), log_json)
     application = build_app(config)
     try:
-        code = application.run()
+        code = application.run(signals)
     except (ConfigError, SchemaError) as exc:
         raise fail(str(exc), 2) from None
     raise typer.Exit(code)
@@ -76,7 +79,10 @@ def poll(
     log_json: LogJsonOpt = False,
 ) -> None:
     """One pass (for cron and tests): poll the mailbox, escalate what is due, deliver the
-    outbox. `--once` is required."""
+    outbox. `--once` is required. Each step runs even when one before it failed (alerts go
+    out when the mailbox is down). Exit code: 0 all done; 1 not run, another instance is
+    active; 2 not run, configuration or schema; otherwise the sum of 4 (polling failed),
+    8 (escalation failed), 16 (delivery failed), e.g. 20 = polling and delivery."""
     if not once:
         raise fail("use `mailbot poll --once` for one pass, or `mailbot run` for the daemon", 2)
     setup_logging(verbose, read_config(config), log_json)
@@ -86,10 +92,7 @@ def poll(
         if not application.lease.acquire():  # a running daemon (or another cron pass) acts
             raise fail(f"another mailbot instance is active ({application.lease_holder()}); "
                        "not polling", 1)  # fmt: skip
-        report = application.poll_once()
-        # What the daemon's every-minute job does: a cron setup must escalate too.
-        steps = application.escalator.run()
-        sent = application.deliver()
+        result = application.once()
     except (ConfigError, SchemaError) as exc:
         raise fail(str(exc), 2) from None
     except MailbotError as exc:
@@ -97,11 +100,15 @@ def poll(
     finally:
         application.release_lease()
         application.close()
-    out.print(report.summary(), highlight=False)
-    if steps:
-        out.print("escalation: " + counts_text(steps), highlight=False)
-    if sent:
-        out.print("outbox: " + counts_text(sent), highlight=False)
+    if result.poll is not None:
+        out.print(result.poll.summary(), highlight=False)
+    if result.steps:
+        out.print("escalation: " + counts_text(result.steps), highlight=False)
+    if result.sent:
+        out.print("outbox: " + counts_text(result.sent), highlight=False)
+    if result.failed:
+        raise fail("failed: " + ", ".join(result.failed) + " (see the log above)",
+                   result.exit_code)  # fmt: skip
 
 
 @db_app.command("upgrade")

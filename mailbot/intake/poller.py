@@ -93,6 +93,7 @@ class Poller:
         history_cutoff: date | None = None,
         pool: Callable[[], Executor | None] = lambda: None,
         stop: threading.Event | None = None,
+        committed: Callable[[], None] = lambda: None,
     ):
         self.imap = imap
         self.mailbox = mailbox
@@ -103,6 +104,7 @@ class Poller:
         self.cutoff = datetime.combine(history_cutoff, dtime(0), tz) if history_cutoff else None
         self.pool = pool  # returns the live worker pool (rebuilt by the owner when broken)
         self.stop = stop or threading.Event()
+        self.committed = committed  # after each group commit: its replies may go out now
         self._reconciled = False  # leftovers below the checkpoint checked since (re)connect
         self._target_ready = False
 
@@ -268,6 +270,7 @@ class Poller:
                     continue
                 outcomes = self.intake.record_group(group, self.clock(), self.stop.is_set)
                 crash_point("intake.committed")  # committed, not yet moved/flagged
+                self.committed()
                 for (f, p, history), outcome in zip(group, outcomes, strict=False):
                     done.append(f.uid)
                     report.fetched += 1

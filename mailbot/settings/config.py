@@ -58,6 +58,7 @@ class SmtpConfig:
     timeout: float
     from_address: str
     from_name: str
+    per_connection: int = 100  # messages sent over one SMTP connection before a new one
 
     def password(self, environ: dict[str, str] | None = None) -> str | None:
         """The SMTP secret from its environment variable or file, None without a user."""
@@ -133,7 +134,10 @@ class Config:
     alarm_enabled: bool = True
     alarm_no_poll: int = 900
     alarm_outbox: int = 1800
+    alarm_failing: int = 300  # seconds a job (delivery, escalation, digest) may keep failing
     log_format: str = "text"
+    deliver_interval: int = 10  # seconds between delivery passes when nothing wakes one
+    deliver_pass: int = 60  # seconds a delivery pass may take; the next goes on at once
 
     @property
     def tz(self) -> ZoneInfo:
@@ -215,7 +219,7 @@ _SCHEMA: dict[str, set[str]] = {
     "storage": {"data_dir", "database_url"},
     "general": {"timezone", "rules_dir", "templates_dir", "log_format"},
     "ha": {"instance_name", "lease"},
-    "alarm": {"enabled", "no_poll_after", "outbox_after"},
+    "alarm": {"enabled", "no_poll_after", "outbox_after", "failing_after"},
     "smtp": {
         "mode",
         "host",
@@ -228,6 +232,7 @@ _SCHEMA: dict[str, set[str]] = {
         "timeout",
         "from_address",
         "from_name",
+        "per_connection",
     },
     "outbox": {
         "replies_per_sender_per_hour",
@@ -235,6 +240,8 @@ _SCHEMA: dict[str, set[str]] = {
         "retry_after",
         "retry_max",
         "page_window",
+        "interval",
+        "pass_limit",
     },
     "digest": {"enabled", "time"},
     "sms": {
@@ -320,6 +327,8 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         max_attempts=r.integer("outbox.max_attempts", 8, 1, 100),
         **_retry(r),
         page_window=r.duration("outbox.page_window", "10m"),
+        deliver_interval=r.duration("outbox.interval", "10s"),
+        deliver_pass=r.duration("outbox.pass_limit", "1m"),
         sms=_sms(r),
         digest_enabled=_bool(r, "digest.enabled", True),
         digest_time=_clock_time(r, "digest.time", "07:30"),
@@ -354,6 +363,7 @@ def _operations(r: Reader, poll_interval: int) -> dict[str, Any]:
         "alarm_enabled": _bool(r, "alarm.enabled", True),
         "alarm_no_poll": r.duration("alarm.no_poll_after", "15m"),
         "alarm_outbox": r.duration("alarm.outbox_after", "30m"),
+        "alarm_failing": r.duration("alarm.failing_after", "5m"),
         "log_format": r.choice("general.log_format", "text", ("text", "json")),
     }
 
@@ -413,6 +423,7 @@ def _smtp(r: Reader) -> SmtpConfig:
         timeout=float(r.integer("smtp.timeout", 30, 1, 600)),
         from_address=r.string("smtp.from_address", "pomoc@kjmssoft.pl", required=True),
         from_name=r.string("smtp.from_name", "Wsparcie KJM"),
+        per_connection=r.integer("smtp.per_connection", 100, 1, 100_000),
     )  # fmt: skip
 
 
