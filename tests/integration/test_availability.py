@@ -14,6 +14,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -154,19 +156,43 @@ def daemon_config(tmp_path, mailbox, db_url, smtp: dict, **extra) -> Path:
     )  # fmt: skip
 
 
+@dataclass
+class Daemon:
+    proc: subprocess.Popen
+    out: Output
+    db: str
+    children: set[int] = field(default_factory=set)  # found while it ran, for the cleanup
+
+
+@contextlib.contextmanager
+def daemon(tmp_path, mailbox, smtp: dict, **extra) -> Iterator[Daemon]:
+    """`mailbot run` on a fresh SQLite database; killed at the end if still running, with
+    any process of its that a test found and that is still there."""
+    db = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    upgraded(db)
+    config = daemon_config(tmp_path, mailbox, db, smtp, **extra)
+    proc = mailbot(["run"], config, mailbox.password)
+    running = Daemon(proc, Output(proc), db)
+    try:
+        yield running
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        kill_all(running.children)
+
+
+def at(server) -> dict:
+    return {"host": server.host, "port": server.port}
+
+
 # -- a hung SMTP server -----------------------------------------------------------------
 def test_a_tarpit_smtp_server_does_not_stop_intake(tmp_path, mailbox, tarpit):
     """Delivery waits on a server that never answers; new mail is still recorded within
     seconds, and SIGTERM exits 0 at once: the blocked connection is cut, the reply in
     hand goes back to the queue (nothing was sent), nothing is left `sending`."""
-    db = f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    config = daemon_config(tmp_path, mailbox, db, {"host": tarpit.host, "port": tarpit.port,
-                                                   "timeout": 300})  # fmt: skip
-    upgraded(db)
-    proc = mailbot(["run"], config, mailbox.password)
-    out = Output(proc)
-    try:
-        out.wait_for("poll done", 60)
+    with daemon(tmp_path, mailbox, at(tarpit) | {"timeout": 300}) as d:
+        d.out.wait_for("poll done", 60)
         mailbox.append_many("INBOX", questions(1, "t"))
         wait_until(lambda: tarpit.accepted >= 1, 30, "delivery connected to the tarpit")
         appended_at = time.monotonic()
@@ -174,20 +200,16 @@ def test_a_tarpit_smtp_server_does_not_stop_intake(tmp_path, mailbox, tarpit):
             mailbox.append_many("INBOX", questions(5, f"r{round_}-"))
             time.sleep(0.5)
         recorded = wait_until(
-            lambda: query(db, "SELECT count(*) FROM message")[0][0] == 26, 30, "26 recorded"
+            lambda: query(d.db, "SELECT count(*) FROM message")[0][0] == 26, 30, "26 recorded"
         )
         assert recorded - appended_at < 20  # IDLE: seconds, not the SMTP timeout (300 s)
         assert mailbox.uids("INBOX") == []
-        assert proc.poll() is None
-        code, took = stopped_in(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-    rest = out.read()
+        assert d.proc.poll() is None
+        code, took = stopped_in(d.proc)
+    rest = d.out.read()
     assert code == 0 and took < STOP_WITHIN, (code, took, rest[-3000:])
     assert "cutting their connections" in rest and "mailbot stopped" in rest
-    states = dict(query(db, "SELECT state, count(*) FROM outbox GROUP BY state"))
+    states = dict(query(d.db, "SELECT state, count(*) FROM outbox GROUP BY state"))
     assert states == {"pending": 26}  # none sent, none `sending`, none uncertain
 
 
@@ -226,47 +248,25 @@ def test_a_dead_smtp_server_shows_in_status_and_the_self_alarm(tmp_path, mailbox
 def test_sigterm_while_starting_exits_zero(tmp_path, mailbox, smtp_server, delay):
     """From the moment the process catches SIGTERM (its first lines) through starting
     the parse workers and the first poll: exit 0 within seconds, no process left."""
-    server = smtp_server()
-    db = f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    config = daemon_config(tmp_path, mailbox, db, {"host": server.host, "port": server.port})
-    upgraded(db)
     mailbox.append_many("INBOX", questions(40, "s"))  # a first poll with work to do
-    proc = mailbot(["run"], config, mailbox.password)
-    out = Output(proc)
-    children: set[int] = set()
-    try:
-        handlers_installed(proc.pid)
+    with daemon(tmp_path, mailbox, at(smtp_server())) as d:
+        handlers_installed(d.proc.pid)
         time.sleep(delay)
-        children = descendants(proc.pid)
-        code, took = stopped_in(proc)
+        d.children = descendants(d.proc.pid)
+        code, took = stopped_in(d.proc)
         time.sleep(0.5)
-        assert code == 0 and took < STOP_WITHIN, (code, took, out.read()[-3000:])
-        assert not alive(children | descendants(proc.pid)), "processes left behind"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        kill_all(children)
+        assert code == 0 and took < STOP_WITHIN, (code, took, d.out.read()[-3000:])
+        assert not alive(d.children | descendants(d.proc.pid)), "processes left behind"
 
 
 def test_sigterm_mid_poll_finishes_the_group_in_hand(tmp_path, mailbox, smtp_server):
-    server = smtp_server()
-    db = f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    config = daemon_config(tmp_path, mailbox, db, {"host": server.host, "port": server.port})
-    upgraded(db)
-    proc = mailbot(["run"], config, mailbox.password)
-    out = Output(proc)
-    try:
-        out.wait_for("poll done", 60)
+    with daemon(tmp_path, mailbox, at(smtp_server())) as d:
+        d.out.wait_for("poll done", 60)
         mailbox.append_many("INBOX", questions(600, "p"))
-        out.wait_for("action=created", 60)
-        code, took = stopped_in(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-    assert code == 0 and took < STOP_WITHIN, (code, took, out.read()[-3000:])
-    recorded = query(db, "SELECT count(*) FROM message")[0][0]
+        d.out.wait_for("action=created", 60)
+        code, took = stopped_in(d.proc)
+    assert code == 0 and took < STOP_WITHIN, (code, took, d.out.read()[-3000:])
+    recorded = query(d.db, "SELECT count(*) FROM message")[0][0]
     assert 0 < recorded < 600, "the stop did not land mid-poll"
     assert len(mailbox.uids("Processed")) == recorded  # every recorded one moved, no other
     assert len(mailbox.uids("INBOX")) == 600 - recorded
@@ -276,22 +276,13 @@ def test_sigterm_mid_delivery_finishes_the_message_in_hand(tmp_path, mailbox, sm
     """A slow server (0.5 s per message): the message being sent when SIGTERM comes is
     finished and marked sent; the rest waits; nothing is left `sending` or uncertain."""
     server = smtp_server(handler=RecordingHandler(data_delay=0.5))
-    db = f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    config = daemon_config(tmp_path, mailbox, db, {"host": server.host, "port": server.port})
-    upgraded(db)
-    proc = mailbot(["run"], config, mailbox.password)
-    out = Output(proc)
-    try:
-        out.wait_for("poll done", 60)
+    with daemon(tmp_path, mailbox, at(server)) as d:
+        d.out.wait_for("poll done", 60)
         mailbox.append_many("INBOX", questions(30, "m"))
-        out.wait_for("reply sent to", 60)
-        code, took = stopped_in(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-    assert code == 0 and took < STOP_WITHIN, (code, took, out.read()[-3000:])
-    states = dict(query(db, "SELECT state, count(*) FROM outbox GROUP BY state"))
+        d.out.wait_for("reply sent to", 60)
+        code, took = stopped_in(d.proc)
+    assert code == 0 and took < STOP_WITHIN, (code, took, d.out.read()[-3000:])
+    states = dict(query(d.db, "SELECT state, count(*) FROM outbox GROUP BY state"))
     assert set(states) == {"sent", "pending"}, states  # nothing `sending`, none uncertain
     assert states["sent"] == len(server.handler.messages)  # each arrival marked, once
 
@@ -300,28 +291,16 @@ def test_sigterm_mid_delivery_finishes_the_message_in_hand(tmp_path, mailbox, sm
 @pytest.mark.parametrize("when", ["idle", "parsing"])
 def test_sigkill_leaves_no_process_behind(tmp_path, mailbox, smtp_server, when):
     """The forkserver, both parse workers and the resource tracker end with the daemon."""
-    server = smtp_server()
-    db = f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    config = daemon_config(tmp_path, mailbox, db, {"host": server.host, "port": server.port})
-    upgraded(db)
-    proc = mailbot(["run"], config, mailbox.password)
-    out = Output(proc)
-    children: set[int] = set()
-    try:
-        out.wait_for("poll done", 60)
+    with daemon(tmp_path, mailbox, at(smtp_server())) as d:
+        d.out.wait_for("poll done", 60)
         if when == "parsing":
             mailbox.append_many("INBOX", questions(600, "k"))
-            out.wait_for("action=created", 60)
-        children = descendants(proc.pid)
-        assert len(children) >= 4, children  # forkserver, 2 workers, resource tracker
-        code, _took = stopped_in(proc, signal.SIGKILL)
+            d.out.wait_for("action=created", 60)
+        d.children = descendants(d.proc.pid)
+        assert len(d.children) >= 4, d.children  # forkserver, 2 workers, resource tracker
+        code, _took = stopped_in(d.proc, signal.SIGKILL)
         assert code == -signal.SIGKILL
-        wait_until(lambda: not alive(children), 10, f"processes left behind: {alive(children)}")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        kill_all(children)
+        wait_until(lambda: not alive(d.children), 10, f"left behind: {alive(d.children)}")
 
 
 # -- cron: every step, whatever fails ----------------------------------------------------------
