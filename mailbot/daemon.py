@@ -556,14 +556,14 @@ class App:
         signals = signals or Signals.install()
         signals.also(self.stop)
         try:
-            if self._start():
+            if self.start():
                 while not self.stop.wait(0.5):
                     pass
         finally:
             self.shutdown()
         return 0
 
-    def _start(self) -> bool:
+    def start(self) -> bool:
         """Everything before the first poll, each step skipped once a stop came."""
         for step in (self.check_schema, self.check_templates, self.poller, self.sender,
                      self.start_workers):  # fmt: skip
