@@ -1,35 +1,51 @@
-"""Composition root: config -> edges, store -> poller -> scheduler."""
+"""Composition root: config -> edges, store -> poller, sender -> the scheduled jobs.
+
+What runs when (and what happens when it fails or a stop comes) is mailbot/jobs.py;
+this module builds the parts and says which job does what.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
 import secrets
-import signal
+import socket
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailbot.core import alarm
 from mailbot.core.alarm import Thresholds
 from mailbot.core.backoff import Backoff
 from mailbot.core.digest import Digest
 from mailbot.edges.imap import ImapMailbox, ImapSettings
 from mailbot.edges.sms import SmsapiChannel, SmsChannel, WebhookChannel
 from mailbot.edges.smtp import CaptureMailer, Mailer, SmtpMailer
-from mailbot.errors import ConfigError, ImapAuthError, MailbotError
+from mailbot.errors import ConfigError, ImapAuthError, TransientError
 from mailbot.intake.decider import Decider, rota_lookup
 from mailbot.intake.idle import IdleWatcher
 from mailbot.intake.poller import Poller, PollReport
-from mailbot.intake.prepare import tune_gc
+from mailbot.intake.prepare import tune_gc, worker_init
 from mailbot.intake.record import Intake
 from mailbot.intake.sent_scan import SentScanner
+from mailbot.jobs import (
+    DELIVERY_FAILED,
+    ESCALATION_FAILED,
+    POLL_FAILED,
+    Job,
+    Jobs,
+    Result,
+    Signals,
+)
 from mailbot.ops.lease import Lease
 from mailbot.ops.lease import current as current_lease
 from mailbot.ops.logs import counts_text
@@ -45,7 +61,7 @@ from mailbot.outgoing.digest_mail import (
 from mailbot.outgoing.escalation import Escalator
 from mailbot.outgoing.outbox import Outbox, OutboxPolicy, last_inbound
 from mailbot.outgoing.render import TemplateSet, check_all
-from mailbot.outgoing.sender import OutboxSender
+from mailbot.outgoing.sender import DeliveryReport, OutboxSender
 from mailbot.outgoing.sms_mail import EmailToSmsChannel
 from mailbot.scrub import Scrubber
 from mailbot.settings.config import Config
@@ -60,8 +76,30 @@ from mailbot.store.tables import Message, Ticket
 log = logging.getLogger("mailbot.daemon")
 
 
+STOP_GRACE = 3.5  # seconds from a stop to the jobs' end; then lease, workers: exit in < 5 s
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class DeliveryFailed(TransientError):
+    """A delivery pass could not send: the SMTP server or the SMS gateway is down."""
+
+
+@dataclass
+class OnceReport:
+    """`mailbot poll --once`: each step ran whatever the others did."""
+
+    poll: PollReport | None = None
+    steps: dict[str, int] = field(default_factory=dict)  # escalation
+    sent: dict[str, int] = field(default_factory=dict)  # delivery
+    failed: list[str] = field(default_factory=list)  # "poll", "escalation", "deliver"
+
+    @property
+    def exit_code(self) -> int:
+        codes = {"poll": POLL_FAILED, "escalation": ESCALATION_FAILED, "deliver": DELIVERY_FAILED}
+        return sum(codes[step] for step in self.failed)
 
 
 class App:
@@ -100,18 +138,16 @@ class App:
         )
         self.intake = Intake(self.sessions, self.raw_store, config.tz, self.decider, self.outbox)
         self._sender: OutboxSender | None = None
-        self._delivering = threading.Lock()  # poll and escalation jobs both deliver
         self.escalator = Escalator(self.sessions, self.rules, self.outbox, self.clock)
         self.stop = threading.Event()
         self.lease = Lease(self.sessions, config.instance_name, config.lease_seconds, self.clock)
-        self._scheduler: BackgroundScheduler | None = None
-        self.faults = Faults()  # what went wrong since the last good poll (self-alarm)
         # Edges scrub what they convert; this catches text that reached us unconverted.
         self.scrub = Scrubber.of(config_secrets(config))
-        self._polling = threading.Lock()  # never two polls at once, whoever asks
-        self._poll_wanted = threading.Event()
-        self._poll_failures = 0
-        self._poll_backoff = Backoff(base=5, cap=config.poll_interval)
+        self.jobs = self._jobs()
+        self._secret_warning: str | None = None
+        self.last_poll: PollReport | None = None
+        self.delivered: dict[str, int] = {}  # what delivery passes did, for `poll --once`
+        self.escalated: dict[str, int] = {}  # and the escalation steps
         self._idle: IdleWatcher | None = None
         self.self_alarm = SelfAlarm(
             self.sessions,
@@ -120,7 +156,9 @@ class App:
             folder=config.imap.folder,
             instance=self.lease.holder,
             limits=Thresholds(
-                timedelta(seconds=config.alarm_no_poll), timedelta(seconds=config.alarm_outbox)
+                timedelta(seconds=config.alarm_no_poll),
+                timedelta(seconds=config.alarm_outbox),
+                timedelta(seconds=config.alarm_failing),
             ),
             tz=config.tz,
             clock=self.clock,
@@ -130,6 +168,27 @@ class App:
         self._scanner: SentScanner | None = None
         self._imap_token: Callable[[], str] | None = None  # XOAUTH2: one per process
 
+    def _jobs(self) -> Jobs:
+        """What the daemon runs when; each job on its own thread (mailbot/jobs.py)."""
+        c = self.config
+        jobs = Jobs(c.tz, self.stop, active=self.lease.held, clock=self.clock, scrub=self.scrub)
+        jobs.add(Job("poll", self._poll, "poll", every=c.poll_interval, first=True,
+                     retry=Backoff(base=5, cap=c.poll_interval)))  # fmt: skip
+        jobs.add(Job("deliver", self._deliver, "outbox delivery", every=c.deliver_interval,
+                     first=True))  # fmt: skip
+        jobs.add(Job("escalation", lambda: self.escalate(), "escalation check", every=60,
+                     retry=Backoff(base=10, cap=60)))  # R-SLA-1 reminders, breaches  # fmt: skip
+        if c.digest_enabled:  # working days at the set local time
+            hour, minute = map(int, c.digest_time.split(":"))
+            cron = CronTrigger(day_of_week="mon-fri", hour=hour, minute=minute, timezone=c.tz)
+            jobs.add(Job("digest", self._digest, "digest", cron=cron,
+                         retry=Backoff(base=300, cap=3600)))  # fmt: skip
+        if c.alarm_enabled:  # a standby watches the database only
+            jobs.add(Job("alarm", self._alarm, "self-alarm check", every=60, leased=False))
+        jobs.add(Job("lease", self._renew_lease, "lease renewal",
+                     every=max(1, c.lease_seconds // 3), leased=False))  # fmt: skip
+        return jobs
+
     def check_schema(self) -> None:
         check_schema(self.engine)
 
@@ -137,7 +196,8 @@ class App:
         """Parsing dominates intake time; worker processes use the second core.
 
         A worker killed hard (OOM, segfault) breaks the pool for good: build a new one.
-        The batch it was parsing failed as a whole and is fetched again next poll."""
+        The batch it was parsing failed as a whole and is fetched again next poll.
+        Workers end with this process whatever ends it (intake.prepare.worker_init)."""
         if isinstance(self._pool, ProcessPoolExecutor) and self._pool._broken:
             log.error("a parse worker died; starting a new worker pool")
             self._pool.shutdown(wait=False, cancel_futures=True)
@@ -149,18 +209,29 @@ class App:
             # spends ~1 s of CPU on it. Takes effect when the forkserver starts.
             context.set_forkserver_preload(["__main__", "mailbot.intake.prepare"])
             self._pool = ProcessPoolExecutor(
-                self.config.parse_workers, mp_context=context, initializer=tune_gc
+                self.config.parse_workers,
+                mp_context=context,
+                initializer=worker_init,
+                initargs=(os.getpid(),),
             )
         return self._pool
 
     def start_workers(self) -> None:
         """Start the parse workers now rather than on the first batch, so a backlog found
-        by the first poll does not wait for them. Returns once each has run a task."""
+        by the first poll does not wait for them. Returns once each has run a task, or
+        at a stop."""
         try:
             pool = self.pool()
             if pool is not None:
+                deadline = time.monotonic() + 120
                 for ready in [pool.submit(tune_gc) for _ in range(self.config.parse_workers)]:
-                    ready.result(timeout=120)
+                    while not self.stop.is_set():
+                        try:
+                            ready.result(timeout=0.2)
+                            break
+                        except TimeoutError:
+                            if time.monotonic() > deadline:
+                                raise
         except Exception as exc:  # noqa: BLE001 - the first poll tries again and reports it
             log.warning("parse workers did not start (%s); the first poll tries again", exc)
             if self._pool is not None:
@@ -210,6 +281,7 @@ class App:
                 history_cutoff=self.config.history_cutoff,
                 pool=self.pool,
                 stop=self.stop,
+                committed=lambda: self.jobs.wake("deliver"),  # replies go out during intake
             )
         return self._poller
 
@@ -238,6 +310,7 @@ class App:
                     smtp.timeout,
                     None,
                 )
+                mailer.per_connection = smtp.per_connection
             else:
                 mailer = CaptureMailer(self.config.data_dir / "sent")
             self._sender = OutboxSender(
@@ -267,30 +340,46 @@ class App:
         assert smtp is not None
         return EmailToSmsChannel(mailer, sms.address_template, smtp.from_address)
 
-    def deliver(self) -> dict[str, int]:
-        with self._delivering:
-            report = self.sender().deliver_pending()
+    # -- delivery ------------------------------------------------------------------------
+    def deliver_pass(self) -> DeliveryReport:
+        """One delivery pass, bounded by outbox.pass_limit (and a stop)."""
+        report = self.sender().deliver_pending(
+            deadline=time.monotonic() + self.config.deliver_pass, stop=self.stop.is_set
+        )
+        for what, n in report.counts.items():
+            self.delivered[what] = self.delivered.get(what, 0) + n
         if report.counts:
             log.info("outbox: %s", counts_text(report.counts))
-        return report.counts
+        return report
+
+    def deliver(self) -> dict[str, int]:
+        """Everything due now, pass after pass (`mailbot outbox send`, tests)."""
+        counts: dict[str, int] = {}
+        while True:
+            report = self.deliver_pass()
+            for what, n in report.counts.items():
+                counts[what] = counts.get(what, 0) + n
+            if not report.more or self.stop.is_set():
+                return counts
+
+    def _deliver(self) -> Result | None:
+        """The delivery job: a pass; again at once when mail was left (the deadline)."""
+        report = self.deliver_pass()
+        if report.more:
+            self.jobs.wake("deliver")
+        if report.failed:
+            raise DeliveryFailed(f"outbox delivery: {report.error}")
+        return Result.IDLE if report.idle else None
 
     def escalate(self) -> dict[str, int]:
-        """Due escalation steps -> alerts in the outbox, then deliver them."""
+        """Due escalation steps -> alerts in the outbox, delivered by the delivery job."""
         steps = self.escalator.run()
+        for what, n in steps.items():
+            self.escalated[what] = self.escalated.get(what, 0) + n
         if steps:
             log.warning("escalation: %s", counts_text(steps))
-            self.deliver()
+            self.jobs.wake("deliver")
         return steps
-
-    def _escalation_job(self) -> None:
-        if not self.lease.held():
-            return
-        try:
-            self.escalate()
-        except MailbotError as exc:
-            log.error("escalation check failed, will retry in a minute: %s", exc)
-        except Exception:
-            log.exception("escalation check crashed unexpectedly, will retry in a minute")
 
     def tell_released(self, session: Session, ticket: Ticket) -> None:
         """The client hears that its on-hold ticket is being handled (R-PAK-3)."""
@@ -327,6 +416,7 @@ class App:
             occasion="released",
         )
 
+    # -- the digest ----------------------------------------------------------------------
     def digest_job(self) -> DigestJob:
         return DigestJob(
             self.sessions,
@@ -365,16 +455,10 @@ class App:
         )
         self.sender().mailer.send(smtp.from_address, recipients, raw)
 
-    def _digest_job(self) -> None:
-        if not self.lease.held():
-            return
-        try:
-            log.info("%s", self.digest_job().run())
-        except MailbotError as exc:
-            log.error("digest failed: %s", exc)
-        except Exception:
-            log.exception("digest crashed unexpectedly")
+    def _digest(self) -> None:
+        log.info("%s", self.digest_job().run())
 
+    # -- polling -------------------------------------------------------------------------
     def poll_once(self) -> PollReport:
         report = self.poller().poll_once()
         log.info("poll done: %s", report.summary())
@@ -399,73 +483,30 @@ class App:
             self._scanner.mailbox.close()
             raise
 
-    def _poll_job(self) -> None:
-        """Scheduler job: one failed poll is logged, never fatal; the next one retries."""
-        if not self.lease.held():
-            return
-        if not self._polling.acquire(blocking=False):  # IDLE woke us during a poll
-            self._poll_wanted.set()
-            return
-        try:
-            while True:
-                self._poll_wanted.clear()
-                self._poll_and_deliver()
-                if self.stop.is_set() or not self._poll_wanted.is_set():
-                    break
-        finally:
-            self._polling.release()
-
-    def _poll_failed(self, error: str, *, auth: bool = False) -> None:
-        """Remember it for the self-alarm and try again soon."""
-        self.faults = replace(
-            self.faults, last_poll_error=error, auth_error=error if auth else None
-        )
-        self._retry_poll()
-
-    def _retry_poll(self) -> None:
-        """After a failed poll, retry sooner than the interval: 5 s, 10 s, 20 s, …
-        (capped at the interval), so a short outage costs seconds, a long one no storm."""
-        self._poll_failures += 1
-        delay = self._poll_backoff.delay(self._poll_failures)
-        if self._scheduler is None or self.stop.is_set() or delay >= self.config.poll_interval:
-            return
-        log.info("next poll attempt in %.0f s (failure %d in a row)", delay, self._poll_failures)
-        self._scheduler.add_job(
-            self._poll_job,
-            "date",
-            run_date=datetime.now(self.config.tz) + timedelta(seconds=delay),
-            id="poll-retry",
-            replace_existing=True,
-        )
+    def _poll(self) -> None:
+        """The poll job; a failure is the wrapper's (logged, remembered, retried soon)."""
+        self.last_poll = self.poll_once()
+        self.jobs.wake("deliver")
 
     def request_poll(self) -> None:
         """A poll now (IDLE saw new mail); one already running polls once more."""
-        self._poll_wanted.set()
-        if self._scheduler is not None and not self.stop.is_set():
-            self._scheduler.add_job(self._poll_job, id="poll-now", replace_existing=True)
+        self.jobs.wake("poll")
 
-    def _poll_and_deliver(self) -> None:
-        try:
-            self.poll_once()
-            self.faults = replace(self.faults, last_poll_error=None, auth_error=None)
-            self._poll_failures = 0
-        except ImapAuthError as exc:
-            log.error("poll failed: the mailbox refused our login: %s", exc)
-            self._poll_failed(str(exc), auth=True)
-        except MailbotError as exc:
-            log.error("poll failed: %s", exc)
-            self._poll_failed(str(exc))
-        except Exception as exc:
-            log.exception("poll crashed unexpectedly")
-            self._poll_failed(self.scrub(repr(exc)))
-        if self.stop.is_set():
-            return
-        try:  # the outbox is delivered even when the mailbox is unreachable
-            self.deliver()
-        except MailbotError as exc:
-            log.error("outbox delivery failed, will retry: %s", exc)
-        except Exception:
-            log.exception("outbox delivery crashed unexpectedly, will retry")
+    # -- the self-alarm and the lease ----------------------------------------------------
+    @property
+    def faults(self) -> Faults:
+        """What the self-alarm is told: the jobs' failure streaks and the secret's expiry."""
+        poll = self.jobs.streak("poll")
+        return Faults(
+            last_poll_error=poll.error if poll else None,
+            auth_error=poll.error if poll and issubclass(poll.kind, ImapAuthError) else None,
+            secret_warning=self._secret_warning,
+            failing=tuple(
+                alarm.Failing(name, streak.since, streak.error)
+                for name, streak in self.jobs.failing().items()
+                if name in alarm.JOB_KINDS
+            ),
+        )
 
     def _alarm_channels(self) -> Channels:
         """The outbox sender's mailer and SMS gateway, used directly."""
@@ -473,19 +514,16 @@ class App:
         sender = self.sender()
         return Channels(sender.mailer, sender.sms, smtp.from_address if smtp else "")
 
-    def _alarm_job(self) -> None:
+    def _alarm(self) -> None:
         """Every minute: the self-alarm. A standby only watches the database."""
         if self.config.oauth is not None:  # the Azure client secret's expiry
             notices = oauth_notices(
                 self.config.oauth, self.clock().astimezone(self.config.tz).date()
             )
-            self.faults = replace(self.faults, secret_warning=notices[0] if notices else None)
-        try:
-            self.self_alarm.check(self.faults, database_only=not self.lease.held())
-        except Exception:
-            log.exception("self-alarm check crashed unexpectedly, will retry in a minute")
+            self._secret_warning = notices[0] if notices else None
+        self.self_alarm.check(self.faults, database_only=not self.lease.held())
 
-    def _lease_job(self) -> None:
+    def _renew_lease(self) -> None:
         """Renew the lease, or take it when the active instance is gone."""
         was_held = self.lease.held()
         try:
@@ -493,76 +531,51 @@ class App:
         except Exception as exc:  # noqa: BLE001 - the database may be restarting
             log.error("lease renewal failed (the database?): %s", exc)
             return
-        if held and not was_held and self._scheduler is not None:
+        if held and not was_held:
             log.info("active instance now: polling at once")
-            self._scheduler.modify_job("poll", next_run_time=datetime.now(self.config.tz))
+            self.jobs.wake("poll")
 
-    def run(self) -> int:
-        """Poll every interval until SIGTERM/SIGINT; finish the message in hand, exit 0."""
-        self.check_schema()
-        self.check_templates()
-        self.poller()  # resolve the password now: a config error stops us before any poll
-        self.sender()
-        self.start_workers()
+    # -- cron: one pass ------------------------------------------------------------------
+    def once(self) -> OnceReport:
+        """Poll, escalate and deliver once, each step whatever the others did: breach
+        alerts must go out exactly when the mailbox is what fails. The caller holds the
+        lease. The exit code (OnceReport.exit_code) says which steps failed."""
+        result = OnceReport()
+        self.last_poll, self.escalated, self.delivered = None, {}, {}
+        self.poller()  # a config problem (the password's variable unset) stops all: exit 2
+        for name in ("poll", "escalation", "deliver"):
+            if not self.jobs.run(name):
+                result.failed.append(name)
+        result.poll, result.steps, result.sent = self.last_poll, self.escalated, self.delivered
+        return result
 
-        def on_signal(signum: int, _frame: object) -> None:
-            log.info(
-                "%s received: finishing the message in hand, then exiting",
-                signal.Signals(signum).name,
-            )
-            self.stop.set()
+    # -- the daemon ----------------------------------------------------------------------
+    def run(self, signals: Signals | None = None) -> int:
+        """Run the jobs until SIGTERM/SIGINT; finish the message in hand, exit 0 within
+        seconds whatever the servers do (mailbot/jobs.py). `signals`: installed by the
+        caller as early as it could; else now."""
+        signals = signals or Signals.install()
+        signals.also(self.stop)
+        try:
+            if self.start():
+                while not self.stop.wait(0.5):
+                    pass
+        finally:
+            self.shutdown()
+        return 0
 
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
-        scheduler = BackgroundScheduler(timezone=self.config.tz)
-        self._scheduler = scheduler
+    def start(self) -> bool:
+        """Everything before the first poll, each step skipped once a stop came."""
+        for step in (self.check_schema, self.check_templates, self.poller, self.sender,
+                     self.start_workers):  # fmt: skip
+            if self.stop.is_set():
+                return False
+            step()  # the poller resolves the password: a config error stops us here
         if not self.lease.acquire():
             log.warning("standby: %s is active; taking over when it stops", self.lease_holder())
-        if self.config.alarm_enabled:
-            scheduler.add_job(
-                self._alarm_job, "interval", seconds=60, id="alarm", max_instances=1,
-                coalesce=True,
-            )  # fmt: skip
-        scheduler.add_job(
-            self._lease_job,
-            "interval",
-            seconds=max(1, self.config.lease_seconds // 3),
-            id="lease",
-            max_instances=1,
-            coalesce=True,
-        )
-        scheduler.add_job(
-            self._poll_job,
-            "interval",
-            seconds=self.config.poll_interval,
-            id="poll",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=self.config.poll_interval,
-            next_run_time=datetime.now(self.config.tz),
-        )
-        scheduler.add_job(  # R-SLA-1 reminders and breaches, every minute
-            self._escalation_job,
-            "interval",
-            seconds=60,
-            id="escalation",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=60,
-        )
-        if self.config.digest_enabled:  # working days at the set local time
-            hour, minute = map(int, self.config.digest_time.split(":"))
-            scheduler.add_job(
-                self._digest_job,
-                CronTrigger(
-                    day_of_week="mon-fri", hour=hour, minute=minute, timezone=self.config.tz
-                ),
-                id="digest",
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=3600,
-            )
-        scheduler.start()
+        if self.stop.is_set():
+            return False
+        self.jobs.start()
         if self.config.idle:
             self._idle = IdleWatcher(
                 self.imap_settings,
@@ -579,15 +592,40 @@ class App:
             self.config.imap.host,
             self.config.poll_interval,
         )
-        while not self.stop.wait(0.5):
-            pass
-        scheduler.shutdown(wait=True)
+        return True
+
+    def shutdown(self) -> None:
+        """After a stop: the jobs finish the message in hand (a server that does not
+        answer has its connection cut), the lease goes to a standby at once, the parse
+        workers end. A job still stuck after that is left behind: the process exits
+        anyway, and what it had in hand is recovered at the next start, as after a kill."""
+        self.stop.set()
+        started = time.monotonic()
+        busy = self.jobs.shutdown(started + STOP_GRACE, self._abort)
         if self._idle is not None:
-            self._idle.join(5)
+            self._idle.join(max(0.1, started + STOP_GRACE - time.monotonic()))
         self.release_lease()
         self.close()
+        if busy:
+            log.error("stopping with %s still running: its work is recovered at the next "
+                      "start", ", ".join(busy))  # fmt: skip
+            logging.shutdown()
+            os._exit(0)
         log.info("mailbot stopped")
-        return 0
+
+    def _abort(self) -> None:
+        """Cut the connections jobs may be waiting on (SMTP, IMAP): their calls fail now."""
+        if self._sender is not None and isinstance(self._sender.mailer, SmtpMailer):
+            self._sender.mailer.abort()
+        for mailbox in (
+            self._poller.mailbox if self._poller else None,
+            self._scanner.mailbox if self._scanner else None,
+        ):
+            client = mailbox.client if mailbox is not None else None
+            sock = client.socket() if client is not None else None
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
     def lease_holder(self) -> str:
         with self.sessions() as session:

@@ -32,10 +32,13 @@ LogJsonOpt = Annotated[
 def run(config: ConfigOpt = DEFAULT_CONFIG, verbose: bool = False, log_json: LogJsonOpt = False
         ) -> None:  # fmt: skip
     """Demon: odczyt skrzynki co interwał, aż do SIGTERM/SIGINT."""
+    from mailbot.jobs import Signals
+
+    signals = Signals.install()  # first: a stop while starting exits 0 too
     setup_logging(verbose, read_config(config), log_json)
     application = build_app(config)
     try:
-        code = application.run()
+        code = application.run(signals)
     except (ConfigError, SchemaError) as exc:
         raise fail(str(exc), 2) from None
     raise typer.Exit(code)
@@ -47,7 +50,12 @@ def poll(
     verbose: bool = False,
     log_json: LogJsonOpt = False,
 ) -> None:
-    """Jeden przebieg (cron, testy): odczyt skrzynki, eskalacje, wysyłka. Wymaga --once."""
+    """Jeden przebieg (cron, testy): odczyt skrzynki, eskalacje, wysyłka. Wymaga --once.
+
+    Każdy krok idzie, także gdy poprzedni się nie udał (alarmy wychodzą, gdy skrzynka nie
+    działa). Kod wyjścia: 0 wszystko zrobione; 1 nie uruchomiono, działa inna instancja;
+    2 nie uruchomiono, konfiguracja lub schemat; inaczej suma 4 (odczyt skrzynki),
+    8 (eskalacje), 16 (wysyłka), np. 20 = odczyt i wysyłka."""
     from mailbot.ops.logs import counts_text
 
     if not once:
@@ -59,9 +67,7 @@ def poll(
         if not application.lease.acquire():  # a running daemon (or another cron pass) acts
             raise fail(f"another mailbot instance is active ({application.lease_holder()}); "
                        "not polling", 1)  # fmt: skip
-        report = application.poll_once()
-        steps = application.escalator.run()  # what the daemon's every-minute job does
-        sent = application.deliver()
+        result = application.once()
     except (ConfigError, SchemaError) as exc:
         raise fail(str(exc), 2) from None
     except MailbotError as exc:
@@ -69,11 +75,15 @@ def poll(
     finally:
         application.release_lease()
         application.close()
-    say(report.summary())
-    if steps:
-        say("escalation: " + counts_text(steps))
-    if sent:
-        say("outbox: " + counts_text(sent))
+    if result.poll is not None:
+        say(result.poll.summary())
+    if result.steps:
+        say("escalation: " + counts_text(result.steps))
+    if result.sent:
+        say("outbox: " + counts_text(result.sent))
+    if result.failed:
+        raise fail("failed: " + ", ".join(result.failed) + " (see the log above)",
+                   result.exit_code)  # fmt: skip
 
 
 def db_upgrade(config: ConfigOpt = DEFAULT_CONFIG) -> None:

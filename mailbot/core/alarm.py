@@ -17,6 +17,10 @@ OUTBOX = "outbox_stuck"
 AUTH = "auth_failed"
 DATABASE = "database_down"
 SECRET = "secret_expiry"
+DELIVERY = "delivery_failing"
+ESCALATION = "escalation_failing"
+DIGEST = "digest_failing"
+JOB_KINDS = {"deliver": DELIVERY, "escalation": ESCALATION, "digest": DIGEST}
 
 TITLES = {
     NO_POLL: "skrzynka nie jest odczytywana",
@@ -24,6 +28,15 @@ TITLES = {
     AUTH: "logowanie do skrzynki odrzucone",
     DATABASE: "baza danych niedostępna",
     SECRET: "wygasa sekret logowania OAuth2",
+    DELIVERY: "wysyłka poczty i SMS nie działa",
+    ESCALATION: "pilnowanie terminów (eskalacje) nie działa",
+    DIGEST: "raport dzienny nie wychodzi",
+}
+_CONSEQUENCE = {
+    DELIVERY: "Odpowiedzi i powiadomienia czekają w kolejce (`mailbot outbox list`); sprawdź "
+    "serwer SMTP i bramkę SMS.",
+    ESCALATION: "Przypomnienia i powiadomienia o przekroczonych terminach nie wychodzą.",
+    DIGEST: "Kierownicy nie dostali dzisiejszego raportu.",
 }
 
 
@@ -31,6 +44,16 @@ TITLES = {
 class Thresholds:
     no_poll: timedelta
     outbox: timedelta
+    failing: timedelta = timedelta(minutes=5)  # a job failing run after run for this long
+
+
+@dataclass(frozen=True)
+class Failing:
+    """A scheduled job (deliver, escalation, digest) failing run after run since `since`."""
+
+    job: str
+    since: datetime
+    error: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +70,7 @@ class Observation:
     auth_error: str | None = None
     database_error: str | None = None
     secret_warning: str | None = None
+    failing: tuple[Failing, ...] = ()
 
 
 def _minutes(delta: timedelta) -> int:
@@ -86,6 +110,13 @@ def problems(obs: Observation, limits: Thresholds, tz: ZoneInfo) -> dict[str, st
         )
     if obs.secret_warning is not None:
         found[SECRET] = obs.secret_warning
+    for failing in obs.failing:
+        kind = JOB_KINDS.get(failing.job)
+        if kind is not None and obs.now - failing.since >= limits.failing:
+            found[kind] = (
+                f"Od {_minutes(obs.now - failing.since)} min każda próba kończy się błędem: "
+                f"{failing.error}. {_CONSEQUENCE[kind]}"
+            )
     return found
 
 

@@ -6,8 +6,12 @@ SmtpRejected = a recipient or the content was refused for good (5xx on RCPT or D
 retrying cannot help and must not happen. Authentication failures are SmtpError, not
 SmtpRejected: they are a setting to fix, after which the queued mail must still go out.
 
-One connection per message: the outbox sends a handful an hour, and a fresh connection
-never trips over a server's idle timeout.
+`SmtpMailer.send` is one connection per message (the self-alarm, the digest, a doctor's
+test mail); the outbox sends through `SmtpMailer.session()`: one connection for many
+messages (a backlog of 10,000 replies spent most of its time connecting), with a fresh
+one after `per_connection` messages, after any failure, and when the server dropped an
+idle one. `SmtpMailer.abort()` cuts every open connection at once, so a server that
+accepts and never answers cannot hold a stopping daemon for the whole timeout.
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ import os
 import re
 import secrets
 import smtplib
+import socket
 import ssl
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -44,6 +51,11 @@ class SmtpCheck:
     auth_methods: tuple[str, ...]
 
 
+class ConnectionGone(SmtpError):
+    """The server had closed the connection (or said 421) before MAIL FROM: nothing of
+    the message was sent, a new connection may take it at once."""
+
+
 class SmtpCheckError(SmtpError):
     """A failed `check`; `step` is connect, tls, ehlo or auth (each has its own fix)."""
 
@@ -56,6 +68,45 @@ class Mailer(Protocol):
     def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> None:
         """Deliver `raw` (CRLF bytes) or raise SmtpError / SmtpRejected."""
         ...
+
+
+class MailSession(Protocol):
+    """Many messages in a row (the outbox): the same reactions as `Mailer.send`."""
+
+    def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class OneByOne:
+    """A MailSession over any Mailer: each message on its own (the capture folder, the
+    e-mail-to-SMS gateway, a test's mailer)."""
+
+    def __init__(self, mailer: Mailer):
+        self.mailer = mailer
+
+    def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> None:
+        self.mailer.send(envelope_from, recipients, raw)
+
+    def close(self) -> None:
+        return None
+
+
+def open_session(mailer: Mailer, *, deadline: float | None = None) -> MailSession:
+    """One connection for many messages where the mailer can, else one by one.
+    `deadline` (time.monotonic()) bounds every wait for the server."""
+    if isinstance(mailer, SmtpMailer):
+        return mailer.session(deadline=deadline)
+    return OneByOne(mailer)
+
+
+def _envelope(envelope_from: str, recipients: list[str]) -> tuple[str, list[str]]:
+    """The addr-specs MAIL FROM and RCPT TO take; ValueError for a malformed address."""
+    sender = address(envelope_from).addr_spec if envelope_from else ""
+    rcpts = list(dict.fromkeys(address(r).addr_spec for r in recipients))
+    if not rcpts:
+        raise ValueError("no recipients")
+    return sender, rcpts
 
 
 def _text(reply: bytes | str) -> str:
@@ -120,6 +171,10 @@ class SmtpMailer:
         self.host, self.port, self.tls = host, port, tls
         self.user, self._password = user, password
         self.cafile, self.timeout, self.local_hostname = cafile, timeout, local_hostname
+        self.per_connection = 100  # messages; servers limit them (and QUIT frees memory)
+        self._live: set[smtplib.SMTP] = set()  # open connections, for abort()
+        self._lock = threading.Lock()
+        self._aborted = False
 
     def __repr__(self) -> str:  # never print the password
         who = f"{self.user}@" if self.user else ""
@@ -128,24 +183,55 @@ class SmtpMailer:
     def _context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.cafile) if self.cafile else None)
 
-    def _open(self) -> smtplib.SMTP:
-        """The TCP (and, for "ssl", TLS) connection with the server's greeting read."""
+    def _open(self, timeout: float | None = None) -> smtplib.SMTP:
+        """The TCP (and, for "ssl", TLS) connection with the server's greeting read. The
+        connection is known to abort() before the first byte is awaited."""
+        timeout = self.timeout if timeout is None else timeout
         if self.tls == "ssl":
-            return smtplib.SMTP_SSL(
-                self.host,
-                self.port,
-                local_hostname=self.local_hostname,
-                timeout=self.timeout,
-                context=self._context(),
+            conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                local_hostname=self.local_hostname, timeout=timeout, context=self._context()
             )
-        return smtplib.SMTP(
-            self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout
-        )
+        else:
+            conn = smtplib.SMTP(local_hostname=self.local_hostname, timeout=timeout)
+        with self._lock:
+            if self._aborted:
+                raise SmtpError("mailbot is stopping: no new SMTP connection")
+            self._live.add(conn)
+        conn._host = self.host  # what the constructor sets when it connects: TLS's SNI
+        try:
+            code, reply = conn.connect(self.host, self.port)
+            if code != 220:
+                raise smtplib.SMTPConnectError(code, reply)
+        except BaseException:
+            _close(conn)
+            self._forget(conn)
+            raise
+        return conn
 
-    def _connect(self) -> smtplib.SMTP:
+    def _forget(self, conn: smtplib.SMTP) -> None:
+        with self._lock:
+            self._live.discard(conn)
+
+    def _end(self, conn: smtplib.SMTP) -> None:
+        _close(conn)
+        self._forget(conn)
+
+    def abort(self) -> None:
+        """Cut every open connection now and refuse new ones: a call blocked on the
+        server fails at once (SmtpError) instead of after the timeout. For a stop."""
+        with self._lock:
+            self._aborted = True
+            live = list(self._live)
+        for conn in live:
+            sock = getattr(conn, "sock", None)
+            if sock is not None:
+                with suppress(OSError):  # the plain socket's shutdown, also under TLS
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def _connect(self, timeout: float | None = None) -> smtplib.SMTP:
         where = f"connect to {self.host}:{self.port}"
         with _converted(where, self._password):
-            conn = self._open()
+            conn = self._open(timeout)
         try:
             with _converted(f"{where} (STARTTLS/login)", self._password):
                 if self.tls == "starttls":
@@ -153,9 +239,14 @@ class SmtpMailer:
                 if self.user:
                     self._login(conn, self.user, self._password or "")
         except SmtpError:
-            _close(conn)
+            self._end(conn)
             raise
         return conn
+
+    def session(self, *, deadline: float | None = None) -> SmtpSession:
+        """Many messages over one connection; `deadline` (time.monotonic()) bounds every
+        wait for the server, whatever `timeout` says."""
+        return SmtpSession(self, deadline)
 
     @staticmethod
     def _login(conn: smtplib.SMTP, user: str, password: str) -> None:
@@ -204,28 +295,30 @@ class SmtpMailer:
                 auth_methods=tuple(conn.esmtp_features.get("auth", "").split()),
             )
         finally:
-            _close(conn)
+            self._end(conn)
 
     def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> None:
         """One SMTP transaction. ValueError for a malformed address (a caller's bug).
         `envelope_from=""` sends the null reverse-path (MAIL FROM:<>), which RFC 3834 3.3
         allows for auto-replies; many submission servers refuse it, hence not the default."""
-        sender = address(envelope_from).addr_spec if envelope_from else ""
-        rcpts = list(dict.fromkeys(address(r).addr_spec for r in recipients))
-        if not rcpts:
-            raise ValueError("no recipients")
+        sender, rcpts = _envelope(envelope_from, recipients)
         conn = self._connect()
         try:
             self._transaction(conn, sender, rcpts, raw)
         finally:
-            _close(conn)
+            self._end(conn)
 
     def _transaction(self, conn: smtplib.SMTP, sender: str, rcpts: list[str], raw: bytes) -> None:
         """MAIL, RCPT, DATA by hand (not sendmail): to know which step failed, and so
         whether the server may already have the message."""
         with _converted("MAIL FROM", self._password):
-            conn.ehlo_or_helo_if_needed()
-            code, reply = conn.mail(sender)
+            try:
+                conn.ehlo_or_helo_if_needed()
+                code, reply = conn.mail(sender)
+            except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
+                raise ConnectionGone(f"SMTP MAIL FROM failed: {exc}") from exc
+            if code == 421:  # closing the connection: nothing of this message was sent
+                raise ConnectionGone(f"SMTP MAIL FROM: {code} {_text(reply)}", code=code)
             if code != 250:
                 raise SmtpError(
                     f"SMTP MAIL FROM {sender} refused: {code} {_text(reply)}", code=code
@@ -272,6 +365,73 @@ class SmtpMailer:
                 refused=refused,
                 delivered_to=accepted,
             )
+
+
+class SmtpSession:
+    """Messages one after another over one SMTP connection (`SmtpMailer.session`).
+
+    Each message is still its own transaction with the reactions of `SmtpMailer.send`.
+    After a failure the connection is dropped (its state is unknown) and the next message
+    opens a new one. A connection the server closed while we were idle (an idle timeout,
+    a 421) fails at MAIL FROM, before the message was sent: that message is tried once
+    more on a fresh connection. Not thread-safe: one session per sending thread."""
+
+    def __init__(self, mailer: SmtpMailer, deadline: float | None):
+        self.mailer = mailer
+        self.deadline = deadline
+        self._conn: smtplib.SMTP | None = None
+        self._count = 0  # messages on this connection
+        self.connections = 0  # opened so far (for the delivery report)
+
+    def _timeout(self) -> float:
+        if self.deadline is None:
+            return self.mailer.timeout
+        return max(0.5, min(self.mailer.timeout, self.deadline - time.monotonic()))
+
+    def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> None:
+        sender, rcpts = _envelope(envelope_from, recipients)
+        if self._conn is not None and self._count >= self.mailer.per_connection:
+            self.close()
+        reused = self._conn is not None
+        try:
+            self._send(sender, rcpts, raw)
+        except SmtpRejected:
+            raise  # refused for good; the connection itself is fine
+        except ConnectionGone:
+            self._drop()
+            if not reused:
+                raise
+            self._send(sender, rcpts, raw)  # the server closed it meanwhile: once more
+        except SmtpError:
+            self._drop()
+            raise
+
+    def _send(self, sender: str, rcpts: list[str], raw: bytes) -> None:
+        timeout = self._timeout()
+        if self._conn is None:
+            self._conn = self.mailer._connect(timeout)
+            self._count = 0
+            self.connections += 1
+        elif self._conn.sock is not None:
+            self._conn.sock.settimeout(timeout)
+        try:
+            self.mailer._transaction(self._conn, sender, rcpts, raw)
+        except SmtpRejected:
+            self._count += 1
+            raise
+        self._count += 1
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            with suppress(OSError):
+                conn.close()  # no QUIT: the connection is in an unknown state
+            self.mailer._forget(conn)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            self.mailer._end(conn)
 
 
 def _close(conn: smtplib.SMTP) -> None:

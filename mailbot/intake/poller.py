@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from datetime import time as dtime
 from pathlib import Path
@@ -70,7 +70,11 @@ def _prepare_all(
     raws = [m.raw for m in batch]
     flags = [m.oversized for m in batch]
     roots = [raw_root] * len(batch)
-    ruleset = [rules.without_model() if rules else None] * len(batch)
+    # Not rules.without_model(): declared a classmethod, it returns the class itself, and
+    # a worker handed the class fails to classify, so every message was classified again
+    # in the main process (2.9 ms of its CPU per message).
+    light = replace(rules, model=None) if rules is not None else None
+    ruleset = [light] * len(batch)
     if pool is None or len(batch) < 16:  # not worth the pickling round trip
         return map(prepare, raws, flags, roots, ruleset)
     return pool.map(prepare, raws, flags, roots, ruleset, chunksize=max(1, len(batch) // 4))
@@ -89,6 +93,7 @@ class Poller:
         history_cutoff: date | None = None,
         pool: Callable[[], Executor | None] = lambda: None,
         stop: threading.Event | None = None,
+        committed: Callable[[], None] = lambda: None,
     ):
         self.imap = imap
         self.mailbox = mailbox
@@ -99,6 +104,7 @@ class Poller:
         self.cutoff = datetime.combine(history_cutoff, dtime(0), tz) if history_cutoff else None
         self.pool = pool  # returns the live worker pool (rebuilt by the owner when broken)
         self.stop = stop or threading.Event()
+        self.committed = committed  # after each group commit: its replies may go out now
         self._reconciled = False  # leftovers below the checkpoint checked since (re)connect
         self._target_ready = False
 
@@ -264,6 +270,7 @@ class Poller:
                     continue
                 outcomes = self.intake.record_group(group, self.clock(), self.stop.is_set)
                 crash_point("intake.committed")  # committed, not yet moved/flagged
+                self.committed()
                 for (f, p, history), outcome in zip(group, outcomes, strict=False):
                     done.append(f.uid)
                     report.fetched += 1

@@ -10,6 +10,10 @@ import contextlib
 import ctypes
 import gc
 import hashlib
+import os
+import select
+import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -102,6 +106,46 @@ def classify_mail(mail: InboundMail, rules: ClassifyRules) -> Classification:
     """Pure and the costliest part of the decision: the parse workers run it."""
     is_reply = strip_prefixes(mail.subject) != mail.subject.strip() or bool(mail.in_reply_to)
     return classify(mail.subject, mail.text, rules, is_reply=is_reply)
+
+
+def worker_init(parent: int) -> None:
+    """Each parse worker, as it starts: tune the collector and die with `parent`.
+
+    A worker's own parent is the forkserver, which waits for its workers, and a worker
+    waits for the daemon's next task forever: when the daemon is killed (SIGKILL, the
+    OOM killer) nothing would end them, and the forkserver and the resource tracker
+    would wait for them in turn (160 processes after 40 kills). So each worker watches
+    the daemon itself and exits when it is gone; then the forkserver and the resource
+    tracker see their pipes close and end as well."""
+    tune_gc()
+    threading.Thread(target=_die_with, args=(parent,), name="die-with-parent", daemon=True).start()
+
+
+def _die_with(parent: int) -> None:
+    """Return never: exit this process once `parent` has ended. A pidfd (Linux 5.3+)
+    becomes readable when its process ends; elsewhere the pid is looked at every second."""
+    try:
+        pidfd = os.pidfd_open(parent)
+    except ProcessLookupError:  # gone already
+        os._exit(0)
+    except (OSError, AttributeError):  # no pidfd here
+        pidfd = None
+    if pidfd is not None:
+        select.select([pidfd], [], [])
+    else:
+        while _alive(parent):
+            time.sleep(1)
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process now: ours is gone
+        return False
+    return True
 
 
 def tune_gc() -> None:

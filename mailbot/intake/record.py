@@ -225,12 +225,18 @@ class Intake:
                 ]
                 absent = set(keys) - repo.stored_keys(session, keys)  # one query for all
                 group = session.info[_GROUP] = GroupWrites(absent)
+                if self.outbox is not None:  # the group's outbox rows go in with it
+                    mails = [p.parsed for _, p, _ in items if isinstance(p.parsed, InboundMail)]
+                    senders = [m.sender.address for m in mails if m.sender]
+                    self.outbox.begin_batch(session, senders, now)
                 for fetched, prepared, history in items:
                     outcomes.append(self._record_in(session, fetched, prepared, history, now))
                     crash_point("intake.stored")  # one message + its outbox rows, uncommitted
                     if stop():
                         break
                 group.finish(session.connection())  # messages, attachments, events, counter
+                if self.outbox is not None:
+                    self.outbox.write_batch(session, group.message_id)
                 done = items[: len(outcomes)]
                 last = max(done, key=lambda item: item[0].uid)[0]
                 repo.save_checkpoint(session, last.folder, last.uidvalidity, last.uid, now)
@@ -383,11 +389,9 @@ class Intake:
         queues = queues and not third_party  # a third party is neither answered nor paged for
         queues = queues and not automatic  # nor a robot (RFC 3834), nor for one
         message_id: int | MessageRef
-        if group is not None and not queues:  # nothing needs its id before the group's end
+        if group is not None:  # nothing needs its id before the group's end (outbox too)
             message_id = group.add_message(row, number)
         else:
-            if group is not None:
-                group.insert_messages(conn)  # earlier ones first: ids keep arrival order
             message_id = conn.execute(_INSERT_MESSAGE, row).scalar_one()
         attachments = [
             {
@@ -434,7 +438,7 @@ class Intake:
                 message_id,
             )
         if queues:
-            assert decided is not None and isinstance(message_id, int)
+            assert decided is not None
             self._queue_mail(
                 session,
                 mail,
@@ -482,7 +486,7 @@ class Intake:
         d: IntakeDecision,
         number: str,
         ticket_id: int,
-        message_id: int,
+        message_id: int | MessageRef,
         received: datetime,
         now: datetime,
         *,

@@ -46,6 +46,28 @@ def outbox_waiting(session: Session) -> tuple[int, datetime | None]:
     return waiting, oldest
 
 
+def sending_fails(session: Session) -> tuple[int, str]:
+    """Outbox rows waiting for a retry after a failed attempt (the SMTP server or the SMS
+    gateway failed them), and the latest failure: a dead server shows after one try."""
+    retrying = (
+        session.scalar(
+            select(func.count(OutboxItem.id)).where(
+                OutboxItem.state == "pending", OutboxItem.attempts > 0
+            )
+        )
+        or 0
+    )
+    if not retrying:
+        return 0, ""
+    error = session.scalar(
+        select(OutboxItem.last_error)
+        .where(OutboxItem.state == "pending", OutboxItem.attempts > 0)
+        .order_by(OutboxItem.next_attempt_at.desc())
+        .limit(1)
+    )
+    return retrying, error or "?"
+
+
 def check(session: Session, folder: str, poll_interval: int, now: datetime) -> Health:
     h = Health()
     state = session.get(FolderState, folder)
@@ -66,6 +88,13 @@ def check(session: Session, folder: str, poll_interval: int, now: datetime) -> H
     h.facts["outbox_oldest"] = oldest.isoformat() if oldest else None
     if oldest is not None and now - oldest > timedelta(minutes=15):
         h.problem(WARNING, f"outbox mail waiting for {_ago(now - oldest)}")
+    retrying, error = sending_fails(session)
+    h.facts["outbox_retrying"] = retrying
+    if retrying:
+        h.problem(
+            WARNING,
+            f"sending fails: {error} ({waiting} waiting; `mailbot outbox list`)",
+        )
     stuck = dict(
         session.execute(
             select(OutboxItem.state, func.count(OutboxItem.id))

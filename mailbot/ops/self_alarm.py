@@ -50,6 +50,7 @@ class Faults:
     last_poll_error: str | None = None
     auth_error: str | None = None
     secret_warning: str | None = None
+    failing: tuple[alarm.Failing, ...] = ()  # jobs failing run after run (deliver, ...)
 
 
 class SelfAlarm:
@@ -128,6 +129,7 @@ class SelfAlarm:
             outbox_waiting=waiting,
             auth_error=faults.auth_error,
             secret_warning=faults.secret_warning,
+            failing=faults.failing,
         )
 
     # -- the database, in memory -----------------------------------------------------

@@ -1,10 +1,16 @@
 """Outgoing mail as bytes: client replies and staff alerts. Pure.
 
-Built with the stdlib EmailMessage under policy SMTP (CRLF, 7-bit: quoted-printable bodies
-and RFC 2047 subjects/names), so any relay takes it without 8BITMIME or SMTPUTF8 and the
-Polish letters stay readable in the raw source. Every header value that may carry client
-input goes through model.one_line, and addresses are parsed, never pasted: a client's
-subject or name must not be able to write a header (e.g. "\\r\\nBcc: ...").
+7-bit with CRLF line ends: quoted-printable bodies and RFC 2047 subjects/names, so any
+relay takes it without 8BITMIME or SMTPUTF8 and the Polish letters stay readable in the
+raw source. Replies and alerts are written here line by line, the bodies encoded by
+binascii: the stdlib's EmailMessage parses every header it is given and refolds it on
+output (2.1 ms a reply), its compat32 classes fold each header through email.header,
+whose splitter encodes the line again for every character (0.9 ms); this takes 0.2 ms,
+and a backlog sends thousands. Every message is parsed back by the stdlib in the tests.
+The digest keeps EmailMessage (base_message: one a day, with an attachment). Every header
+value that may carry client input goes through model.one_line, and addresses are parsed,
+never pasted: a client's subject or name must not be able to write a header (e.g.
+"\\r\\nBcc: ...").
 
 Loop safety (RFC 3834): replies say `Auto-Submitted: auto-replied`, alerts
 `auto-generated`; `X-Auto-Response-Suppress: All` stops Exchange/Outlook out-of-office
@@ -18,15 +24,17 @@ emergency into a low-priority folder, and staff mail rules are ours to set.
 from __future__ import annotations
 
 import base64
+import binascii
 import re
 import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.header import Header
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 
 from mailbot.model import address, ascii_domain, one_line
 from mailbot.outgoing.render import WARSAW, Rendered, temat
@@ -69,19 +77,24 @@ def compose_reply(
     `in_reply_to`, `references` and `thread_index` are the client's own Message-ID,
     References and Thread-Index, as received; malformed ones are dropped, not repaired.
     `thread_topic` defaults to the subject without prefixes and ticket tag."""
-    msg = base_message(rendered, from_addr, from_name, [(to_addr, to_name)], message_id, date)
+    head = _head(rendered, from_addr, from_name, [(to_addr, to_name)], message_id, date)
     parent = _msg_id(in_reply_to)
     if parent:
-        msg["In-Reply-To"] = parent
+        head.append(("In-Reply-To", [parent]))
     chain = cap_references([*_msg_ids(references), *([parent] if parent else [])])
     if chain:
-        msg["References"] = " ".join(chain)
-    msg["Auto-Submitted"] = one_line(auto_submitted) or "auto-replied"
-    msg["X-Auto-Response-Suppress"] = "All"
-    msg["Precedence"] = "bulk"
-    set_text_header(msg, "Thread-Topic", one_line(thread_topic or "") or temat(rendered.subject))
-    msg["Thread-Index"] = extend_thread_index(thread_index, date)
-    return _finish(msg, rendered)
+        head.append(("References", chain))
+    head += [
+        ("Auto-Submitted", [one_line(auto_submitted) or "auto-replied"]),
+        ("X-Auto-Response-Suppress", ["All"]),
+        ("Precedence", ["bulk"]),
+        (
+            "Thread-Topic",
+            _text("Thread-Topic", one_line(thread_topic or "") or temat(rendered.subject)),
+        ),
+        ("Thread-Index", [extend_thread_index(thread_index, date)]),
+    ]
+    return _assemble(head, rendered)
 
 
 def compose_alert_email(
@@ -98,16 +111,12 @@ def compose_alert_email(
     three ways clients read it (Importance, X-Priority, X-MSMail-Priority)."""
     if not to_addrs:
         raise ValueError("an alert needs at least one recipient")
-    msg = base_message(
-        rendered, from_addr, from_name, [(a, "") for a in to_addrs], message_id, date
-    )
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Auto-Response-Suppress"] = "All"
+    head = _head(rendered, from_addr, from_name, [(a, "") for a in to_addrs], message_id, date)
+    head += [("Auto-Submitted", ["auto-generated"]), ("X-Auto-Response-Suppress", ["All"])]
     if emergency:
-        msg["Importance"] = "high"
-        msg["X-Priority"] = "1 (Highest)"
-        msg["X-MSMail-Priority"] = "High"
-    return _finish(msg, rendered)
+        head += [("Importance", ["high"]), ("X-Priority", ["1", "(Highest)"]),
+                 ("X-MSMail-Priority", ["High"])]  # fmt: skip
+    return _assemble(head, rendered)
 
 
 # -- ids ----------------------------------------------------------------------------------
@@ -183,6 +192,15 @@ def _decode_thread_index(value: str | None) -> bytes | None:
 
 
 # -- assembly -----------------------------------------------------------------------------
+def set_text_header(msg: EmailMessage, name: str, text: str) -> None:
+    """A one-line text header (Subject) of an EmailMessage in RFC 2047 words folded by
+    email.header.Header, stored as is. Not the policy's own folding: on Python 3.11 it can
+    write an empty encoded word ('=?utf-8?q??=') at a fold, which mail clients (and the
+    stdlib's own parser) read back as a double space in the subject."""
+    encoded = Header(one_line(text), "utf-8", maxlinelen=76, header_name=name).encode("\r\n")
+    msg.set_raw(name, encoded)
+
+
 def base_message(
     rendered: Rendered,
     from_addr: str,
@@ -193,11 +211,7 @@ def base_message(
 ) -> EmailMessage:
     """The headers every mail of ours starts with (parsed addresses, one-line subject,
     validated Message-ID, local date); the digest builds its own body on it."""
-    own_id = _msg_id(message_id)
-    if own_id is None or own_id != message_id.strip():
-        raise ValueError(f"not a Message-ID: {message_id!r}")
-    if date.utcoffset() is None:
-        raise ValueError(f"naive datetime {date!r}: pass a timezone-aware one")
+    own_id = _checked(message_id, date)
     msg = EmailMessage(policy=SMTP)
     msg["From"] = address(from_addr, from_name)
     msg["To"] = [address(a, n) for a, n in to]
@@ -207,25 +221,132 @@ def base_message(
     return msg
 
 
-def set_text_header(msg: EmailMessage, name: str, text: str) -> None:
-    """A one-line text header (Subject, Thread-Topic) in RFC 2047 words folded by
-    email.header.Header, stored as is. Not the policy's own folding: on Python 3.11 it can
-    write an empty encoded word ('=?utf-8?q??=') at a fold, which mail clients (and the
-    stdlib's own parser) read back as a double space in the subject."""
-    encoded = Header(one_line(text), "utf-8", maxlinelen=76, header_name=name).encode("\r\n")
-    msg.set_raw(name, encoded)
+def _head(
+    rendered: Rendered,
+    from_addr: str,
+    from_name: str,
+    to: Sequence[tuple[str, str]],
+    message_id: str,
+    date: datetime,
+) -> list[tuple[str, list[str]]]:
+    """base_message's headers, for _assemble: the same checks, the same values."""
+    own_id = _checked(message_id, date)
+    recipients = [address(a, n) for a, n in to]
+    return [
+        ("From", _address(address(from_addr, from_name), header="From")),
+        (
+            "To",
+            [
+                t
+                for i, a in enumerate(recipients)
+                for t in _address(a, last=i == len(recipients) - 1)
+            ],
+        ),  # fmt: skip
+        ("Subject", _text("Subject", one_line(rendered.subject))),
+        ("Date", [format_datetime(date.astimezone(WARSAW))]),  # the sender's local time
+        ("Message-ID", [own_id]),
+    ]
 
 
-def _finish(msg: EmailMessage, rendered: Rendered) -> bytes:
-    """text/plain + text/html alternatives, UTF-8, quoted-printable, CRLF."""
-    msg.set_content(crlf_free(rendered.text), charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(
-        crlf_free(rendered.html), subtype="html", charset="utf-8", cte="quoted-printable"
+def _checked(message_id: str, date: datetime) -> str:
+    """Our Message-ID, validated; ValueError for it or for a naive `date`."""
+    own_id = _msg_id(message_id)
+    if own_id is None or own_id != message_id.strip():
+        raise ValueError(f"not a Message-ID: {message_id!r}")
+    if date.utcoffset() is None:
+        raise ValueError(f"naive datetime {date!r}: pass a timezone-aware one")
+    return own_id
+
+
+# RFC 2047 5(3): the characters an encoded-word may carry as they are, in a phrase too.
+_Q_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/")
+_Q = [chr(b) if b in _Q_SAFE else "_" if b == 0x20 else f"={b:02X}" for b in range(256)]
+
+
+def encoded_words(text: str, first: int = 75) -> list[str]:
+    """`text` as RFC 2047 encoded-words (UTF-8), each at most 75 characters (the first at
+    most `first`: it shares its line with the header's name), no character split between
+    two. Q (readable) when it fits in one word, else B, which needs fewer words: some
+    readers put a space between the words of a name. One pass: email.header's splitter
+    encodes the line again for every character it adds."""
+    q = "".join([ch if ch in _ASCII_SAFE else "".join([_Q[b] for b in ch.encode()]) for ch in text])
+    if len(q) <= max(first, 20) - len("=?utf-8?q??="):
+        return [f"=?utf-8?q?{q}?="]
+    words: list[str] = []
+    chunk = b""
+    room = (max(first, 20) - len("=?utf-8?b??=")) // 4 * 3  # bytes in one word
+    for ch in text:
+        data = ch.encode()
+        if len(chunk) + len(data) > room and chunk:
+            words.append(f"=?utf-8?b?{base64.b64encode(chunk).decode()}?=")
+            chunk, room = b"", (75 - len("=?utf-8?b??=")) // 4 * 3
+        chunk += data
+    if chunk:
+        words.append(f"=?utf-8?b?{base64.b64encode(chunk).decode()}?=")
+    return words
+
+
+_ASCII_SAFE = frozenset(chr(b) for b in _Q_SAFE)
+
+
+def _text(name: str, value: str) -> list[str]:
+    """An unstructured one-line value (Subject, Thread-Topic) as foldable tokens."""
+    return value.split(" ") if value.isascii() else encoded_words(value, _LINE - len(name) - 2)
+
+
+def _address(a: Address, last: bool = True, header: str = "To") -> list[str]:
+    """'Name <addr>' as foldable tokens, the name quoted or RFC 2047-encoded as it needs."""
+    spec = f"<{a.addr_spec}>" + ("" if last else ",")
+    name = a.display_name
+    if not name:
+        return [spec]
+    if not name.isascii():
+        return [*encoded_words(name, _LINE - len(header) - 2), spec]
+    return [formataddr((name, a.addr_spec))[: -len(a.addr_spec) - 3], spec]
+
+
+_LINE = 76  # RFC 2047 2: a line with an encoded-word; RFC 5322 asks for 78 at most
+
+
+def _fold(name: str, tokens: list[str]) -> str:
+    """One header line, folded (CRLF + space) before a token that would pass 76
+    characters; a single longer token stays whole (RFC 5322 allows up to 998)."""
+    line, out = f"{name}:", []
+    for token in tokens:
+        if len(line) + 1 + len(token) > _LINE and line != f"{name}:":
+            out.append(line)
+            line = ""
+        line += " " + token
+    out.append(line)
+    return "\r\n".join(out) + "\r\n"
+
+
+def _assemble(head: list[tuple[str, list[str]]], rendered: Rendered) -> bytes:
+    """Our headers, then text/plain + text/html alternatives (UTF-8, quoted-printable by
+    binascii, in C), CRLF throughout."""
+    parts = [_qp(rendered.text), _qp(rendered.html)]
+    boundary = f"=_{secrets.token_hex(16)}"
+    while any(boundary.encode() in part for part in parts):  # cannot happen; never trust
+        boundary = f"=_{secrets.token_hex(16)}"
+    lines = "".join(_fold(name, tokens) for name, tokens in head) + (
+        f"Content-Language: pl\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative;"
+        f'\r\n boundary="{boundary}"\r\n\r\n'
     )
-    for part in msg.iter_parts():
-        del part["MIME-Version"]  # add_alternative copies it into the part; only top level
-    msg["Content-Language"] = "pl"  # after set_content, which clears Content-* headers
-    return msg.as_bytes(policy=SMTP)
+    out = [lines.encode("ascii")]
+    for subtype, body in zip(("plain", "html"), parts, strict=True):
+        out.append(
+            f'--{boundary}\r\nContent-Type: text/{subtype}; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode("ascii")
+        )
+        out.append(body)
+    out.append(f"--{boundary}--\r\n".encode("ascii"))
+    return b"".join(out)
+
+
+def _qp(text: str) -> bytes:
+    """UTF-8, quoted-printable (RFC 2045: lines of at most 76, trailing spaces encoded),
+    CRLF line ends, ending with one."""
+    return binascii.b2a_qp(crlf_free(text).replace("\n", "\r\n").encode("utf-8"), istext=True)
 
 
 def crlf_free(body: str) -> str:

@@ -66,6 +66,7 @@ class SmtpConfig:
     timeout: float
     from_address: str
     from_name: str
+    per_connection: int = 100  # messages sent over one SMTP connection before a new one
 
     def password(self, environ: dict[str, str] | None = None) -> str | None:
         """The SMTP secret from its environment variable or file, None without a user."""
@@ -157,7 +158,10 @@ class Config:
     alarm_enabled: bool = True
     alarm_no_poll: int = 900
     alarm_outbox: int = 1800
+    alarm_failing: int = 300  # seconds a job (delivery, escalation, digest) may keep failing
     log_format: str = "text"
+    deliver_interval: int = 10  # seconds between delivery passes when nothing wakes one
+    deliver_pass: int = 60  # seconds a delivery pass may take; the next goes on at once
     staff: str | None = None  # [cli] staff: who `--by` means when it is not given
     web_base_url: str = ""  # [web] base_url: the staff console; "" = mails carry no links
     web: WebConfig | None = None
@@ -290,6 +294,7 @@ class _Build:
             oauth=self.oauth(), replies_per_sender_per_hour=outbox.replies_per_sender_per_hour,
             max_attempts=outbox.max_attempts, retry_after=outbox.retry_after,
             retry_max=outbox.retry_max, page_window=outbox.page_window, sms=self.sms(),
+            deliver_interval=outbox.interval, deliver_pass=outbox.pass_limit,
             digest_enabled=f.digest.enabled, digest_time=f.digest.time, **self.operations(),
             staff=f.cli.staff or None, web_base_url=f.web.base_url, web=self.web(data_dir),
         )  # fmt: skip
@@ -344,6 +349,7 @@ class _Build:
             tls=m.tls, user=m.user or None, password_env=m.password_env or None,
             password_file=resolve(p, m.password_file), cafile=resolve(p, m.cafile),
             timeout=float(m.timeout), from_address=m.from_address, from_name=m.from_name,
+            per_connection=m.per_connection,
         )  # fmt: skip
 
     def sms(self) -> SmsConfig:
@@ -377,5 +383,5 @@ class _Build:
             "instance_name": name, "lease_seconds": lease, "idle": f.intake.idle,
             "idle_renew": f.intake.idle_renew, "alarm_enabled": f.alarm.enabled,
             "alarm_no_poll": f.alarm.no_poll_after, "alarm_outbox": f.alarm.outbox_after,
-            "log_format": f.general.log_format,
+            "alarm_failing": f.alarm.failing_after, "log_format": f.general.log_format,
         }  # fmt: skip

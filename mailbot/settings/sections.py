@@ -120,6 +120,7 @@ class Alarm(Section):
     enabled: Bool = True
     no_poll_after: Duration = 900
     outbox_after: Duration = 1800
+    failing_after: Duration = 300  # a job (delivery, escalation, digest) failing this long
 
 
 class Smtp(Section):
@@ -135,6 +136,7 @@ class Smtp(Section):
     timeout: Int(1, 600) = 30
     from_address: Required = "pomoc@kjmssoft.pl"
     from_name: Text = "Wsparcie KJM"
+    per_connection: Int(1, 100_000) = 100  # messages over one connection, then a new one
 
 
 class Outbox(Section):
@@ -143,6 +145,8 @@ class Outbox(Section):
     retry_after: Duration = 30
     retry_max: Duration = 1800
     page_window: Duration = 600
+    interval: Duration = 10  # between delivery passes when nothing wakes one
+    pass_limit: Duration = 60  # a delivery pass at most; the next goes on at once
 
 
 class Digest(Section):

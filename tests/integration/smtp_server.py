@@ -15,7 +15,9 @@ every server it started.
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,3 +160,49 @@ def smtp_server_fixture(smtp_cert_dir: Path) -> Iterator[Callable[..., SmtpServe
     yield make
     for server in started:
         server.stop()
+
+
+class Tarpit:
+    """An SMTP "server" that accepts connections and never says a word: the greeting a
+    client waits for never comes (what a hung or overloaded server looks like)."""
+
+    def __init__(self, host: str = "127.0.0.1"):
+        self.host = host
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind((host, 0))
+        self._listener.listen(64)
+        self.port = self._listener.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name="smtp-tarpit", daemon=True)
+        self._thread.start()
+
+    @property
+    def accepted(self) -> int:
+        return len(self.held)
+
+    def _accept(self) -> None:
+        self._listener.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.held.append(conn)  # kept open, never read from or written to
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self._listener.close()
+        for conn in self.held:
+            conn.close()
+
+
+@pytest.fixture(name="tarpit")
+def tarpit_fixture() -> Iterator[Tarpit]:
+    server = Tarpit()
+    yield server
+    server.stop()

@@ -71,6 +71,7 @@ def test_receipt_reminder_breach(clocked):
     assert ticket(restarted).breached_at == t.deadline
     clock.now += timedelta(hours=2)
     assert restarted.escalate() == {}
+    restarted.deliver()  # the delivery job's work (escalation only queues and wakes it)
     with restarted.sessions() as s:
         sent = s.scalars(select(OutboxItem.state).where(OutboxItem.kind == "alert_email"))
         assert set(sent) == {"sent"}  # captured by the default [smtp] mode

@@ -68,11 +68,8 @@ def test_a_failed_poll_is_retried_with_a_growing_delay(make_app, dovecot):
     the interval), not only at the next interval; a success resets the count."""
     from datetime import datetime
 
-    from apscheduler.schedulers.background import BackgroundScheduler
-
     app = make_app(intake={"poll_interval": "3m"})
-    app._scheduler = BackgroundScheduler(timezone=app.config.tz)
-    app._scheduler.start(paused=True)  # jobs are stored, none runs: inspect them
+    app.jobs.start(paused=True)  # jobs are stored, none runs: inspect them
     assert app.lease.acquire()
     app.poller()  # connect while the server is up
     app.poller().mailbox.close()
@@ -81,13 +78,13 @@ def test_a_failed_poll_is_retried_with_a_growing_delay(make_app, dovecot):
         delays = []
         for _ in range(3):
             before = datetime.now(app.config.tz)
-            app._poll_job()
-            job = app._scheduler.get_job("poll-retry")
+            assert app.jobs.run("poll") is False
+            job = app.jobs.scheduler.get_job("poll-retry")
             delays.append(round((job.trigger.run_date - before).total_seconds()))
         assert delays == [5, 10, 20]
         assert app.faults.last_poll_error and "connect" in app.faults.last_poll_error
     finally:
         dovecot.restart()
-    app._poll_job()
-    app._scheduler.shutdown(wait=False)
-    assert app._poll_failures == 0 and app.faults.last_poll_error is None
+    assert app.jobs.run("poll") is True
+    app.jobs.scheduler.shutdown(wait=False)
+    assert app.jobs.streak("poll") is None and app.faults.last_poll_error is None

@@ -9,6 +9,7 @@ from email import message_from_bytes, policy
 import pytest
 from sqlalchemy import select
 
+from mailbot.edges.smtp import SmtpSession
 from mailbot.store.tables import OutboxItem
 from tests.integration.smtp_server import (  # noqa: F401 - fixtures are used by name
     RecordingHandler,
@@ -180,7 +181,7 @@ def test_failed_sends_wait_as_configured_then_twice_as_long(make_app, mailbox):
     assert [round(w.total_seconds() / 60) for w in waits] == [2, 3, 3]  # 2, 4 capped at 3
 
 
-def test_crash_mid_send_resends_alert_but_not_reply(make_app, mailbox, smtp_server):
+def test_crash_mid_send_resends_alert_but_not_reply(make_app, mailbox, smtp_server, monkeypatch):
     server = smtp_server()
     app = smtp_app(make_app, server)
     prime(app)
@@ -195,14 +196,13 @@ def test_crash_mid_send_resends_alert_but_not_reply(make_app, mailbox, smtp_serv
     kinds = sorted(r.kind for r in rows(app))
     assert kinds[0] == "alert_email" and "reply" in kinds  # the page and the reply
 
-    sender = app.sender()
-
     def crash(*_a, **_k):
         raise KeyboardInterrupt("killed while talking to the SMTP server")
 
-    sender.mailer.send = crash
+    monkeypatch.setattr(SmtpSession, "send", crash)
     with pytest.raises(KeyboardInterrupt):
         app.deliver()
+    monkeypatch.undo()
     stuck = [r for r in rows(app) if r.state == "sending"]
     assert len(stuck) == 1
     restarted = smtp_app(make_app, server)  # a new process: recover() runs first

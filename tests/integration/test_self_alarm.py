@@ -183,7 +183,7 @@ def test_the_daemon_reports_a_refused_login(make_app, mailbox, monkeypatch, tmp_
     app = make_app()
     monkeypatch.setenv(PASSWORD_ENV, "wrong-password")
     assert app.lease.acquire()
-    app._poll_job()
+    app.jobs.run("poll")
     assert app.faults.auth_error and "refused" in app.faults.auth_error
     assert list(app.self_alarm.check(app.faults)) == [alarm.AUTH]
     sent = tmp_path / "data" / "sent"
@@ -195,7 +195,7 @@ def test_the_daemon_reports_a_refused_login(make_app, mailbox, monkeypatch, tmp_
 
     monkeypatch.setenv(PASSWORD_ENV, mailbox.password)
     app._poller = None  # the operator fixed the secret and restarted... or the env is read anew
-    app._poll_job()
+    app.jobs.run("poll")
     assert app.faults.auth_error is None
     assert app.self_alarm.check(app.faults) == {}
     captured = sorted(sent.glob("*.eml"))

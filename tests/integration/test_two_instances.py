@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import create_engine, text
 
+from mailbot.outgoing.sender import DeliveryReport
 from tests.integration.conftest import write_config
 from tests.integration.fault_table import HANDOVER, FaultRow, record
 from tests.integration.test_pipeline import mail
@@ -117,15 +118,16 @@ def test_only_the_lease_holder_runs_the_scheduled_jobs(make_app, monkeypatch):
     ran: list[tuple[str, str]] = []
     for name, app in (("a", active), ("b", standby)):
         monkeypatch.setattr(app, "poll_once", lambda n=name: ran.append((n, "poll")))
-        monkeypatch.setattr(app, "deliver", lambda n=name: ran.append((n, "deliver")) or {})
+        monkeypatch.setattr(
+            app, "deliver_pass", lambda n=name: ran.append((n, "deliver")) or DeliveryReport()
+        )
         monkeypatch.setattr(app, "escalate", lambda n=name: ran.append((n, "escalate")) or {})
         job = SimpleNamespace(run=lambda n=name: ran.append((n, "digest")) or "sent")
         monkeypatch.setattr(app, "digest_job", lambda job=job: job)
     assert active.lease.acquire()
     assert not standby.lease.acquire()
     for app in (active, standby):
-        app._poll_job()
-        app._escalation_job()
-        app._digest_job()
+        for job in ("poll", "deliver", "escalation", "digest"):
+            app.jobs.run(job)
     assert [n for n, _ in ran] == ["a"] * 4
     assert [job for _, job in ran] == ["poll", "deliver", "escalate", "digest"]

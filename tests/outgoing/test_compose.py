@@ -222,3 +222,39 @@ def test_alert_email(emergency: bool) -> None:
         assert msg["Importance"] == "high" and msg["X-Priority"].startswith("1")
     assert "Precedence" not in msg
     assert "Zadzwoń do klienta." in msg.get_body(("plain",)).get_content()
+
+
+LONG = ("Re: [KJM-2026-000042] " + "Zażółć gęślą jaźń, źdźbło — ćma " * 6).strip()
+
+
+@pytest.mark.parametrize(
+    ("name", "subject"),
+    [
+        ("Kowalska, Anna (Wiśniewska)", LONG),  # quoted specials and Polish letters
+        ('Jan "Szef" Kowalski', "Pytanie"),  # ASCII with quotes: quoted, escaped
+        ("Małgorzata Wiśniewska-Żółkiewska", "ą" * 80),  # several encoded-words
+        ("", "x" * 200),  # one ASCII token longer than a line stays whole
+    ],
+)
+def test_headers_fold_and_decode_back(name: str, subject: str) -> None:
+    """Lines with an encoded-word stay within 76 characters (RFC 2047 2), the rest within
+    78 unless one word is longer; what a reader decodes is what was given."""
+    raw = reply(to_name=name, rendered=Rendered(subject, "x\n", "<p>x</p>\n"))
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    for line in head.split("\r\n"):
+        one_word = len(line.strip().split(" ")) <= 2  # a name and one word, or one word
+        assert len(line) <= (76 if "=?" in line else 78) or one_word, line
+    msg = parse(raw)
+    assert str(msg["Subject"]) == subject
+    assert msg["To"].addresses[0].display_name == name
+    assert msg["To"].addresses[0].addr_spec == "jan.kowalski@example.pl"
+
+
+@pytest.mark.parametrize("text", ["ż" * 100, "Zgłoszenie przyjęte", "a" * 300])
+def test_encoded_words_never_split_a_character(text: str) -> None:
+    from mailbot.outgoing.compose import encoded_words
+
+    words = encoded_words(text, first=40)
+    assert len(words[0]) <= 40 and all(len(w) <= 75 for w in words)
+    decoded = [email.header.decode_header(w)[0][0].decode("utf-8") for w in words]
+    assert "".join(decoded) == text
