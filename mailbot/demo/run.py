@@ -19,6 +19,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from mailbot.core.states import STATE_NAMES
 from mailbot.settings.shipped import shipped  # the checkout's rules/templates, or the wheel's
 
 MARKER = ".mailbot-demo"
@@ -79,8 +80,8 @@ def start_console(config, now: datetime, console: Console) -> Iterator[None]:
     port = 8080 if _free(8080) else 0
     srv, thread = start_in_thread(web, "127.0.0.1", port or _any_port())
     console.print(
-        f"Staff console: http://127.0.0.1:{srv.config.port}/ — log in as {DEMO_STAFF}, "
-        f"password {DEMO_STAFF_PASSWORD}",
+        f"Konsola personelu: http://127.0.0.1:{srv.config.port}/ — login {DEMO_STAFF}, "
+        f"hasło {DEMO_STAFF_PASSWORD}",
         highlight=False,
     )
     try:
@@ -114,8 +115,8 @@ def run_demo(data_dir: Path, *, keep_running: bool, console: Console) -> int:
         os.environ[PASSWORD_ENV] = server.password
         config = load_config(write_config(data_dir, server.host, server.port, server.user))
         console.print(
-            f"Demo IMAP server (pymap) on {server.host}:{server.port}, "
-            f"user {server.user}; data in {data_dir}",
+            f"Serwer IMAP demo (pymap) na {server.host}:{server.port}, "
+            f"użytkownik {server.user}; dane w {data_dir}",
             highlight=False,
         )
         application = App(config)
@@ -124,33 +125,42 @@ def run_demo(data_dir: Path, *, keep_running: bool, console: Console) -> int:
             application.poll_once()  # empty mailbox: sets the checkpoint, no backlog
             raws = demo_messages()
             append_messages(server, raws)
-            console.print(f"Delivered {len(raws)} demo messages to INBOX; polling…")
+            console.print(f"Do skrzynki INBOX trafiło {len(raws)} wiadomości demo; odczyt…")
             report = application.poll_once()
             console.print(report.summary(), highlight=False)
             sent = application.deliver()
             console.print(
-                f"Replies and alerts captured in {config.data_dir / 'sent'}: "
+                f"Odpowiedzi i alarmy zapisane w {config.data_dir / 'sent'}: "
                 + counts_text(sent, "none"),
                 highlight=False,
             )
             with application.sessions() as session:
                 rows = repo.list_tickets(session)
-            table = Table(title="Tickets recorded")
-            for col in ("Number", "State", "From", "Subject", "Msgs"):
-                table.add_column(col, overflow="fold")
+            # Readable at 80 columns: numbers and states never wrap, subjects are cut.
+            table = Table(title="Zarejestrowane zgłoszenia")
+            subject_width = max(20, console.width - 15 - 16 - 5 - 13)  # the rest: borders
+            table.add_column("Zgłoszenie", no_wrap=True, width=15)
+            table.add_column("Stan", no_wrap=True, width=16)
+            table.add_column("Temat", no_wrap=True, width=subject_width)
+            table.add_column("Wiad.", justify="right", no_wrap=True, width=5)
             for t, n in reversed(rows):
-                table.add_row(t.number, t.state, t.requester, t.subject[:60], str(n))
+                state = STATE_NAMES.get(t.state, t.state)
+                subject = t.subject or "(bez tematu)"
+                if len(subject) > subject_width:
+                    subject = subject[: subject_width - 1] + "…"
+                state = state if len(state) <= 16 else state[:15] + "…"
+                table.add_row(t.number, state, subject, str(n))
             console.print(table)
             console.print(
-                f"Look closer: mailbot tickets show {rows[-1][0].number} --config {config.path}"
+                f"Szczegóły: mailbot tickets show {rows[-1][0].number} --config {config.path}"
                 if rows
-                else "No tickets recorded.",
+                else "Nie zarejestrowano żadnego zgłoszenia.",
                 highlight=False,
             )
             if keep_running:
                 console.print(
-                    "Daemon running; append mail to the demo server with any IMAP "
-                    f"client at {server.host}:{server.port} (pomoc/pomoc). Ctrl-C stops."
+                    "Demon działa; pocztę można dopisać do serwera demo dowolnym klientem "
+                    f"IMAP na {server.host}:{server.port} (pomoc/pomoc). Ctrl-C kończy."
                 )
                 with start_console(config, application.clock(), console):
                     return application.run()

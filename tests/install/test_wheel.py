@@ -126,5 +126,5 @@ def test_init_rules_check_doctor_upgrade_demo(installed):
     assert checks["imap connect"]["status"] == "FAIL"  # the closed port: the exit code 2
 
     out = installed.mailbot("demo")
-    assert "Tickets recorded" in out and "KJM-" in out
+    assert "Zarejestrowane zgłoszenia" in out and "KJM-" in out
     assert len(list((installed.site / "demo-data" / "sent").glob("*.eml"))) >= 5

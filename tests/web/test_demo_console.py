@@ -31,9 +31,9 @@ def test_demo_keep_running_serves_the_console(tmp_path):
         while time.monotonic() < deadline:
             line = proc.stdout.readline()
             seen.append(line)
-            if "Staff console:" in line or not line:
+            if "Konsola personelu:" in line or not line:
                 break
-        found = re.search(r"(http://127\.0\.0\.1:\d+)/ — log in as (\S+), password (\S+)", line)
+        found = re.search(r"(http://127\.0\.0\.1:\d+)/ — login (\S+), hasło (\S+)", line)
         assert found, "".join(seen)
         base, login, password = found.groups()
         with httpx.Client(base_url=base, follow_redirects=True, timeout=30) as client:
