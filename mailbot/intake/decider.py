@@ -37,7 +37,7 @@ def nobody_on_call(_at: datetime) -> None:
 
 
 def rota_lookup(rules: OncallRules) -> OncallLookup:
-    """Who is on duty at an instant, from rules/oncall.toml (issue 4)."""
+    """Who is on duty at an instant, from rules/oncall.toml."""
 
     def lookup(at: datetime) -> str | None:
         duty = on_duty(rules, at)

@@ -284,7 +284,7 @@ class Intake:
     ) -> Outcome:
         """SQL Core statements, not the ORM unit of work: this is the hot path of a backlog
         (the ORM version managed ~180 messages/s; see the README's benchmark section).
-        In a group commit the rows wait in GroupWrites for the group's end (issue #2)."""
+        In a group commit the rows wait in GroupWrites for the group's end."""
         conn = session.connection()
         received = fetched.internal_date or now
         group: GroupWrites | None = session.info.get(_GROUP)
@@ -374,7 +374,7 @@ class Intake:
             action = "reopened" if ticket.state in CLOSED_STATES else "follow_up"
             values = {"updated_at": now} | ({"state": "new"} if action == "reopened" else {})
             staff = decided.decision.staff_id if decided else None
-            if staff and ticket.reacted_at is None:  # issue 4: a colleague answered
+            if staff and ticket.reacted_at is None:  # a colleague answered: the first reaction
                 values |= {"reacted_at": received, "reacted_by": staff}
                 reacted = staff
             if decided and escalates(ticket.emergency, decided.decision, thread.author):
@@ -550,7 +550,7 @@ class Intake:
     @staticmethod
     def _ticket_number(session: Session, year: int) -> str:
         """In a group commit only the first new ticket of a year asks the counter; the
-        others count on from it and GroupWrites stores the last at the end (issue #2)."""
+        others count on from it and GroupWrites stores the last at the end."""
         group: GroupWrites | None = session.info.get(_GROUP)
         if group is None:
             return repo.next_ticket_number(session, year)

@@ -1,5 +1,5 @@
 """The transactional outbox: what to send is written in the transaction that records the
-message; a sender job delivers it later (issue #5).
+message; a sender job delivers it later.
 
 Guarantees: one reply per inbound message and one alert per ticket, staff member and
 step, ever (a unique `dedup_key`); a crash in the middle of sending resends an alert (an
@@ -285,7 +285,7 @@ class Outbox:
         """One e-mail per paged person and step (receipt, reminder, breach). A person named
         by two roles (on call and the client's opiekun) is paged once, under the first:
         a second row would break the unique dedup_key and, with it, the whole intake
-        transaction (found by the fault-injection suite, #8).
+        transaction (the fault-injection suite found this).
 
         `group` (core.pages.page_group): a page that the same person got for the same
         group less than the page window ago holds this one back (state `folded`, kept
