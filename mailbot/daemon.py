@@ -28,8 +28,9 @@ from mailbot.core.alarm import Thresholds
 from mailbot.core.backoff import Backoff
 from mailbot.core.digest import Digest
 from mailbot.edges.imap import ImapMailbox, ImapSettings
+from mailbot.edges.mailer import CaptureMailer, Mailer
 from mailbot.edges.sms import SmsapiChannel, SmsChannel, WebhookChannel
-from mailbot.edges.smtp import CaptureMailer, Mailer, SmtpMailer
+from mailbot.edges.smtp import SmtpMailer
 from mailbot.errors import ConfigError, ImapAuthError, TransientError
 from mailbot.intake.decider import Decider, rota_lookup
 from mailbot.intake.idle import IdleWatcher
