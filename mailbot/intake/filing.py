@@ -17,8 +17,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from mailbot.core.classify import Classification
-from mailbot.core.decide import IntakeDecision, escalates, follow_up_reply
+from mailbot.core.decide import IntakeDecision
 from mailbot.core.digest import NOT_A_TICKET
+from mailbot.core.follow_up import escalates, follow_up_reply
 from mailbot.core.threads import TicketOwner, match_thread, ticket_number_in_subject
 from mailbot.intake.decider import Decided, Decider
 from mailbot.intake.group_writes import GroupWrites, MessageRef, Stored
