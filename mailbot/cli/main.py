@@ -92,13 +92,19 @@ def _function(target: str) -> Any:
     return getattr(importlib.import_module(f"mailbot.cli.{module}"), name)
 
 
-def build(only: str | None = None) -> typer.Typer:
-    """The command tree; with `only` (a top-level command or group name) just that part.
-    An `only` that names nothing gets the whole tree, so typer says what is wrong."""
-    names = {group or name for group, name, _, _ in COMMANDS}
-    names |= {n for both in REGISTERS_ITSELF.values() for n in both}
-    if only not in names:
-        only = None
+def build(argv: list[str] | None = None) -> typer.Typer:
+    """The command tree; for a command line (`argv`), just the command it names, or the
+    one subcommand of a group. A line that names nothing known gets the whole tree (or
+    group), so --help lists everything and typer says what is wrong."""
+    words = [w for w in (argv or [])[:2] if not w.startswith("-")]
+    unit = words[0] if words else None
+    known = {group or name for group, name, _, _ in COMMANDS}
+    known |= {n for both in REGISTERS_ITSELF.values() for n in both}
+    if unit not in known:
+        unit = None
+    sub = words[1] if unit in GROUPS and len(words) > 1 else None
+    if sub not in {name for group, name, _, _ in COMMANDS if group == unit}:
+        sub = None
     app = typer.Typer(
         help=HELP,
         no_args_is_help=True,
@@ -108,10 +114,12 @@ def build(only: str | None = None) -> typer.Typer:
     app.callback()(_root)  # a group even with one command registered
     groups: dict[str, typer.Typer] = {}
     for group, name, panel, target in COMMANDS:
-        unit = group or name
-        if only is not None and only not in (unit, *REGISTERS_ITSELF.get(unit, ())):
+        registers = REGISTERS_ITSELF.get(group or name, ())
+        if unit is not None and unit not in (group or name, *registers):
             continue
-        if name in REGISTERS_ITSELF and not group:
+        if sub is not None and name != sub:
+            continue
+        if registers and not group:
             _function(target)(app)
         elif not group:
             app.command(name, rich_help_panel=panel)(_function(target))
@@ -128,11 +136,6 @@ def _root() -> None:
     """mailbot: zgłoszenia ze skrzynki pomoc@kjmssoft.pl."""
 
 
-def _invoked(argv: list[str]) -> str | None:
-    """The command or group named on the command line, if the first word is one."""
-    return argv[0] if argv and not argv[0].startswith("-") else None
-
-
 def __getattr__(name: str) -> Any:
     """`app`, the whole tree, built on first use (tests and `from mailbot.cli import
     app`); the console script builds only what it runs (main)."""
@@ -144,7 +147,7 @@ def __getattr__(name: str) -> Any:
 
 def main() -> None:
     env_utf8()
-    build(_invoked(sys.argv[1:]))()
+    build(sys.argv[1:])()
 
 
 if __name__ == "__main__":
