@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mailbot.core.classify import SCOPES, ClassifyRules, model_input, own_text  # noqa: E402
+from mailbot.core.classify import ClassifyRules, model_input, own_text  # noqa: E402
+from mailbot.core.classify_rules import SCOPES  # noqa: E402
 from mailbot.core.textmodel import FORMAT, features  # noqa: E402
 from mailbot.core.threads import strip_prefixes  # noqa: E402
 from mailbot.intake.parse import parse_message  # noqa: E402

@@ -1,6 +1,17 @@
-"""Staff commands (typer). `app` and `main` are re-exported so the console script
-`mailbot.cli:main` and `from mailbot.cli import app` keep working."""
+"""Staff commands (typer). `main` is the console script `mailbot.cli:main`; `app`, the
+whole command tree, is built when first asked for (`from mailbot.cli import app`), so
+running one command never builds the others (cli/main.py)."""
 
-from mailbot.cli.main import app, main
+from typing import Any
+
+from mailbot.cli.main import main
 
 __all__ = ["app", "main"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from mailbot.cli.main import app
+
+        return app
+    raise AttributeError(name)

@@ -16,13 +16,14 @@ import typer
 from rich.console import Console
 
 from mailbot.errors import ConfigError, MailbotError
-from mailbot.settings.config import Config, load_config
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlalchemy.orm import Session
 
     from mailbot.daemon import App
     from mailbot.services.base import Desk
+    from mailbot.settings.config import Config
 
 ConfigOpt = Annotated[
     Path, typer.Option("--config", "-c", envvar="MAILBOT_CONFIG", help="Plik konfiguracji (TOML).")
@@ -72,6 +73,8 @@ def say(text: str) -> None:
 
 
 def read_config(path: Path) -> Config:
+    from mailbot.settings.config import load_config  # pydantic: only where it is needed
+
     try:
         return load_config(path)
     except ConfigError as exc:
@@ -131,15 +134,38 @@ def reading(path: Path) -> Iterator[tuple[Config, Session]]:
     """A read-only session: the config and the database, nothing else (no rules, no
     templates, no daemon). A schema problem is found when a query fails, not asked
     before every command (Alembic alone costs more than the whole query)."""
-    from sqlalchemy.exc import DBAPIError
-
     from mailbot.store.db import make_engine, session_factory
 
     cfg = read_config(path)
     engine = make_engine(cfg.database_url)
+    with _answering(engine), session_factory(engine)() as session:
+        yield cfg, session
+
+
+@contextmanager
+def looking(path: Path) -> Iterator[tuple[Any, Connection]]:
+    """`reading` for the commands that need only the database and the time zone (queue,
+    tickets list and show, outbox list): three keys of the config (settings/reading.py)
+    and a plain connection, no ORM; their queries are SQL Core (services/queries.py)."""
+    from mailbot.settings.reading import load_reading_config
+    from mailbot.store.db import make_engine
+
     try:
-        with session_factory(engine)() as session:
-            yield cfg, session
+        cfg = load_reading_config(path)
+    except ConfigError as exc:
+        raise fail(f"configuration error: {exc}", 2) from None
+    engine = make_engine(cfg.database_url)
+    with _answering(engine), engine.connect() as connection:
+        yield cfg, connection
+
+
+@contextmanager
+def _answering(engine: Any) -> Iterator[None]:
+    """A failed read as one line and an exit code; the engine disposed in any case."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
     except DBAPIError as exc:
         _explain_db_error(engine, exc)
     except MailbotError as exc:

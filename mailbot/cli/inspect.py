@@ -228,6 +228,10 @@ def _print_explanation(doc: dict) -> None:
     out.print(table)
     for reason in doc["reasons"]:
         out.print(f"  · {reason}", markup=False, highlight=False)
+    out.print("How it was decided, check by check:", style="bold", highlight=False)
+    for step in doc["trace"]:
+        mark = "hit " if step["hit"] else "miss"
+        out.print(f"  {mark}  {step['rule']:<12} {step['reason']}", markup=False, highlight=False)
 
 
 def rules_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:

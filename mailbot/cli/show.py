@@ -1,6 +1,8 @@
 """Read-only commands: the queue, tickets, one ticket's whole story, a client, the outbox.
 Each opens the database and nothing else (services.queries; the imports stay inside the
-commands, so `mailbot queue` starts about as fast as SQLAlchemy and rich themselves)."""
+commands). The queue, the tickets and the outbox read three keys of the config and query
+with SQL Core (`looking`): no pydantic models, no ORM, so they answer about as fast as
+SQLAlchemy and rich themselves start (bench/cli_startup.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from mailbot.cli.common import (
     day_start,
     fail,
     local_time,
+    looking,
     now,
     out,
     reading,
@@ -79,8 +82,8 @@ def queue(
     from mailbot.services import queries
 
     f = queries.QueueFilter(client, tuple(state or ()), assignee, product, emergency)
-    with reading(config) as (cfg, session):
-        rows = queries.queue(session, now(), f)
+    with looking(config) as (cfg, db):
+        rows = queries.queue(db, now(), f)
     if as_json:
         print(json.dumps([_queue_json(r, cfg.tz) for r in rows], ensure_ascii=False, indent=2))
         return
@@ -136,9 +139,9 @@ def tickets_list(
     """Zgłoszenia, najnowsze najpierw."""
     from mailbot.services import queries
 
-    with reading(config) as (cfg, session):
+    with looking(config) as (cfg, db):
         since_dt = day_start(since, cfg)
-        rows = queries.tickets(session, states=state or (), since=since_dt, limit=limit)
+        rows = queries.tickets(db, states=state or (), since=since_dt, limit=limit)
     if as_json:
         print(json.dumps([{
             "number": t.number, "state": t.state, "channel": t.channel,
@@ -168,8 +171,8 @@ def tickets_show(
     dziennik zdarzeń."""
     from mailbot.services import queries
 
-    with reading(config) as (cfg, session):
-        v = queries.ticket_view(session, number)
+    with looking(config) as (cfg, db):
+        v = queries.ticket_view(db, number)
         t, tz = v.ticket, cfg.tz
         out.rule(f"{t.number} · {t.state} · {t.subject}")
         who = f"{t.requester_name} <{t.requester}>" if t.requester else t.requester_name
@@ -179,7 +182,7 @@ def tickets_show(
         if t.deadline:
             say(f"Termin reakcji: {local_time(t.deadline, tz)}; reakcja: "
                 f"{local_time(t.reacted_at, tz)} {t.reacted_by or ''}")  # fmt: skip
-        for m in t.messages:
+        for m in v.messages:
             out.rule(f"{local_time(m.received_at, tz)}  {m.sender_name} <{m.sender_address}>"
                      + ("  (OSOBA TRZECIA: nie zgłaszający; nic nie zmieniła)" if m.third_party
                         else ""), style="dim")  # fmt: skip
@@ -187,7 +190,7 @@ def tickets_show(
             if m.oversized:
                 say(f"(za duża: {m.server_size} B na serwerze; zapisane nagłówki i pierwsza część)")
             say(m.body_text.strip() or "(bez tekstu)")
-            for a in m.attachments:
+            for a in v.attachments.get(m.id, []):
                 say(f"  📎 {a.filename} ({a.content_type}, {a.size} B)")
         if v.sent:
             out.rule("Wysłane", style="dim")
@@ -203,7 +206,7 @@ def tickets_show(
                     + ("  do rozliczenia" if e.billable else "")
                     + (f"  {e.note}" if e.note else ""))  # fmt: skip
         out.rule("Zdarzenia", style="dim")
-        for e in t.events:
+        for e in v.events:
             say(f"{local_time(e.at, tz)}  {EVENTS.get(e.kind, e.kind)} [{e.kind}]: {e.detail}")
 
 
@@ -243,8 +246,8 @@ def outbox_list(
     """Poczta wychodząca, najnowsza najpierw; `failed` i `uncertain` wymagają człowieka."""
     from mailbot.services import queries
 
-    with reading(config) as (cfg, session):
-        rows = queries.outbox(session, state or (), limit)
+    with looking(config) as (cfg, db):
+        rows = queries.outbox(db, state or (), limit)
     table = Table(title=f"Wychodzące ({len(rows)})", box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("#", "Utworzone", "Zgłoszenie", "Rodzaj", "Do", "Szablon", "Stan", "Próby"):
         table.add_column(col, no_wrap=True)

@@ -1,28 +1,22 @@
 """How urgent, what scope, which product: Polish phrase rules over a mail (pure, no I/O).
 
 Phrases and weights live in ``rules/classify.toml``, whose header explains the scoring,
-the pattern syntax and why stems on folded text (ą→a, ł→l, punctuation → space, one
-character for one, so a match quotes the client's words) beat a lemmatiser here.
+the pattern syntax and why stems on folded text beat a lemmatiser here. The file is read
+into ClassifyRules by classify_rules.py; the pattern language is phrases.py.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
 
+from mailbot.core.classify_rules import SCOPES, ClassifyRules
+from mailbot.core.phrases import Phrase, fold
 from mailbot.core.quotes import split_quoted
-from mailbot.core.textmodel import ModelRef, TextModel, features
-from mailbot.errors import ConfigError
+from mailbot.core.textmodel import features
 
-SCOPES = ("year_split", "database_repair", "document_fix", "programming", "visit",
-          "hardware", "consultation", "other")  # also the tie-break order  # fmt: skip
-PRODUCTS = ("SOOT", "F-K", "Kadry-Płace", "Hurtownia Danych")  # anything else: "other"
-_SPECIAL = {"ł": "l", "Ł": "l"}  # the Polish letter Unicode does not decompose
-_GAP = r"(?:\s+[a-z0-9]+){0,4}"
-_SPEC_WORD = re.compile(r"[a-z0-9]+\*?(?:\|[a-z0-9]+\*?)*")
 # Sentences, and clauses that turn to a new time or a contrast ("rano tylko u pani Basi,
 # a teraz na wszystkich"): an ignore cue (past, hypothetical) covers its own clause only.
 _BREAK = re.compile(
@@ -32,159 +26,6 @@ _BREAK = re.compile(
     re.IGNORECASE,
 )
 _SIGNATURE = re.compile(r"^--[ \t]?$", re.MULTILINE)
-_KEYS = {  # the keys each table may have: a typo is an error, not a silently unused rule
-    "": {"emergency", "scope", "product"},
-    "emergency": {"threshold", "possible", "model_weight", "cancel_factor", "phrases", "cancel",
-                  "ignore", "continuation"},
-    "scope": {"min_score", "question_default", "emergency_scopes", "model_weight", "phrases"},
-    "product": {"min_score", "margin", "names_only_scopes", "phrases"},
-}
-
-
-def _fold_char(c: str) -> str:
-    c = _SPECIAL.get(c) or unicodedata.normalize("NFKD", c)[0].lower()[0]
-    return c if c.isascii() and c.isalnum() else " "
-
-
-class _FoldTable(dict[int, str]):
-    """str.translate table that fills itself: each character is worked out once."""
-
-    def __missing__(self, code: int) -> str:
-        self[code] = folded = _fold_char(chr(code))
-        return folded
-
-
-_FOLD_TABLE = _FoldTable()
-
-
-@lru_cache(maxsize=64)  # each part of a mail is folded once, not once per phrase
-def fold(text: str) -> str:
-    """Same length as `text`: lower case, no diacritics, non-alphanumerics as spaces.
-    (str.translate: a per-character Python loop cost ~2 ms per mail.)"""
-    return text.translate(_FOLD_TABLE)
-
-
-@dataclass(frozen=True, eq=False)  # identity: the index holds these very objects
-class Phrase:
-    """One pattern from the rules file, with what it says and how much it weighs."""
-
-    regex: re.Pattern[str]  # see compile_pattern: searched in " " + folded text
-    weight: float
-    label: str  # emergency: failure/everywhere/both, a cue's reason; scope or product name
-    kind: str = ""  # product phrases: name or hint
-    needles: tuple[str, ...] = ()  # one of these must occur for the regex to match
-    # cancel cues: the cue does not count in a sentence that also has one of these
-    # ("pozostałe programy działają" limits nothing when the sentence is about programs)
-    unless: tuple[re.Pattern[str], ...] = ()
-
-    def present(self, folded: str) -> bool:
-        """Cheap substring pre-check before the regex (most phrases are absent). A loop,
-        not any() over a generator: this runs ~100 times per mail."""
-        for needle in self.needles:
-            if needle in folded:
-                return True
-        return not self.needles
-
-    def search(self, folded: str) -> tuple[int, int] | None:
-        """(start, end) of the first match in `folded`."""
-        m = self.regex.search(" " + folded) if self.present(folded) else None
-        return (m.start(), m.end() - 1) if m else None
-
-    def spans(self, folded: str) -> list[tuple[int, int]]:
-        """(start, end) of every match in `folded`, left to right, none overlapping."""
-        return [(m.start(), m.end() - 1) for m in self.regex.finditer(" " + folded)]
-
-    def blank(self, folded: str) -> str:
-        """`folded` with every match turned to spaces (same length)."""
-        return self.regex.sub(lambda m: " " * len(m[0]), " " + folded)[1:]
-
-    def find(self, text: str, folded: str) -> str | None:
-        """The matched words as written in `text` (folded alike), or None."""
-        span = self.search(folded)
-        return " ".join(text[span[0] : span[1]].split()) if span else None
-
-
-@dataclass(frozen=True)
-class ClassifyRules:
-    """Validated rules/classify.toml (see that file for the meaning of each part)."""
-
-    threshold: float
-    signals: tuple[Phrase, ...]  # label: failure, everywhere or both
-    cancels: tuple[Phrase, ...]  # message-wide, label = reason shown to staff
-    ignores: tuple[Phrase, ...]  # sentence-wide, label = reason shown to staff
-    continuation: tuple[Phrase, ...]
-    scope_phrases: tuple[Phrase, ...]
-    scope_min: float
-    question_scope: str
-    emergency_scopes: tuple[str, ...]
-    product_phrases: tuple[Phrase, ...]
-    product_min: float
-    product_margin: float
-    names_only_scopes: tuple[str, ...]
-    # Phrases by the first 3 letters of their needles (see _present_only), built once:
-    # an init field, so the per-mail copies that replace() makes keep it, not rebuild it.
-    by_prefix: dict[str, frozenset[Phrase]] | None = field(default=None, repr=False, compare=False)
-    # The learned scorer (rules/classify-model.json) and how much it counts beside the
-    # phrases: combined = (1 - w) * phrase score + w * model probability.
-    model: TextModel | None = field(default=None, repr=False, compare=False)
-    model_ref: ModelRef | None = None  # how a worker finds the model when sent without it
-    model_weight: float = 0.0
-    possible: float = 1.0  # combined score from which a non-emergency is "possible"
-    cancel_factor: float = 1.0  # share of the cancel cues' weight taken off the combined score
-    scope_model_weight: float = 0.0  # added to each scope's phrase score x probability
-
-    def __post_init__(self) -> None:
-        if self.by_prefix is not None:
-            return
-        index: dict[str, set[Phrase]] = {}
-        for p in (*self.signals, *self.cancels, *self.ignores, *self.continuation,
-                  *self.scope_phrases, *self.product_phrases):  # fmt: skip
-            for needle in p.needles or ("",):  # shorter than 3 letters: always tried
-                index.setdefault(needle[:3] if len(needle) >= 3 else "", set()).add(p)
-        object.__setattr__(self, "by_prefix", {k: frozenset(v) for k, v in index.items()})
-
-    def without_model(self) -> ClassifyRules:
-        """A copy light enough to send to a parse worker with each chunk of mail; the
-        worker puts the model back from `model_ref` (mailbot.prepare)."""
-        return replace(self, model=None) if self.model is not None else self
-
-    @classmethod
-    def from_dict(
-        cls,
-        doc: dict[str, Any],
-        source: str,
-        model: TextModel | None = None,
-        model_ref: ModelRef | None = None,
-    ) -> ClassifyRules:
-        """Validate a parsed TOML document; ConfigError names the entry and key."""
-        v = _Validator(source)
-        em, sc, pr = (v.get(doc, k, dict) for k in ("emergency", "scope", "product"))
-        for where, table in {"": doc, "emergency": em, "scope": sc, "product": pr}.items():
-            v.keys(table, where, _KEYS[where])
-        if model is None and any("model_weight" in t and t["model_weight"] for t in (em, sc)):
-            raise v.fail("emergency.model_weight", "set, but the model file beside this one "
-                         "(classify-model.json) is missing: run scripts/train_classifier.py")
-        return cls(
-            threshold=v.number(em, "emergency.threshold"),
-            signals=v.entries(em, "emergency.phrases", "kind", ("failure", "everywhere", "both")),
-            cancels=v.entries(em, "emergency.cancel", "reason", None, unless=True),
-            ignores=v.entries(em, "emergency.ignore", "reason", None, weighted=False),
-            continuation=v.patterns(em, "emergency.continuation", "continuation"),
-            scope_phrases=v.entries(sc, "scope.phrases", "scope", SCOPES),
-            scope_min=v.number(sc, "scope.min_score"),
-            question_scope=v.get(sc, "scope.question_default", str, SCOPES),
-            emergency_scopes=v.choices(sc, "scope.emergency_scopes", SCOPES),
-            product_phrases=v.entries(pr, "product.phrases", "product", PRODUCTS, kinds=True),
-            product_min=v.number(pr, "product.min_score"),
-            product_margin=v.number(pr, "product.margin"),
-            names_only_scopes=v.choices(pr, "product.names_only_scopes", SCOPES),
-            model=model,
-            model_ref=model_ref,
-            model_weight=v.optional(em, "emergency.model_weight", 0.0),
-            possible=v.optional(em, "emergency.possible", 1.0),
-            cancel_factor=v.optional(em, "emergency.cancel_factor", 1.0),
-            scope_model_weight=v.optional(sc, "scope.model_weight", 0.0),
-        )
 
 
 @dataclass(frozen=True)
@@ -448,102 +289,3 @@ def _present_only(rules: ClassifyRules, folded: str) -> ClassifyRules:
         ignores=live(rules.ignores), continuation=live(rules.continuation),
         scope_phrases=live(rules.scope_phrases), product_phrases=live(rules.product_phrases),
     )  # fmt: skip
-
-
-def _needles(spec: str) -> tuple[str, ...]:
-    """The first word's alternatives as plain stems: the regex cannot match without one."""
-    first = "".join(c if c in "*|." else fold(c) for c in spec).split()[0]
-    return tuple(a.rstrip("*") for a in first.split("|") if a.rstrip("*"))
-
-
-def compile_pattern(spec: str) -> re.Pattern[str]:
-    """Pattern syntax of rules/classify.toml (see its header) → regex over " " + folded
-    text. The leading space stands for the word boundary before the first word (folded
-    text is letters, digits and spaces only): with a literal first, re skips ahead to
-    candidates instead of trying every position, ~15x faster than a leading \\b (#2)."""
-    words = "".join(c if c in "*|." else fold(c) for c in spec).split()
-    if not words or ".." in (words[0], words[-1]):
-        raise ValueError("needs a word first and last")
-    parts: list[str] = []
-    for word in words:
-        if word == "..":
-            parts.append(_GAP)
-            continue
-        if not _SPEC_WORD.fullmatch(word):
-            raise ValueError(f"bad word {word!r} (letters/digits, optional * at the end, |)")
-        alts = (re.escape(a.rstrip("*")) + ("[a-z0-9]*" if a.endswith("*") else "")
-                for a in word.split("|"))  # fmt: skip
-        parts.append((r"\s+" if parts else "") + "(?:" + "|".join(alts) + ")")
-    return re.compile(" " + "".join(parts) + r"\b")
-
-
-@dataclass(frozen=True)
-class _Validator:
-    """Reads one rules document; every fault is a ConfigError naming the file and key."""
-
-    source: str
-
-    def fail(self, key: str, message: str) -> ConfigError:
-        return ConfigError(f"{key}: {message}", file=self.source, key=key)
-
-    def keys(self, table: dict, where: str, allowed: set[str]) -> None:
-        for key in table:
-            if key not in allowed:
-                path = f"{where}.{key}" if where else key
-                raise self.fail(path, f"unknown key (expected one of {sorted(allowed)})")
-
-    def check(self, value: Any, path: str, kind: Any, allowed: Any = None) -> Any:
-        if value is None:
-            raise self.fail(path, "missing")
-        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            raise self.fail(path, f"must be a {getattr(kind, '__name__', 'number')}: {value!r}")
-        if allowed is not None and value not in allowed:
-            raise self.fail(path, f"{value!r} is not one of {list(allowed)}")
-        return value
-
-    def get(self, table: dict, path: str, kind: Any, allowed: Any = None) -> Any:
-        return self.check(table.get(path.rsplit(".", 1)[-1]), path, kind, allowed)
-
-    def optional(self, table: dict, path: str, default: float) -> float:
-        return self.number(table, path) if path.rsplit(".", 1)[-1] in table else default
-
-    def number(self, table: dict, path: str) -> float:
-        value = self.get(table, path, (int, float))
-        if not 0 <= value <= 1:
-            raise self.fail(path, f"must be between 0 and 1, not {value}")
-        return float(value)
-
-    def choices(self, table: dict, path: str, allowed: tuple) -> tuple[str, ...]:
-        values = enumerate(self.get(table, path, list))
-        return tuple(self.check(v, f"{path}[{i}]", str, allowed) for i, v in values)
-
-    def patterns(self, table: dict, path: str, label: str, weight: float = 1.0,
-                 kind: str = "") -> tuple[Phrase, ...]:  # fmt: skip
-        out = []
-        for i, spec in enumerate(self.get(table, path, list)):
-            try:
-                regex = compile_pattern(self.check(spec, f"{path}[{i}]", str))
-                out.append(Phrase(regex, weight, label, kind, _needles(spec)))
-            except ValueError as exc:
-                raise self.fail(f"{path}[{i}]", f"pattern {spec!r}: {exc}") from None
-        return tuple(out)
-
-    def entries(self, table: dict, path: str, label_key: str, allowed: Any, *,
-                weighted: bool = True, kinds: bool = False,
-                unless: bool = False) -> tuple[Phrase, ...]:  # fmt: skip
-        """[[path]] tables: `label_key` (one of `allowed`), weight, kind, match, unless."""
-        out: list[Phrase] = []
-        for i, item in enumerate(self.get(table, path, list)):
-            at = f"{path}[{i}]"
-            entry = self.check(item, at, dict)
-            extra = ({"weight"} if weighted else set()) | ({"kind"} if kinds else set())
-            self.keys(entry, at, {label_key, "match"} | extra | ({"unless"} if unless else set()))
-            label = self.get(entry, f"{at}.{label_key}", str, allowed)
-            weight = self.number(entry, f"{at}.weight") if weighted else 0.0
-            kind = self.get(entry, f"{at}.kind", str, ("name", "hint")) if kinds else ""
-            phrases = self.patterns(entry, f"{at}.match", label, weight, kind)
-            if "unless" in entry:
-                guards = tuple(p.regex for p in self.patterns(entry, f"{at}.unless", label))
-                phrases = tuple(replace(p, unless=guards) for p in phrases)
-            out.extend(phrases)
-        return tuple(out)

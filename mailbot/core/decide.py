@@ -1,9 +1,11 @@
 """The intake decision: who, what, how urgent, which state, reply, alerts and billing.
 
 PURE: composes contracts (who), classify (what, how urgent), calendar (when) and the
-package balance into one IntakeDecision, with the rule ids that shaped it. The shell
-looks up the facts (rulebook, ledger, on-call rota) and stores the result; `mailbot
-explain` prints it. Ordering of the checks follows the terms:
+package balance into one IntakeDecision. Every check that runs is recorded as a Step
+(rule id or named check, hit or miss, why), in order: the decision's `trace`, whose hits
+give `rules`; `mailbot explain` prints the trace, so it shows what ran. The shell looks
+up the facts (rulebook, ledger, on-call rota) and stores the result. Ordering of the
+checks follows the terms:
   machine-sent mail is recorded but never answered or paged for (RFC 3834);
   an unidentified sender waits for identification (R-CON-6);
   out-of-scope work is declined with the reason (R-SCO-2);
@@ -13,13 +15,13 @@ explain` prints it. Ordering of the checks follows the terms:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from mailbot.core import calendar
-from mailbot.core.threads import ThreadMatch, TicketOwner, follow_up_author
 
 if TYPE_CHECKING:
     from mailbot.core.classify import Classification
@@ -38,6 +40,17 @@ class PackageState:
     hours_left: Decimal
     valid_until: date | None
     valid: bool
+
+
+@dataclass(frozen=True)
+class Step:
+    """One check the decision ran, as `mailbot explain` shows it: a rule id from
+    DOMAIN.md ("R-CON-6") or a named check ("sender", "page", "reply"), whether it
+    applied (hit) or not (miss), and why, in a few words."""
+
+    rule: str
+    hit: bool
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,7 @@ class IntakeDecision:
     staff_id: str | None = None  # the colleague who wrote, for trust == "staff"
     trust_reasons: tuple[str, ...] = ()  # why `trust` is what it is (also in `reasons`)
     possible: bool = False  # not an emergency, but close to one (classify's "possible")
+    trace: tuple[Step, ...] = ()  # every check that ran, in order; `rules` are its hits
 
 
 def _covered(contract: str | None, addons: frozenset[str], at: datetime) -> bool:
@@ -101,8 +115,14 @@ def decide(
     package: PackageState | None = None,
     oncall: str | None = None,
 ) -> IntakeDecision:
-    """One new message -> the decision. `at` is the receipt time (aware)."""
-    rules: list[str] = list(sender.rules)
+    """One new message -> the decision. `at` is the receipt time (aware).
+
+    Every check that runs leaves a Step in `trace`, hit or miss, in the order it ran;
+    `rules` are the rule ids of the steps that hit, so what `mailbot explain` shows is
+    what ran."""
+    who = "; ".join(sender.reasons) or "no reason recorded"
+    steps: list[Step] = [Step("sender", True, f"{sender.trust}: {who}")]
+    steps += [_sender_step(rule, sender) for rule in sender.rules]
     reasons: list[str] = list(sender.reasons)
     client = sender.client
     addons = frozenset(client.addons) if client else frozenset()
@@ -110,61 +130,86 @@ def decide(
     trusted = sender.trust == "registered"
     emergency = what.emergency
     covered = _covered(contract, addons, at)
-    if emergency:
-        rules.append("R-HRS-3")
+    urgency = f"urgency score {what.score}"
+    if not emergency:
+        urgency += ": work is not stopped on every workstation"
+    elif what.reasons:
+        urgency += f": {', '.join(what.reasons)}"
+    steps.append(Step("R-HRS-3", emergency, urgency))
     # A total outage is an emergency whatever its cause (R-HRS-3): a dead server is paged
     # like any other, and the hardware department may take it over (R-SCO-2).
     hardware = emergency and what.scope == "hardware"
     if hardware:
-        rules.append("R-SCO-2")
-        reasons.append("total outage with a suspected hardware cause: paged as an emergency; "
-                       "the hardware department may take it over")  # fmt: skip
+        why = ("total outage with a suspected hardware cause: paged as an emergency; "
+               "the hardware department may take it over")  # fmt: skip
+        steps.append(Step("R-SCO-2", True, why))
+        reasons.append(why)
 
-    # State (R-CON-6, R-SCO-2, R-PAK-3)
+    # State (R-CON-6, R-SCO-2, R-PAK-3): the first that applies.
     state = "new"
     if sender.trust in ("unknown", "unregistered", "unverified"):
         state = "needs_identification"
-        rules.append("R-CON-6")
+        steps.append(Step("R-CON-6", True, f"sender {sender.trust}: waits for identification"))
     elif what.scope in OUT_OF_SCOPE and not hardware:
         state = "out_of_scope"
-        rules.append("R-SCO-2")
+        steps.append(Step("R-SCO-2", True, f"{what.scope} is not covered by the terms"))
     elif contract in ("pakiet", "brak") and not (package and package.valid):
         state = "on_hold"
-        rules.append("R-PAK-3")
-        reasons.append(
+        why = (
             "no valid package"
             if contract == "pakiet" or package is None
             else "no contract and no valid package"
         )
+        steps.append(Step("R-PAK-3", True, why))
+        reasons.append(why)
+    else:
+        steps.append(Step("state", False, "identified, in scope, nothing to hold it: new"))
     if contract == "pakiet" or (contract == "brak" and package is not None):
-        rules.append("R-PAK-1")
+        steps.append(Step("R-PAK-1", True, "package client: the work is drawn from hours"))
 
     # Priority (R-PAK-6): emergencies first, care clients before others, then arrival.
     care_first = contract == "opieka" and trusted
     priority = (1 if care_first else 2) if emergency else (3 if care_first else 4)
+    order = ("emergency" if emergency else "no emergency") + (", care client" * care_first)
+    steps.append(Step("priority", True, f"{priority} ({order}; R-PAK-6)"))
     if contract == "opieka":
-        rules.append("R-CON-2" if trusted else "R-CON-6")
+        steps.append(
+            Step("R-CON-2", True, "care client, registered address")
+            if trusted
+            else Step("R-CON-6", True, f"care contract, but the sender is {sender.trust}")
+        )
 
     # Reaction deadline (R-SLA-1): only a trusted care client's critical failure.
     deadline = None
     if emergency and care_first and state == "new":
         if _guaranteed(what.product, addons):
             deadline = calendar.reaction_deadline(at, addons)
-            rules.append("R-SLA-1")
+            steps.append(Step("R-SLA-1", True, f"guaranteed reaction by {deadline.isoformat()}"))
         else:
-            reasons.append(f"{what.product} is not under care without its add-on (R-ADD-4)")
+            why = f"{what.product} is not under care without its add-on (R-ADD-4)"
+            steps.append(Step("R-SLA-1", False, why))
+            reasons.append(why)
     elif emergency and contract == "pakiet":
-        rules.append("R-SLA-2")
+        steps.append(Step("R-SLA-2", True, "package client's emergency: no guaranteed time"))
+    elif not emergency:
+        steps.append(Step("R-SLA-1", False, "no guarantee applies: not an emergency"))
+    else:
+        why = "not a trusted care client" if not care_first else f"the ticket is {state}"
+        steps.append(Step("R-SLA-1", False, f"no guarantee applies: {why}"))
 
     # Billing (R-BIL-1, R-PAK-5): after-hours emergencies.
     billing = "none"
     if emergency and state == "new" and not covered:
         if contract == "opieka" and not (addons & NO_BILLING_HOURS):
             billing = "billable"
-            rules.append("R-BIL-1")
+            steps.append(Step("R-BIL-1", True, "emergency outside covered hours: billable"))
         elif contract == "pakiet":
             billing = "double"
-            rules.append("R-PAK-5")
+            steps.append(Step("R-PAK-5", True, "emergency outside working hours: double time"))
+        elif contract == "opieka":
+            steps.append(Step("R-BIL-1", False, "outside working hours, inside its add-ons'"))
+        else:
+            steps.append(Step("billing", False, f"no after-hours fee for contract {contract}"))
 
     # Alerts: page only for emergencies that the terms promise to handle now.
     alerts: list[Alert] = []
@@ -182,8 +227,11 @@ def decide(
     if automatic is None and state == "new" and possible and care_first and not covered:
         alerts.append(Alert(oncall, "oncall", ("sms", "email"), at, possible=True))
         reasons.append("possible emergency outside covered hours: on call paged to look")
+    paged = [f"{a.role} {a.to or '(nobody on the rota)'}" + " (possible)" * a.possible
+             for a in alerts]  # fmt: skip
+    steps.append(Step("page", bool(alerts), "; ".join(paged) or "nobody paged"))
     if not covered and not emergency:
-        rules.append("R-HRS-1")
+        steps.append(Step("R-HRS-1", True, "outside covered hours: handled when they begin"))
 
     reply = (
         None
@@ -191,7 +239,11 @@ def decide(
         else _reply(state, sender.trust, contract, emergency, covered)
     )
     if automatic:
-        reasons.append(f"machine-sent ({automatic}): no auto-reply (RFC 3834)")
+        why = f"machine-sent ({automatic}): no auto-reply (RFC 3834)"
+        steps.append(Step("machine-sent", True, why))
+        reasons.append(why)
+    no_reply = "none: a colleague wrote" if sender.trust == "staff" else "none"
+    steps.append(Step("reply", reply is not None, reply or no_reply))
     return IntakeDecision(
         client_id=client.id if client else None,
         trust=sender.trust,
@@ -211,12 +263,27 @@ def decide(
         billing=billing,
         package=package if contract in ("pakiet", "brak") else None,
         automatic=automatic,
-        rules=tuple(dict.fromkeys(rules)),
+        rules=rules_of(steps),
         reasons=tuple(reasons),
         addons=tuple(sorted(addons)),
         staff_id=sender.staff.id if sender.trust == "staff" and sender.staff else None,
         trust_reasons=sender.reasons,
+        trace=tuple(steps),
     )
+
+
+def _sender_step(rule: str, sender: SenderInfo) -> Step:
+    """A rule core.contracts applied to the sender, with what it settled."""
+    if rule == "R-CON-6":
+        return Step(rule, True, f"the registered addresses say who wrote: {sender.trust}")
+    if rule.startswith("R-CON-"):
+        return Step(rule, True, f"the client's contract on the day: {sender.contract or '-'}")
+    return Step(rule, True, f"who wrote: {sender.trust}")
+
+
+def rules_of(steps: Iterable[Step]) -> tuple[str, ...]:
+    """The rule ids (DOMAIN.md's R-…) of the steps that hit, each once, in order."""
+    return tuple(dict.fromkeys(s.rule for s in steps if s.hit and s.rule.startswith("R-")))
 
 
 def _reply(state: str, trust: str, contract: str | None, emergency: bool, covered: bool) -> str:
@@ -231,52 +298,3 @@ def _reply(state: str, trust: str, contract: str | None, emergency: bool, covere
     if contract == "opieka":
         return "ack_opieka_emergency" if emergency else "ack_opieka"
     return "ack_pakiet"
-
-
-def escalates(ticket_emergency: bool, new: IntakeDecision, author: str | None = None) -> bool:
-    """A follow-up keeps its ticket's decision unless it raises the urgency:
-    then the new decision (deadline, alerts, priority) replaces the ticket's. Only the
-    requester or a registered address of the client raises it: an unregistered colleague's
-    decision (needs identification, R-CON-6) must not replace the client's, and a third
-    party never touches the ticket (judge_follow_up)."""
-    if author == "third_party" or not new.emergency or ticket_emergency:
-        return False
-    if new.trust == "registered":
-        return True
-    return author in (None, "requester") and new.trust != "staff"
-
-
-def follow_up_reply(new: IntakeDecision) -> str | None:
-    """A follow-up is acknowledged as such, unless a robot or a colleague wrote it."""
-    return None if new.automatic or new.trust == "staff" else "follow_up"
-
-
-def judge_follow_up(
-    thread: ThreadMatch, owner: TicketOwner, sender: SenderInfo, new: IntakeDecision
-) -> ThreadMatch:
-    """Whether a message that names an existing ticket may join it, and as whom.
-
-    The requester, the same client and staff join as today. A third party's message is
-    noted on the ticket and changes nothing there: not its client, trust, urgency or
-    priority, and nobody is paged for it. An emergency it reports is that sender's own:
-    a client's (a registered address, R-CON-6) becomes a new ticket, decided for them
-    alone (their own contract, their own pages); anyone else's stays a note, since an
-    unidentified sender is paged for by nobody anyway.
-    """
-    author, why = follow_up_author(
-        owner, sender.address, sender.trust, sender.client.id if sender.client else None
-    )
-    if author != "third_party":
-        return replace(thread, author=author, reason=f"{thread.reason}; {why}")
-    if new.emergency and sender.trust == "registered" and sender.client is not None:
-        return ThreadMatch(
-            None,
-            f"new ticket: names {thread.ticket}, but {why}; "
-            "its emergency is decided for the sender alone",
-            named=thread.ticket,
-        )
-    return replace(
-        thread,
-        author="third_party",
-        reason=f"{thread.reason}; {why}: noted on the ticket, which it does not change",
-    )

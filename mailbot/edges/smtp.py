@@ -17,10 +17,6 @@ accepts and never answers cannot hold a stopping daemon for the whole timeout.
 from __future__ import annotations
 
 import base64
-import itertools
-import os
-import re
-import secrets
 import smtplib
 import socket
 import ssl
@@ -29,16 +25,20 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
+from mailbot.edges.mailer import Mailer, MailSession, OneByOne
+from mailbot.edges.smtp_protocol import (
+    ConnectionGone,
+    converted,
+    envelope,
+    reply_text,
+    transaction,
+)
 from mailbot.errors import ConfigError, SmtpError, SmtpRejected
-from mailbot.model import address
-from mailbot.scrub import Scrubber
 
 TlsMode = Literal["ssl", "starttls", "none"]
-_DOT = re.compile(rb"(?m)^\.")
 
 
 @dataclass(frozen=True)
@@ -51,45 +51,12 @@ class SmtpCheck:
     auth_methods: tuple[str, ...]
 
 
-class ConnectionGone(SmtpError):
-    """The server had closed the connection (or said 421) before MAIL FROM: nothing of
-    the message was sent, a new connection may take it at once."""
-
-
 class SmtpCheckError(SmtpError):
     """A failed `check`; `step` is connect, tls, ehlo or auth (each has its own fix)."""
 
     def __init__(self, step: str, message: str, *, code: int | None = None):
         super().__init__(message, code=code)
         self.step = step
-
-
-class Mailer(Protocol):
-    def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> None:
-        """Deliver `raw` (CRLF bytes) or raise SmtpError / SmtpRejected."""
-        ...
-
-
-class MailSession(Protocol):
-    """Many messages in a row (the outbox): the same reactions as `Mailer.send`."""
-
-    def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> None: ...
-
-    def close(self) -> None: ...
-
-
-class OneByOne:
-    """A MailSession over any Mailer: each message on its own (the capture folder, the
-    e-mail-to-SMS gateway, a test's mailer)."""
-
-    def __init__(self, mailer: Mailer):
-        self.mailer = mailer
-
-    def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> None:
-        self.mailer.send(envelope_from, recipients, raw)
-
-    def close(self) -> None:
-        return None
 
 
 def open_session(mailer: Mailer, *, deadline: float | None = None) -> MailSession:
@@ -100,47 +67,12 @@ def open_session(mailer: Mailer, *, deadline: float | None = None) -> MailSessio
     return OneByOne(mailer)
 
 
-def _envelope(envelope_from: str, recipients: list[str]) -> tuple[str, list[str]]:
-    """The addr-specs MAIL FROM and RCPT TO take; ValueError for a malformed address."""
-    sender = address(envelope_from).addr_spec if envelope_from else ""
-    rcpts = list(dict.fromkeys(address(r).addr_spec for r in recipients))
-    if not rcpts:
-        raise ValueError("no recipients")
-    return sender, rcpts
-
-
-def _text(reply: bytes | str) -> str:
-    return (reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply).strip()
-
-
-@contextmanager
-def _converted(what: str, secret: str | None) -> Iterator[None]:
-    """Convert smtplib, socket and TLS failures into SmtpError, once, here; the server's
-    text is scrubbed of the password (it may echo AUTH, scrub.py)."""
-    scrub = Scrubber.of([secret])
-    try:
-        yield
-    except SmtpError:
-        raise
-    except smtplib.SMTPAuthenticationError as exc:
-        said = scrub(_text(exc.smtp_error))
-        raise SmtpError(
-            f"SMTP {what}: authentication failed ({exc.smtp_code} {said}); "
-            "check the SMTP user and password",
-            code=exc.smtp_code,
-        ) from None  # never chain: the server's text is all we need to show
-    except (smtplib.SMTPException, OSError) as exc:  # ssl.SSLError, timeouts are OSError
-        text = scrub(str(scrub.exception(exc)) or type(exc).__name__)
-        code = getattr(exc, "smtp_code", None)
-        raise SmtpError(f"SMTP {what} failed: {text}", code=code) from exc
-
-
 @contextmanager
 def _step(step: str, what: str, secret: str | None) -> Iterator[None]:
     """_converted, with the failed step named; a TLS failure is a "tls" step wherever it
     happens (implicit TLS fails while connecting)."""
     try:
-        with _converted(what, secret):
+        with converted(what, secret):
             yield
     except SmtpCheckError:
         raise
@@ -230,10 +162,10 @@ class SmtpMailer:
 
     def _connect(self, timeout: float | None = None) -> smtplib.SMTP:
         where = f"connect to {self.host}:{self.port}"
-        with _converted(where, self._password):
+        with converted(where, self._password):
             conn = self._open(timeout)
         try:
-            with _converted(f"{where} (STARTTLS/login)", self._password):
+            with converted(f"{where} (STARTTLS/login)", self._password):
                 if self.tls == "starttls":
                     conn.starttls(context=self._context())
                 if self.user:
@@ -275,7 +207,7 @@ class SmtpMailer:
                 code, reply = conn.ehlo()
                 if code != 250:
                     raise SmtpCheckError("ehlo", f"SMTP EHLO refused by {where}: {code} "
-                                         f"{_text(reply)}", code=code)  # fmt: skip
+                                         f"{reply_text(reply)}", code=code)  # fmt: skip
             if self.tls == "starttls":
                 with _step("tls", f"STARTTLS at {where}", self._password):
                     if not conn.has_extn("starttls"):
@@ -301,70 +233,12 @@ class SmtpMailer:
         """One SMTP transaction. ValueError for a malformed address (a caller's bug).
         `envelope_from=""` sends the null reverse-path (MAIL FROM:<>), which RFC 3834 3.3
         allows for auto-replies; many submission servers refuse it, hence not the default."""
-        sender, rcpts = _envelope(envelope_from, recipients)
+        sender, rcpts = envelope(envelope_from, recipients)
         conn = self._connect()
         try:
-            self._transaction(conn, sender, rcpts, raw)
+            transaction(conn, sender, rcpts, raw, self._password)
         finally:
             self._end(conn)
-
-    def _transaction(self, conn: smtplib.SMTP, sender: str, rcpts: list[str], raw: bytes) -> None:
-        """MAIL, RCPT, DATA by hand (not sendmail): to know which step failed, and so
-        whether the server may already have the message."""
-        with _converted("MAIL FROM", self._password):
-            try:
-                conn.ehlo_or_helo_if_needed()
-                code, reply = conn.mail(sender)
-            except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
-                raise ConnectionGone(f"SMTP MAIL FROM failed: {exc}") from exc
-            if code == 421:  # closing the connection: nothing of this message was sent
-                raise ConnectionGone(f"SMTP MAIL FROM: {code} {_text(reply)}", code=code)
-            if code != 250:
-                raise SmtpError(
-                    f"SMTP MAIL FROM {sender} refused: {code} {_text(reply)}", code=code
-                )
-            refused: dict[str, tuple[int, str]] = {}
-            for rcpt in rcpts:
-                code, reply = conn.rcpt(rcpt)
-                if code not in (250, 251):
-                    refused[rcpt] = (code, _text(reply))
-            accepted = tuple(r for r in rcpts if r not in refused)
-            transient = {r: c for r, c in refused.items() if c[0] < 500}
-            if transient or not accepted:
-                with suppress(smtplib.SMTPException, OSError):
-                    conn.rset()
-                detail = "; ".join(f"{r}: {c} {t}" for r, (c, t) in refused.items())
-                if transient:
-                    code = min(c for c, _ in transient.values())
-                    raise SmtpError(f"SMTP RCPT deferred: {detail}", code=code)
-                raise SmtpRejected(f"SMTP RCPT refused: {detail}", code=500, refused=refused)
-            code, reply = conn.docmd("DATA")
-            if code != 354:
-                error = SmtpRejected if code >= 500 else SmtpError
-                raise error(f"SMTP DATA refused: {code} {_text(reply)}", code=code)
-        body = _DOT.sub(b"..", raw)  # dot-stuffing (RFC 5321 4.5.2), as smtplib.data does
-        body += b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"
-        with _converted("DATA", self._password):
-            conn.send(body)
-        try:
-            code, reply = conn.getreply()
-        except (smtplib.SMTPException, OSError) as exc:
-            raise SmtpError(
-                f"SMTP connection lost after the message was sent, before the answer: {exc}",
-                maybe_delivered=True,
-            ) from exc
-        if code >= 500:
-            raise SmtpRejected(f"SMTP message refused: {code} {_text(reply)}", code=code)
-        if code != 250:
-            raise SmtpError(f"SMTP message deferred: {code} {_text(reply)}", code=code)
-        if refused:
-            detail = "; ".join(f"{r}: {c} {t}" for r, (c, t) in refused.items())
-            raise SmtpRejected(
-                f"SMTP delivered to {', '.join(accepted)} only; refused: {detail}",
-                code=min(c for c, _ in refused.values()),
-                refused=refused,
-                delivered_to=accepted,
-            )
 
 
 class SmtpSession:
@@ -389,7 +263,7 @@ class SmtpSession:
         return max(0.5, min(self.mailer.timeout, self.deadline - time.monotonic()))
 
     def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> None:
-        sender, rcpts = _envelope(envelope_from, recipients)
+        sender, rcpts = envelope(envelope_from, recipients)
         if self._conn is not None and self._count >= self.mailer.per_connection:
             self.close()
         reused = self._conn is not None
@@ -415,7 +289,7 @@ class SmtpSession:
         elif self._conn.sock is not None:
             self._conn.sock.settimeout(timeout)
         try:
-            self.mailer._transaction(self._conn, sender, rcpts, raw)
+            transaction(self._conn, sender, rcpts, raw, self.mailer._password)
         except SmtpRejected:
             self._count += 1
             raise
@@ -441,45 +315,3 @@ def _close(conn: smtplib.SMTP) -> None:
     except (smtplib.SMTPException, OSError):
         with suppress(OSError):
             conn.close()
-
-
-class CaptureMailer:
-    """Writes each message as `<UTC timestamp>-<n>.eml` into a folder instead of sending
-    (the demo's "outgoing mail captured locally"). Atomic: a reader never sees half a
-    file, and an existing file is never overwritten (another process may capture too).
-    Only disk errors fail, as SmtpError, so the outbox retries them like an outage."""
-
-    def __init__(self, directory: Path):
-        self.directory = Path(directory)
-        self.last_path: Path | None = None
-        self._n = itertools.count(1)
-
-    def __repr__(self) -> str:
-        return f"CaptureMailer({self.directory})"
-
-    def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> None:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = self.directory / f".{stamp}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-            with open(tmp, "xb") as f:
-                f.write(raw)
-                f.flush()
-                os.fsync(f.fileno())
-            try:
-                target = self._publish(tmp, stamp)
-            finally:
-                tmp.unlink(missing_ok=True)
-        except OSError as exc:
-            raise SmtpError(f"cannot capture mail in {self.directory}: {exc}") from exc
-        self.last_path = target
-
-    def _publish(self, tmp: Path, stamp: str) -> Path:
-        """Give the finished file its name: a hard link never replaces an existing file."""
-        while True:
-            target = self.directory / f"{stamp}-{next(self._n)}.eml"
-            try:
-                os.link(tmp, target)
-                return target
-            except FileExistsError:
-                continue

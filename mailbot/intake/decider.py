@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from mailbot.core.classify import Classification
 from mailbot.core.contracts import Client
-from mailbot.core.decide import IntakeDecision, PackageState, decide, judge_follow_up
+from mailbot.core.decide import IntakeDecision, PackageState, Step, decide
+from mailbot.core.follow_up import judge_follow_up
 from mailbot.core.loops import automatic_reason
 from mailbot.core.oncall import OncallRules, on_duty
 from mailbot.core.threads import ThreadMatch, TicketOwner
@@ -37,7 +38,7 @@ def nobody_on_call(_at: datetime) -> None:
 
 
 def rota_lookup(rules: OncallRules) -> OncallLookup:
-    """Who is on duty at an instant, from rules/oncall.toml (issue 4)."""
+    """Who is on duty at an instant, from rules/oncall.toml."""
 
     def lookup(at: datetime) -> str | None:
         duty = on_duty(rules, at)
@@ -113,6 +114,9 @@ class Decider:
         )
         if thread.ticket is not None and owner is not None:
             thread = judge_follow_up(thread, owner, sender, decision)
+        if thread.third_party:  # noted on someone else's ticket: no reply, nobody paged
+            step = Step("third party", True, "noted on another's ticket: no reply, no page")
+            decision = replace(decision, trace=(*decision.trace, step))
         document = explain_document(
             mail,
             received,

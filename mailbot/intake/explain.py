@@ -77,8 +77,13 @@ def explain_document(
         "deadline": _iso(d.deadline, tz),
         "reply": d.reply,
         "alerts": [
-            {"to": a.to, "role": a.role, "channels": list(a.channels), "at": _iso(a.at, tz),
-             "possible": a.possible}
+            {
+                "to": a.to,
+                "role": a.role,
+                "channels": list(a.channels),
+                "at": _iso(a.at, tz),
+                "possible": a.possible,
+            }
             for a in d.alerts
         ],
         "billing": d.billing,
@@ -92,6 +97,9 @@ def explain_document(
             "named_ticket": thread.named,
         },
         "rules": list(d.rules),
+        # addition: every check the decision ran, in order, hit or miss, and why; `rules`
+        # are the rule ids of its hits
+        "trace": [{"rule": s.rule, "hit": s.hit, "reason": s.reason} for s in d.trace],
         # additions (EXPLAIN.md allows new keys)
         "contract": d.contract,
         "reasons": list(d.reasons),

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.core import alarm
 from mailbot.core.contracts import Staff
+from mailbot.edges.mailer import Mailer
 from mailbot.edges.sms import SmsChannel
-from mailbot.edges.smtp import Mailer
 from mailbot.ops.health import outbox_waiting
 from mailbot.outgoing.render import gsm7
 from mailbot.settings.oauth import OAuthConfig

@@ -32,8 +32,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.core.backoff import Backoff
+from mailbot.edges.mailer import Mailer, MailSession
 from mailbot.edges.sms import SmsChannel, SmsError, SmsRejected
-from mailbot.edges.smtp import Mailer, MailSession, SmtpError, SmtpRejected, open_session
+from mailbot.edges.smtp import SmtpError, SmtpRejected, open_session
 from mailbot.faults import crash_point
 from mailbot.outgoing.compose import compose_alert_email, compose_reply
 from mailbot.outgoing.render import Rendered

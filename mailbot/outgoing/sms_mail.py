@@ -10,8 +10,8 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
+from mailbot.edges.mailer import Mailer
 from mailbot.edges.sms import SmsError, SmsRejected, e164_digits
-from mailbot.edges.smtp import Mailer
 from mailbot.errors import ConfigError, SmtpError, SmtpRejected
 from mailbot.model import address
 

@@ -8,17 +8,15 @@ import this module too, and they open the database and nothing else.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.errors import MailbotError
+from mailbot.services.numbers import ActionError, invalid, ticket_number
 from mailbot.store import repo
 from mailbot.store.tables import AuditEvent, Ticket
 
@@ -29,24 +27,6 @@ if TYPE_CHECKING:
     from mailbot.settings.rules import Rules
 
 WARSAW = ZoneInfo("Europe/Warsaw")
-_FULL = re.compile(r"^\s*(?:\[)?(KJM-\d{4}-\d{6})(?:\])?\s*$", re.IGNORECASE)
-_YEAR_SEQ = re.compile(r"^\s*(\d{4})-(\d{1,6})\s*$")
-_SEQ = re.compile(r"^\s*(\d{1,6})\s*$")
-
-
-class ActionError(MailbotError):
-    """What a person asked for cannot be done: one Polish sentence saying why and what to
-    do instead, shown by the CLI and the console alike, never a traceback. `code` follows
-    the CLI's exit codes: 2 when the input itself is wrong, 1 when the ticket's state
-    does not allow it."""
-
-    def __init__(self, message: str, *, code: int = 1):
-        super().__init__(message)
-        self.code = code
-
-
-def invalid(message: str) -> ActionError:
-    return ActionError(message, code=2)
 
 
 @dataclass(frozen=True)
@@ -84,27 +64,6 @@ class Desk:
     def local(self, when: datetime | None) -> str:
         """A moment as staff read it: '02.12.2026 14:05', Warsaw time."""
         return when.astimezone(self.tz).strftime("%d.%m.%Y %H:%M") if when else "-"
-
-
-def ticket_number(session: Session, text: str) -> str:
-    """The full number for what a person typed: 'KJM-2026-000042', '2026-42' or just '42'
-    (the newest ticket with that sequence number, so in January '3' still finds
-    December's ticket 3 when this year has none)."""
-    if m := _FULL.match(text or ""):
-        return m.group(1).upper()
-    if m := _YEAR_SEQ.match(text or ""):
-        return f"KJM-{m.group(1)}-{int(m.group(2)):06d}"
-    if m := _SEQ.match(text or ""):
-        found = session.scalar(
-            select(Ticket.number)
-            .where(Ticket.number.like(f"KJM-%-{int(m.group(1)):06d}"))
-            .order_by(Ticket.number.desc())
-            .limit(1)
-        )
-        if found is None:
-            raise ActionError(f"nie ma zgłoszenia o numerze {int(m.group(1))}")
-        return found
-    raise invalid(f"{text!r} nie jest numerem zgłoszenia (np. KJM-2026-000042, 2026-42 albo 42)")
 
 
 def find_ticket(session: Session, text: str) -> Ticket:

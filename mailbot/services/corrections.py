@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.core.calendar import reaction_deadline
-from mailbot.core.classify import PRODUCTS, SCOPES
+from mailbot.core.classify_rules import PRODUCTS, SCOPES
 from mailbot.core.states import NEW
 from mailbot.services.base import Desk, audit, find_ticket, invalid, need_reason
 from mailbot.store.tables import Correction, Message, Ticket

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from mailbot.core.classify import PRODUCTS, SCOPES
+from mailbot.core.classify_rules import PRODUCTS, SCOPES
 from mailbot.core.contracts import contract_at, local_day
 from mailbot.core.states import CLOSED, NEW
 from mailbot.services.base import Desk, audit, invalid

@@ -1,33 +1,30 @@
 """What the CLI and the console read: the queue in handling order with its filters, a
-ticket with everything that happened to it, a client's page, the outbox. Plain frozen
-rows out, so neither the CLI nor the console holds SQL. Imports only the database layer:
-the read-only commands must start fast."""
+ticket with everything that happened to it, a client's page, the outbox. Plain rows out,
+so neither the CLI nor the console holds SQL. The queue, the tickets, a ticket's story
+and the outbox are Core queries over a Connection (store/schema.py): the read-only
+commands must start fast, and the ORM's import and mapping cost more than the query."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection, Row
 
 from mailbot.core.states import ALL, NOT_WORK, OPEN
-from mailbot.services.base import find_ticket, invalid
-from mailbot.store import repo
-from mailbot.store.tables import (
-    AuditEvent,
-    Message,
-    OutboxItem,
-    PackageDeduction,
-    Ticket,
-    TimeEntry,
-)
+from mailbot.services.numbers import ActionError, invalid, ticket_number
+from mailbot.store.schema import attachment, message, ticket, ticket_event
+from mailbot.store.schema import outbox as outbox_items
 
-if TYPE_CHECKING:  # the ledger is imported where it is used: `queue` must start fast
+if TYPE_CHECKING:  # the ORM and the ledger are imported where they are used
+    from sqlalchemy.orm import Session
+
     from mailbot.core.ledger import Deduction, PackageBalance
+    from mailbot.store.tables import Ticket
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "uncertain", "suppressed", "folded",
                  "coalesced")  # fmt: skip
@@ -70,14 +67,13 @@ class QueueFilter:
     emergency: bool | None = None
 
 
-def queue(session: Session, now: datetime, f: QueueFilter = QueueFilter()) -> list[QueueRow]:
+def queue(db: Connection, now: datetime, f: QueueFilter = QueueFilter()) -> list[QueueRow]:
     """Open tickets in handling order (R-PAK-6): emergencies, care clients, then arrival;
     backlog history is no work. `position` counts in the whole queue, filters aside."""
-    q = select(Ticket).where(Ticket.state.in_(check_states(f.state, OPEN) or OPEN),
-                             Ticket.history.is_(False))  # fmt: skip
-    rows = session.scalars(
-        q.order_by(func.coalesce(Ticket.priority, 9), Ticket.created_at, Ticket.id)
-    )
+    t = ticket.c
+    q = select(ticket).where(t.state.in_(check_states(f.state, OPEN) or OPEN),
+                             t.history.is_(False))  # fmt: skip
+    rows = db.execute(q.order_by(func.coalesce(t.priority, 9), t.created_at, t.id))
     out = []
     for n, t in enumerate(rows, 1):
         if not _matches(t, f):
@@ -93,7 +89,7 @@ def queue(session: Session, now: datetime, f: QueueFilter = QueueFilter()) -> li
     return out
 
 
-def _matches(t: Ticket, f: QueueFilter) -> bool:
+def _matches(t: Row[Any], f: QueueFilter) -> bool:
     assignee = t.assignee or "-"
     return (
         (f.client is None or t.client_id == f.client)
@@ -103,40 +99,74 @@ def _matches(t: Ticket, f: QueueFilter) -> bool:
     )
 
 
-def tickets(session: Session, *, states: Sequence[str] = (), since: datetime | None = None,
-            limit: int = 200) -> list[tuple[Ticket, int]]:  # fmt: skip
+def tickets(db: Connection, *, states: Sequence[str] = (), since: datetime | None = None,
+            limit: int = 200) -> list[tuple[Row[Any], int]]:  # fmt: skip
     """Tickets newest first with their message count."""
-    return repo.list_tickets(session, states=check_states(states), since=since, limit=limit)
+    counts = (
+        select(message.c.ticket_id, func.count(message.c.id).label("n"))
+        .group_by(message.c.ticket_id)
+        .subquery()
+    )
+    q = (
+        select(ticket, func.coalesce(counts.c.n, 0).label("messages"))
+        .outerjoin(counts, counts.c.ticket_id == ticket.c.id)
+        .order_by(ticket.c.created_at.desc(), ticket.c.id.desc())
+        .limit(limit)
+    )
+    if states := check_states(states):
+        q = q.where(ticket.c.state.in_(states))
+    if since is not None:
+        q = q.where(ticket.c.created_at >= since)
+    return [(row, row.messages) for row in db.execute(q)]
 
 
 @dataclass(frozen=True)
 class TicketView:
-    ticket: Ticket  # with .messages (and their attachments) and .events loaded
-    sent: list[OutboxItem]  # what mailbot sent or will send about it, oldest first
-    time: list[TimeEntry]
+    ticket: Row[Any]
+    messages: list[Row[Any]]  # oldest first
+    attachments: dict[int, list[Row[Any]]]  # message id -> its attachments
+    events: list[Row[Any]]  # the ticket's event log, in order
+    sent: list[Row[Any]]  # what mailbot sent or will send about it, oldest first
+    time: list[Row[Any]]
     charged: dict[int, Decimal]  # time entry id -> package hours deducted (R-PAK-2/5)
-    actions: list[AuditEvent]  # who did what, with the reasons
+    actions: list[Row[Any]] = field(default_factory=list)  # who did what, with the reasons
 
 
-def ticket_view(session: Session, number: str) -> TicketView:
-    ticket = find_ticket(session, number)
-    loaded = repo.load_ticket(session, ticket.number)
-    assert loaded is not None
-    sent = list(session.scalars(
-        select(OutboxItem).where(OutboxItem.ticket_id == ticket.id).order_by(OutboxItem.id)
+def ticket_view(db: Connection, number: str) -> TicketView:
+    from mailbot.store.schema_staff import audit_event, package_deduction, time_entry
+
+    full = ticket_number(db, number)
+    t = db.execute(select(ticket).where(ticket.c.number == full)).first()
+    if t is None:
+        raise ActionError(f"nie ma zgłoszenia {full}")
+    messages = list(db.execute(
+        select(message).where(message.c.ticket_id == t.id).order_by(message.c.received_at)
     ))  # fmt: skip
-    time = list(session.scalars(
-        select(TimeEntry).where(TimeEntry.ticket_id == ticket.id).order_by(TimeEntry.at)
+    attachments: dict[int, list[Row[Any]]] = {}
+    for a in db.execute(select(attachment).where(
+        attachment.c.message_id.in_([m.id for m in messages])
+    ).order_by(attachment.c.id)):  # fmt: skip
+        attachments.setdefault(a.message_id, []).append(a)
+    events = list(db.execute(
+        select(ticket_event).where(ticket_event.c.ticket_id == t.id).order_by(ticket_event.c.id)
     ))  # fmt: skip
-    charged = dict(session.execute(
-        select(PackageDeduction.time_entry_id, func.sum(PackageDeduction.charged_hours))
-        .where(PackageDeduction.time_entry_id.in_([e.id for e in time]))
-        .group_by(PackageDeduction.time_entry_id)
+    sent = list(db.execute(
+        select(outbox_items).where(outbox_items.c.ticket_id == t.id).order_by(outbox_items.c.id)
+    ))  # fmt: skip
+    time = list(db.execute(
+        select(time_entry).where(time_entry.c.ticket_id == t.id).order_by(time_entry.c.at)
+    ))  # fmt: skip
+    d = package_deduction.c
+    charged = dict(db.execute(
+        select(d.time_entry_id, func.sum(d.charged_hours))
+        .where(d.time_entry_id.in_([e.id for e in time]))
+        .group_by(d.time_entry_id)
     ).all())  # fmt: skip
-    actions = list(session.scalars(
-        select(AuditEvent).where(AuditEvent.ticket_id == ticket.id).order_by(AuditEvent.id)
+    actions = list(db.execute(
+        select(audit_event).where(audit_event.c.ticket_id == t.id).order_by(audit_event.c.id)
     ))  # fmt: skip
-    return TicketView(loaded, sent, time, {k: Decimal(v) for k, v in charged.items()}, actions)
+    return TicketView(t, messages, attachments, events, sent, time,
+                      {k: Decimal(v) for k, v in charged.items()}, actions)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -153,6 +183,7 @@ def client_page(session: Session, client_id: str, today: date, recent: int = 20)
     """A client's package balance and ledger (R-PAK-1..5) and its tickets."""
     from mailbot.core import ledger
     from mailbot.store import ledger as ledger_store
+    from mailbot.store.tables import Message, Ticket
 
     bought = ledger_store.purchases(session, client_id)
     drawn = ledger_store.deductions(session, client_id)
@@ -175,15 +206,16 @@ def client_page(session: Session, client_id: str, today: date, recent: int = 20)
                       [(a, n) for a, n in senders])  # fmt: skip
 
 
-def outbox(session: Session, states: Sequence[str] = (), limit: int = 100
-           ) -> list[tuple[OutboxItem, str]]:  # fmt: skip
+def outbox(db: Connection, states: Sequence[str] = (), limit: int = 100
+           ) -> list[tuple[Row[Any], str]]:  # fmt: skip
     """Outgoing mail and SMS, newest first, with the ticket number."""
+    o = outbox_items.c
     q = (
-        select(OutboxItem, Ticket.number)
-        .join(Ticket, Ticket.id == OutboxItem.ticket_id)
-        .order_by(OutboxItem.id.desc())
+        select(outbox_items, ticket.c.number.label("ticket_number"))
+        .join(ticket, ticket.c.id == o.ticket_id)
+        .order_by(o.id.desc())
         .limit(limit)
     )
     if states:
-        q = q.where(OutboxItem.state.in_(check_states(states, OUTBOX_STATES)))
-    return [(item, number) for item, number in session.execute(q)]
+        q = q.where(o.state.in_(check_states(states, OUTBOX_STATES)))
+    return [(row, row.ticket_number) for row in db.execute(q)]

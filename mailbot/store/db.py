@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.errors import SchemaError, TransientError
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
+    from sqlalchemy.orm import Session, sessionmaker
 
 # Alembic is imported where it is used: a read-only command opens the database through
 # make_engine and must not pay for the migration machinery (about 0.2 s).
@@ -41,6 +41,10 @@ def make_engine(url: str) -> Engine:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """The ORM's sessions; imported here, not above: the read-only commands use a plain
+    connection and must not pay for the ORM."""
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(engine, expire_on_commit=False)
 
 

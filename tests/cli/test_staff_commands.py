@@ -136,3 +136,44 @@ def test_read_only_commands_open_the_database_and_nothing_else(config, mailbox):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_read_only_commands_need_neither_the_orm_nor_the_settings_models(config, mailbox):
+    """`mailbot queue`, `tickets list`, `tickets show` as the console script runs them:
+    only their own command is built (cli/main.py), three keys of the config are read
+    (settings/reading.py) and the queries are SQL Core (bench/cli_startup.py: <= 2x)."""
+    code = (
+        "import sys\n"
+        "from mailbot.cli.main import main\n"
+        f"sys.argv = ['mailbot', *sys.argv[1:], '--config', {str(config.path)!r}]\n"
+        "try: main()\n"
+        "except SystemExit as e: assert e.code in (0, None), e.code\n"
+        "heavy = ('sqlalchemy.orm', 'mailbot.store.tables', 'mailbot.settings.config',"
+        " 'mailbot.settings.sections', 'mailbot.services.base', 'mailbot.cli.tickets',"
+        " 'mailbot.cli.ops')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    for args in (["queue"], ["tickets", "list"], ["tickets", "show", "1"]):
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().splitlines()[-1] == "[]", args
+
+
+def test_a_command_line_builds_only_its_command_and_help_the_whole_tree():
+    from mailbot.cli.main import COMMANDS, build
+
+    def name(command) -> str:  # `web` and `staff …` are named by their functions
+        return command.name or command.callback.__name__.replace("_", "-")
+
+    def names(app) -> set[str]:
+        top = {name(c) for c in app.registered_commands}
+        return top | {f"{g.name} {name(c)}" for g in app.registered_groups
+                      for c in g.typer_instance.registered_commands}  # fmt: skip
+
+    everything = names(build([]))
+    assert everything == names(build(["--help"])) == names(build(["nosuch"]))
+    assert {f"{g} {n}".strip() for g, n, _, _ in COMMANDS if n != "web"} <= everything
+    assert names(build(["queue", "--state", "new"])) == {"queue"}
+    assert names(build(["tickets", "show", "1"])) == {"tickets show"}
+    tickets = {n for n in everything if n.startswith("tickets ")}
+    assert names(build(["tickets"])) == names(build(["tickets", "nosuch"])) == tickets

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailbot.core.classify import ClassifyRules, classify, compile_pattern, fold
+from mailbot.core.classify import ClassifyRules, classify
+from mailbot.core.phrases import compile_pattern, fold
 from mailbot.errors import ConfigError
 from mailbot.settings.rules import MODEL_FILE, load_text_model
 

@@ -11,13 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailbot.core.contracts import Client, Staff, identify_sender
-from mailbot.core.decide import (
-    PackageState,
-    decide,
-    escalates,
-    follow_up_reply,
-    judge_follow_up,
-)
+from mailbot.core.decide import PackageState, decide, rules_of
+from mailbot.core.follow_up import escalates, follow_up_reply, judge_follow_up
 from mailbot.core.threads import ThreadMatch, TicketOwner
 from mailbot.settings.rulebook import Rulebook
 
@@ -322,3 +317,72 @@ def test_a_possible_emergency_at_night_pages_on_call_with_its_own_wording():
 def test_a_possible_emergency_pages_nobody_otherwise(address, when):
     maybe = What(False, 0.35, ("'nie działa'",), "other", possible=True)
     assert run(address, maybe, when=when, oncall="jan.wisniewski").alerts == ()
+
+
+# --------------------------------------------------------------------------- the trace
+def steps(d) -> list[tuple[str, bool]]:
+    return [(s.rule, s.hit) for s in d.trace]
+
+
+def test_the_trace_records_every_check_in_order_and_rules_are_its_hits():
+    d = run("biuro@piekarnia.pl", EMERGENCY, oncall="jan.wisniewski")
+    assert steps(d) == [
+        ("sender", True), ("R-CON-6", True), ("R-CON-1", True), ("R-HRS-3", True),
+        ("state", False), ("priority", True), ("R-CON-2", True), ("R-SLA-1", True),
+        ("page", True), ("reply", True),
+    ]  # fmt: skip
+    assert d.rules == rules_of(d.trace) == ("R-CON-6", "R-CON-1", "R-HRS-3", "R-CON-2", "R-SLA-1")
+    why = {s.rule: s.reason for s in d.trace}
+    assert why["R-SLA-1"] == "guaranteed reaction by 2026-11-25T12:00:00+01:00"
+    assert why["page"] == "oncall jan.wisniewski; opiekun ewa.nowak"
+    assert why["R-HRS-3"] == "urgency score 0.95: 'na żadnym komputerze'"
+
+
+def test_a_check_that_does_not_apply_is_a_miss_with_its_reason():
+    d = run("biuro@piekarnia.pl")  # an ordinary question in working hours
+    miss = {s.rule: s.reason for s in d.trace if not s.hit}
+    assert miss == {
+        "R-HRS-3": "urgency score 0.0: work is not stopped on every workstation",
+        "state": "identified, in scope, nothing to hold it: new",
+        "R-SLA-1": "no guarantee applies: not an emergency",
+        "page": "nobody paged",
+    }
+    assert "R-HRS-3" not in d.rules and "R-SLA-1" not in d.rules
+
+
+@pytest.mark.parametrize(
+    ("address", "what", "kw", "fired", "reason"),
+    [
+        ("a@gmail.com", What(), {}, "R-CON-6", "sender unknown: waits for identification"),
+        ("biuro@piekarnia.pl", What(scope="programming"), {}, "R-SCO-2",
+         "programming is not covered by the terms"),
+        ("biuro@sklep.pl", What(), {}, "R-PAK-3", "no valid package"),
+        ("biuro@sklep.pl", EMERGENCY, {"package": VALID}, "R-SLA-2",
+         "package client's emergency: no guaranteed time"),
+        ("biuro@piekarnia.pl", What(), {"automatic": "out-of-office"}, "machine-sent",
+         "machine-sent (out-of-office): no auto-reply (RFC 3834)"),
+    ],
+)  # fmt: skip
+def test_the_step_that_decided_says_why(address, what, kw, fired, reason):
+    d = run(address, what, **kw)
+    assert (fired, True, reason) in [(s.rule, s.hit, s.reason) for s in d.trace]
+    assert d.rules == rules_of(d.trace)
+
+
+def test_after_hours_steps_name_the_fee_or_why_there_is_none():
+    billable = run("biuro@piekarnia.pl", EMERGENCY, when="2026-11-28T19:30")
+    covered = run("biuro@szpital.pl", EMERGENCY, when="2026-11-28T19:30")  # nonstop
+    assert ("R-BIL-1", True) in steps(billable) and "R-BIL-1" in billable.rules
+    assert ("R-BIL-1", True) not in steps(covered) and "R-BIL-1" not in covered.rules
+
+
+@pytest.mark.parametrize("address", ["biuro@piekarnia.pl", "x@piekarnia.pl", "a@gmail.com",
+                                     "biuro@sklep.pl", "biuro@stolarnia.pl", ""])  # fmt: skip
+@pytest.mark.parametrize("what", [What(), EMERGENCY, What(scope="hardware", emergency=True),
+                                  What(possible=True, score=0.6)])  # fmt: skip
+@pytest.mark.parametrize("when", ["2026-11-25T10:00", "2026-11-25T22:00", "2026-11-28T12:00"])
+def test_rules_are_always_the_hits_of_the_trace(address, what, when):
+    d = run(address, what, when, oncall="jan.wisniewski", package=VALID)
+    assert d.rules == rules_of(d.trace)
+    assert all(s.reason for s in d.trace)  # every step says why
+    assert d.trace[0].rule == "sender" and d.trace[-1].rule == "reply"

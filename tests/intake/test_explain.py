@@ -78,3 +78,29 @@ def test_our_mx_evaluated_another_from_domain():
         authentication_results=(f"{MX}; dmarc=pass header.from=piekarnia-kowalski.pl",)
     )
     assert explain(aligned)["trust"] == "registered"
+
+
+def test_the_document_carries_the_trace_and_its_hits_are_the_rules():
+    """EXPLAIN.md's `rules` come from the checks that ran: the `trace` key lists each,
+    hit or miss, with why; text and JSON are both built from it."""
+    doc = explain(inbound())
+    trace = doc["trace"]
+    assert all(set(step) == {"rule", "hit", "reason"} for step in trace)
+    hits = [s["rule"] for s in trace if s["hit"] and s["rule"].startswith("R-")]
+    assert doc["rules"] == list(dict.fromkeys(hits))
+    assert {"rule": "R-HRS-3", "hit": True} in [{"rule": s["rule"], "hit": s["hit"]} for s in trace]
+    assert trace[-1] == {"rule": "reply", "hit": True, "reason": doc["reply"]}
+
+
+def test_a_third_partys_message_ends_the_trace_with_why_nobody_is_answered():
+    from mailbot.core.threads import TicketOwner
+
+    decider = Decider(load_rules(RULES), WARSAW, trusted_authserv_ids=frozenset({MX}))
+    named = ThreadMatch("KJM-2026-000001", "ticket number in the subject")
+    owner = TicketOwner("someone@else.example", "other-client")
+    decided = decider(None, inbound(text="Dziękuję, u nas wszystko działa."), AT, named,
+                      owner=owner)  # fmt: skip
+    assert decided.thread.third_party
+    assert decided.document["reply"] is None and decided.document["alerts"] == []
+    last = decided.document["trace"][-1]
+    assert (last["rule"], last["hit"]) == ("third party", True)

@@ -435,12 +435,12 @@ def test_mail_parser_crash_case_still_parses() -> None:
 
 
 def test_unexpected_error_falls_back_to_headers_only(monkeypatch) -> None:
-    original = parse_module._walk
+    original = parse_module.walk
 
     def boom(*_args, **_kwargs):
         raise RuntimeError("walk exploded")
 
-    monkeypatch.setattr(parse_module, "_walk", boom)
+    monkeypatch.setattr(parse_module, "walk", boom)
     with pytest.raises(ParseError, match="parser failure: RuntimeError: walk exploded"):
         parse_message(mail(*BASIC))
 
@@ -452,7 +452,7 @@ def test_unexpected_error_falls_back_to_headers_only(monkeypatch) -> None:
             raise KeyError("multipart/signed")
         return original(msg, extra)
 
-    monkeypatch.setattr(parse_module, "_walk", first_call_fails)
+    monkeypatch.setattr(parse_module, "walk", first_call_fails)
     parsed = parse_message(mail(*BASIC, "Subject: Ratunek", body="Treść zachowana"))
     assert parsed.subject == "Ratunek" and parsed.text == "Treść zachowana"
     assert parsed.extra["parse_fallback"] == "KeyError: 'multipart/signed'"

@@ -1,7 +1,7 @@
 """The fast parse (base64 runs set aside) gives exactly the plain parse's result.
 
 ``parse_message`` sets long base64 runs aside before the stdlib parser sees them and puts
-them back in the walk (mailbot/intake/parse.py, "Speed"). These tests compare it, field by field,
+them back in the walk (mailbot/intake/base64_runs.py). These tests compare it, field by field,
 with the plain parse (``set_aside=False``) on the golden samples, the shared corpus, the
 benchmark's generated mail and hand-made messages where a run sits somewhere it must not
 be set aside for good (preamble, attached message, quoted-printable part, ...). They also
@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.errors import ParseError
+from mailbot.intake import base64_runs
 from mailbot.intake import parse as P
 from tests.paths import ROOT, need_corpus
 
@@ -47,7 +48,7 @@ def _set_aside(raw: bytes) -> dict[str, str]:
     text = raw.lstrip(b"\r\n")
     end = P._HEADER_END.search(text)
     assert end is not None
-    return P._set_aside(text, end.end())[1]
+    return base64_runs.set_aside_runs(text, end.end())[1]
 
 
 def _b64(data: bytes, eol: bytes = b"\r\n") -> bytes:

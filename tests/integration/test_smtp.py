@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.edges.smtp import CaptureMailer, SmtpError, SmtpMailer, SmtpRejected
+from mailbot.edges.mailer import CaptureMailer
+from mailbot.edges.smtp import SmtpError, SmtpMailer, SmtpRejected
 from mailbot.outgoing.compose import compose_reply, make_message_id
 from mailbot.outgoing.render import Rendered
 from tests.integration.smtp_server import (  # noqa: F401 - fixtures are used by name

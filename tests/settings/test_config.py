@@ -140,3 +140,40 @@ def test_web_base_url_links_mails_to_the_console(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_config(write(tmp_path, MINIMAL + '\n[web]\nbase_url = "pomoc.kjmssoft.pl"\n'))
     assert "web.base_url" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "",
+        '\n[storage]\ndata_dir = "var/mb"\n',
+        '\n[storage]\ndata_dir = ""\n',
+        '\n[storage]\ndatabase_url = "postgresql://mb@db/mailbot"\n\n[general]\ntimezone = "UTC"\n',
+    ],
+)
+def test_the_read_only_commands_read_the_database_and_zone_as_load_config(tmp_path, extra):
+    from mailbot.settings.reading import ReadingConfig, load_reading_config
+
+    path = write(tmp_path, MINIMAL + extra)
+    light, full = load_reading_config(path), load_config(path)
+    assert isinstance(light, ReadingConfig)
+    assert (light.database_url, light.timezone, light.tz) == (
+        full.database_url, full.timezone, full.tz)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ('\n[general]\ntimezone = "Europe/Warszawa"\n', "general.timezone"),
+        ('\n[storage]\ndatabase_url = "mysql://x"\n', "storage.database_url"),
+        ("\n[storage]\ndata_dir = 7\n", "storage.data_dir"),
+    ],
+)
+def test_what_the_light_read_cannot_take_gets_load_configs_error(tmp_path, extra, key):
+    from mailbot.settings.reading import load_reading_config
+
+    with pytest.raises(ConfigError) as info:
+        load_reading_config(write(tmp_path, MINIMAL + extra))
+    assert info.value.key == key
+    result = CliRunner().invoke(app, ["queue", "--config", str(tmp_path / "config.toml")])
+    assert result.exit_code == 2 and key in result.output
