@@ -59,6 +59,7 @@ from mailbot.outgoing.digest_mail import (
     render_digest,
 )
 from mailbot.outgoing.escalation import Escalator
+from mailbot.outgoing.links import ack_links
 from mailbot.outgoing.outbox import Outbox, OutboxPolicy, last_inbound
 from mailbot.outgoing.render import TemplateSet, check_all
 from mailbot.outgoing.sender import DeliveryReport, OutboxSender
@@ -135,6 +136,7 @@ class App:
                 base_url=config.web_base_url,
             ),
             make_message_id,
+            ack_links(config.web),
         )
         self.intake = Intake(self.sessions, self.raw_store, config.tz, self.decider, self.outbox)
         self._sender: OutboxSender | None = None

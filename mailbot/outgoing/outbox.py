@@ -25,6 +25,7 @@ from mailbot.core.decide import IntakeDecision
 from mailbot.core.pages import DEFAULT_WINDOW, holds, page_group
 from mailbot.model import Address, InboundMail
 from mailbot.outgoing.excerpt import first_paragraph, phone_numbers
+from mailbot.outgoing.links import AckLinks
 from mailbot.outgoing.render import (
     MORE_MAIL,
     MORE_SMS,
@@ -138,11 +139,13 @@ class Outbox:
         rules: Rules,
         policy: OutboxPolicy,
         message_id: Callable[[str], str],
+        links: AckLinks | None = None,
     ):
         self.templates = templates
         self.rules = rules
         self.policy = policy
         self.message_id = message_id
+        self.links = links  # the one-tap "Przyjmuję" links alerts carry; None: none
 
     def begin_batch(self, session: Session, senders: Iterable[str], now: datetime) -> None:
         """Outbox rows queued in this transaction wait for `write_batch` (intake's group
@@ -302,7 +305,7 @@ class Outbox:
             if staff.id in paged:
                 continue
             paged.add(staff.id)
-            ctx = context | {"role": role}
+            ctx = context | {"role": role, "ack_url": self.ack_url(context["ticket"], staff.id)}
             rendered, error = self._render("alert_oncall", ctx, "")
             state = "pending" if rendered else "failed"
             if rendered and self._held(session, group, staff.email, "alert_email", now):
@@ -329,6 +332,10 @@ class Outbox:
             if self.policy.sms and staff.phone:
                 self._queue_sms(session, ctx, staff.id, staff.phone, ticket_id, step, now, group)
         return queued
+
+    def ack_url(self, ticket: str, staff_id: str) -> str:
+        """The paged person's own one-tap link for the ticket, "" without a console."""
+        return self.links.url(ticket, staff_id) if self.links is not None else ""
 
     def _held(self, session: Session, group: str | None, to: str, kind: str, now: datetime
               ) -> bool:  # fmt: skip

@@ -30,6 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from mailbot.core.contracts import PRODUCTS, Staff, contract_at
+from mailbot.outgoing.links import LinkError, staff_code
 from mailbot.web import queries, search, words
 from mailbot.web.auth import (
     ROLE_NAMES,
@@ -47,7 +48,7 @@ from mailbot.web.auth import (
 from mailbot.web.console import Console
 from mailbot.web.files import content_disposition, find_attachment
 from mailbot.web.guard import Guard
-from mailbot.web.links import LinkError, use_once
+from mailbot.web.links import use_once
 from mailbot.web.managers import ManagerPages
 from mailbot.web.request import Ctx, Invalid, User
 
@@ -503,14 +504,16 @@ class ConsoleApp(ManagerPages):
             claim = self.c.links.read(token)
         except LinkError as exc:
             return self.render(ctx, "ack.html", 410, problem=str(exc))
-        staff: Staff | None = self.c.rules.book.staff_member(claim.staff_id)
+        staff: Staff | None = next(
+            (s for s in self.c.rules.book.staff if staff_code(s.id) == claim.staff_code), None
+        )
         ticket = queries.ticket(ctx.session, claim.ticket)
         if staff is None or ticket is None:
             return self.render(ctx, "ack.html", 410, problem="Ten link jest nieaktualny.")
         if ctx.form is None:  # GET: a page with one button (link scanners only look)
             return self.render(ctx, "ack.html", t=ticket, staff=staff, token=token)
         try:
-            use_once(ctx.session, claim, ticket.id, ctx.now)
+            use_once(ctx.session, claim, staff.id, ticket.id, ctx.now)
         except LinkError as exc:
             ctx.session.rollback()
             return self.render(ctx, "ack.html", 410, problem=str(exc), t=ticket)

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -47,21 +45,6 @@ def console_role(staff: Staff) -> str:
 
 def may(role: str, needed: str) -> bool:
     return CONSOLE_ROLES.index(role) >= CONSOLE_ROLES.index(needed)
-
-
-def load_secret(path: Path) -> bytes:
-    """The signing key; made on first use (32 random bytes, hex, chmod 600)."""
-    try:
-        key = path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_hex(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(key + "\n")
-    if len(key) < 32:
-        raise ValueError(f"{path}: the key is too short (at least 32 characters)")
-    return key.encode("ascii")
 
 
 def password_problem(password: str) -> str | None:

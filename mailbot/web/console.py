@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.outgoing.links import AckLinks, load_secret
 from mailbot.settings.config import Config, WebConfig
 from mailbot.settings.rules import Rules, load_rules
 from mailbot.store.db import make_engine, session_factory
 from mailbot.store.rawstore import RawStore
-from mailbot.web.auth import CookieSessions, load_secret
-from mailbot.web.links import AckLinks
+from mailbot.web.auth import CookieSessions
 
 
 def utc_now() -> datetime:
@@ -49,13 +49,13 @@ class Console:
             sessions=session_factory(engine),
             raw_store=RawStore(config.raw_dir),
             cookies=CookieSessions(secret, web.session_lifetime),
-            links=AckLinks(secret, web.ack_link_lifetime),
+            links=AckLinks(secret, web.ack_link_lifetime, web.base_url),
             clock=clock,
         )
 
     def ack_url(self, ticket: str, staff_id: str) -> str:
         """The one-tap link for an on-call alert (relative without [web] base_url)."""
-        return f"{self.web.base_url}/ack/{self.links.make(ticket, staff_id)}"
+        return self.links.url(ticket, staff_id)
 
     def ticket_url(self, number: str) -> str:
         return f"{self.web.base_url}/t/{number}"
