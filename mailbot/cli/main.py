@@ -1,17 +1,17 @@
 """The `mailbot` command: every subcommand is a module-level function in show.py (read
 the queue and tickets), tickets.py (staff actions), ledger.py (time, packages, billing),
-inspect.py (what was recorded and decided) or ops.py (running and watching mailbot);
-this module only names them and groups them in --help. Errors become one line and an
-exit code: 2 for what must be fixed (input, config, schema), 1 for a failed operation."""
+inspect.py (what was recorded and decided), ops.py (running and watching mailbot) or
+web.py (the staff console and its accounts); this module only names them and groups
+them in --help. Errors become one line and an exit code: 2 for what must be fixed
+(input, config, schema), 1 for a failed operation."""
 
 from __future__ import annotations
 
 import typer
 
-from mailbot.cli import inspect, ledger, ops, show, tickets
+from mailbot.cli import inspect, ledger, ops, show, tickets, web
 from mailbot.cli.common import BILLING, DAILY, OPERATIONS, TICKETS, env_utf8
 from mailbot.cli.init import init
-from mailbot.cli.web import register_web_commands
 
 app = typer.Typer(
     help="mailbot: zgłoszenia ze skrzynki pomoc@kjmssoft.pl.",
@@ -67,10 +67,12 @@ app.command("update-fee", rich_help_panel=BILLING)(ledger.update_fee)
 # Operations: running mailbot and watching it.
 for name, command in (
     ("run", ops.run), ("poll", ops.poll), ("status", ops.status), ("doctor", ops.doctor),
-    ("digest", ops.digest), ("demo", ops.demo), ("init", init),
+    ("digest", ops.digest), ("demo", ops.demo), ("init", init), ("web", web.web),
 ):  # fmt: skip
     app.command(name, rich_help_panel=OPERATIONS)(command)
-register_web_commands(app)  # web, staff set-password, staff ack-link
+staff_app = _group("staff", "Konta personelu w konsoli.", OPERATIONS)
+staff_app.command("set-password")(web.set_password)
+staff_app.command("ack-link")(web.ack_link)
 outbox_app = _group("outbox", "Odpowiedzi i alarmy: czekające, wysłane, nieudane.", OPERATIONS)
 outbox_app.command("list")(show.outbox_list)
 outbox_app.command("send")(ops.outbox_send)
