@@ -19,6 +19,7 @@ import hashlib
 import os
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,21 +77,32 @@ def staff_code(staff_id: str) -> str:
 
 
 class AckLinks:
-    """Makes and reads one-tap links; `base_url` ([web] base_url) makes them absolute."""
+    """Makes and reads one-tap links; `base_url` ([web] base_url) makes them absolute.
+    `secret` may be a function that reads the key: it is then read at the first link,
+    so a command that never pages anybody (a reply from the CLI, `mailbot status` as a
+    monitoring user) never needs the key file."""
 
-    def __init__(self, secret: bytes, lifetime: int, base_url: str = ""):
-        self._signer = TimestampSigner(
-            secret,
-            salt="mailbot.ack-link",
-            digest_method=hashlib.sha256,
-            algorithm=_ShortHmac(hashlib.sha256),
-        )
+    def __init__(self, secret: bytes | Callable[[], bytes], lifetime: int, base_url: str = ""):
+        self._secret = secret
+        self._signer: TimestampSigner | None = None
         self.lifetime = lifetime
         self.base_url = base_url.rstrip("/")
 
+    @property
+    def signer(self) -> TimestampSigner:
+        if self._signer is None:
+            secret = self._secret if isinstance(self._secret, bytes) else self._secret()
+            self._signer = TimestampSigner(
+                secret,
+                salt="mailbot.ack-link",
+                digest_method=hashlib.sha256,
+                algorithm=_ShortHmac(hashlib.sha256),
+            )
+        return self._signer
+
     def make(self, ticket: str, staff_id: str) -> str:
-        """The token for the path /ack/<token>."""
-        return self._signer.sign(f"{ticket}.{staff_code(staff_id)}").decode("ascii")
+        """The token for the path /ack/<token>. ConfigError when the key cannot be read."""
+        return self.signer.sign(f"{ticket}.{staff_code(staff_id)}").decode("ascii")
 
     def url(self, ticket: str, staff_id: str) -> str:
         """The link an alert carries (relative without a base_url)."""
@@ -98,7 +110,7 @@ class AckLinks:
 
     def read(self, token: str) -> AckClaim:
         try:
-            value = self._signer.unsign(token, max_age=self.lifetime).decode("ascii")
+            value = self.signer.unsign(token, max_age=self.lifetime).decode("ascii")
         except SignatureExpired:
             raise LinkError(
                 "Ten link wygasł. Potwierdź reakcję po zalogowaniu do konsoli."
@@ -113,11 +125,17 @@ class AckLinks:
 
 def ack_links(web: WebConfig | None) -> AckLinks | None:
     """The links alerts carry: only with a console address ([web] base_url) to open
-    them at; the key is the console's (made here if the daemon starts first)."""
+    them at. The key is the console's, read (or made, if the daemon pages before the
+    console ever started) at the first link."""
     if web is None or not web.base_url:
         return None
-    try:
-        secret = load_secret(web.secret_key_file)
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot use the key file: {exc}", key="web.secret_key_file") from None
+    path = web.secret_key_file
+
+    def secret() -> bytes:
+        try:
+            return load_secret(path)
+        except (OSError, ValueError) as exc:
+            problem = f"cannot use the key file: {exc}"
+            raise ConfigError(problem, key="web.secret_key_file") from None
+
     return AckLinks(secret, web.ack_link_lifetime, web.base_url)

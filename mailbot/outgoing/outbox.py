@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from mailbot.core import calendar
 from mailbot.core.decide import IntakeDecision
 from mailbot.core.pages import DEFAULT_WINDOW, holds, page_group
+from mailbot.errors import ConfigError
 from mailbot.model import Address, InboundMail
 from mailbot.outgoing.excerpt import first_paragraph, phone_numbers
 from mailbot.outgoing.links import AckLinks
@@ -334,8 +335,15 @@ class Outbox:
         return queued
 
     def ack_url(self, ticket: str, staff_id: str) -> str:
-        """The paged person's own one-tap link for the ticket, "" without a console."""
-        return self.links.url(ticket, staff_id) if self.links is not None else ""
+        """The paged person's own one-tap link for the ticket, "" without a console. A
+        key that cannot be read costs the link, never the alert."""
+        if self.links is None:
+            return ""
+        try:
+            return self.links.url(ticket, staff_id)
+        except ConfigError as exc:
+            log.error("alert for %s goes without its one-tap link: %s", ticket, exc)
+            return ""
 
     def _held(self, session: Session, group: str | None, to: str, kind: str, now: datetime
               ) -> bool:  # fmt: skip

@@ -123,3 +123,27 @@ def test_the_ticket_page_hides_the_links_alerts_carry(make_console):
         login(c, ACCOUNTS["staff"])
         page = c.get(f"/t/{seeded.emergency}").text
     assert token not in page and f"{BASE}/ack/[link]" in page
+
+
+def test_an_unreadable_key_costs_the_link_never_the_alert(make_console, caplog):
+    from mailbot.daemon import App
+    from mailbot.errors import ConfigError
+
+    def unreadable() -> bytes:
+        raise ConfigError("cannot use the key file: permission denied", key="x")
+
+    console, seeded = make_console(BASE)
+    app = App(console.config, clock=lambda: NOW + timedelta(minutes=31))
+    app.outbox.links = AckLinks(unreadable, 3600, BASE)
+    try:
+        with caplog.at_level("ERROR", logger="mailbot.outbox"):
+            assert app.escalate() == {"reminder": 1}
+    finally:
+        app.close()
+    with console.sessions() as s:
+        alerts = s.scalars(select(OutboxItem).where(OutboxItem.state == "pending")).all()
+    assert alerts and all(a.kind == "alert_email" for a in alerts)
+    for a in alerts:
+        assert "/ack/" not in a.body_text and f"{BASE}/tickets/{seeded.emergency}" in a.body_text
+        assert f"mailbot ack {seeded.emergency}" in a.body_text  # the command instead
+    assert "without its one-tap link" in caplog.text
