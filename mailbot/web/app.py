@@ -459,10 +459,10 @@ class ConsoleApp(ManagerPages, TicketActions):
         (the services check the state again; the role is checked by `action`)."""
         role = ctx.user.role if ctx.user else "staff"
         allowed = {name: may(role, needed) for name, needed in ACTION_ROLES.items()}
-        work = t.state not in NOT_WORK
+        work, queued = t.state not in NOT_WORK, t.state in OPEN
         return {
-            "ack": work and t.reacted_at is None,
-            "take": work and t.assignee != (ctx.user.id if ctx.user else None),
+            "ack": queued and t.deadline is not None and t.reacted_at is None,
+            "take": queued and t.assignee != (ctx.user.id if ctx.user else None),
             "assign": work,
             "close": work and t.state != CLOSED,
             "reopen": t.state in (CLOSED, NOT_TICKET),

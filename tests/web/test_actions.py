@@ -277,3 +277,13 @@ def test_the_page_offers_what_the_role_may_do(client):
     page = client.get(f"/t/{E}").text
     assert "Popraw ocenę" in page and "Połącz z innym" in page and "To nie zgłoszenie" in page
     assert "zarejestruj adres" in client.get(f"/t/{U}").text
+
+
+def test_a_call_for_a_client_starts_from_its_page(client):
+    login(client, ACCOUNTS["staff"])
+    page = client.get("/c/bilans").text
+    assert 'href="/new?client=bilans"' in page
+    assert "biuro@bilans-ostroleka.pl (1)" in page  # who writes for the client
+    form = client.get("/new?client=bilans").text
+    assert '<option value="bilans" selected>' in form
+    assert 'name="close" value="1" checked' in form  # a call mostly ends solved
