@@ -1,8 +1,9 @@
 """The `mailbot` command: every subcommand is a module-level function in show.py (read
 the queue and tickets), tickets.py (staff actions), ledger.py (time, packages, billing),
-inspect.py (what was recorded and decided) or ops.py (running and watching mailbot);
-this module only names them and groups them in --help. Errors become one line and an
-exit code: 2 for what must be fixed (input, config, schema), 1 for a failed operation.
+inspect.py (what was recorded and decided), ops.py (running and watching mailbot) or
+web.py (the staff console and its accounts); this module only names them and groups
+them in --help. Errors become one line and an exit code: 2 for what must be fixed
+(input, config, schema), 1 for a failed operation.
 
 The commands are a table of names, not imported functions: `mailbot queue` imports and
 registers only what `queue` needs, so typer builds one command, not fifty (the whole
@@ -29,6 +30,7 @@ GROUPS = {
     "quarantine": ("Wiadomości, których nie udało się zapisać.", TICKETS),
     "package": ("Pakiety godzin (R-PAK-1..6).", BILLING),
     "billing": ("Rozliczenia.", BILLING),
+    "staff": ("Konta personelu w konsoli.", OPERATIONS),
     "outbox": ("Odpowiedzi i alarmy: czekające, wysłane, nieudane.", OPERATIONS),
     "rules": ("Reguły edytowane przez zespół (rules/*.toml).", OPERATIONS),
     "db": ("Schemat bazy danych.", OPERATIONS),
@@ -77,14 +79,16 @@ COMMANDS = (
     ("", "digest", OPERATIONS, "ops:digest"),
     ("", "demo", OPERATIONS, "ops:demo"),
     ("", "init", OPERATIONS, "init:init"),
-    ("", "web", "", "web:register_web_commands"),  # web, staff set-password, staff ack-link
+    ("", "web", OPERATIONS, "web:web"),
+    ("staff", "set-password", "", "web:set_password"),
+    ("staff", "ack-link", "", "web:ack_link"),
     ("outbox", "list", "", "show:outbox_list"),
     ("outbox", "send", "", "ops:outbox_send"),
     ("rules", "check", "", "inspect:rules_check"),
     ("db", "upgrade", "", "ops:db_upgrade"),
     ("db", "status", "", "ops:db_status"),
 )
-REGISTERS_ITSELF = {"web": ("web", "staff")}  # a registration function adds these names
+REGISTERS_ITSELF: dict[str, tuple[str, ...]] = {}  # a registration function adds these names
 
 
 def _function(target: str) -> Any:

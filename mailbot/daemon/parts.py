@@ -34,6 +34,7 @@ from mailbot.ops.self_alarm import Channels, SelfAlarm
 from mailbot.outgoing.compose import make_message_id
 from mailbot.outgoing.digest_mail import check_digest_templates
 from mailbot.outgoing.escalation import Escalator
+from mailbot.outgoing.links import ack_links
 from mailbot.outgoing.outbox import Outbox, OutboxPolicy
 from mailbot.outgoing.render import TemplateSet, check_all
 from mailbot.outgoing.sender import OutboxSender
@@ -87,6 +88,7 @@ class Parts:
                 base_url=config.web_base_url,
             ),
             make_message_id,
+            ack_links(config.web),
         )
         self.intake = Intake(self.sessions, self.raw_store, config.tz, self.decider, self.outbox)
         self._sender: OutboxSender | None = None

@@ -169,7 +169,7 @@ class Outbox(OutboxRows):
             if staff.id in paged:
                 continue
             paged.add(staff.id)
-            ctx = context | {"role": role}
+            ctx = context | {"role": role, "ack_url": self.ack_url(context["ticket"], staff.id)}
             rendered, error = self.render("alert_oncall", ctx, "")
             state = "pending" if rendered else "failed"
             if rendered and self.held(session, group, staff.email, "alert_email", now):

@@ -19,6 +19,8 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from mailbot.core.pages import DEFAULT_WINDOW, holds
+from mailbot.errors import ConfigError
+from mailbot.outgoing.links import AckLinks
 from mailbot.outgoing.render import Rendered, TemplateProblem, TemplateSet
 from mailbot.settings.rules import Rules
 from mailbot.store.tables import OutboxItem
@@ -73,11 +75,24 @@ class OutboxRows:
         rules: Rules,
         policy: OutboxPolicy,
         message_id: Callable[[str], str],
+        links: AckLinks | None = None,
     ):
         self.templates = templates
         self.rules = rules
         self.policy = policy
         self.message_id = message_id
+        self.links = links  # the one-tap "Przyjmuję" links alerts carry; None: none
+
+    def ack_url(self, ticket: str, staff_id: str) -> str:
+        """The paged person's own one-tap link for the ticket, "" without a console. A
+        key that cannot be read costs the link, never the alert."""
+        if self.links is None:
+            return ""
+        try:
+            return self.links.url(ticket, staff_id)
+        except ConfigError as exc:
+            log.error("alert for %s goes without its one-tap link: %s", ticket, exc)
+            return ""
 
     def begin_batch(self, session: Session, senders: Iterable[str], now: datetime) -> None:
         """Outbox rows queued in this transaction wait for `write_batch` (intake's group

@@ -17,6 +17,7 @@ def build_desk(config: Config, *, mail: bool = False, decide: bool = False) -> D
     outbox = decider = None
     if mail:
         from mailbot.outgoing.compose import make_message_id
+        from mailbot.outgoing.links import ack_links
         from mailbot.outgoing.outbox import Outbox, OutboxPolicy
         from mailbot.outgoing.render import TemplateSet
 
@@ -27,8 +28,10 @@ def build_desk(config: Config, *, mail: bool = False, decide: bool = False) -> D
             sms=bool(sms and sms.channel != "none"),
             sms_transliterate=sms.transliterate if sms else True,
             page_window=timedelta(seconds=config.page_window),
+            base_url=config.web_base_url,
         )
-        outbox = Outbox(TemplateSet.load(config.templates_dir), rules, policy, make_message_id)
+        outbox = Outbox(TemplateSet.load(config.templates_dir), rules, policy, make_message_id,
+                        ack_links(config.web))  # fmt: skip
     if decide:
         from mailbot.intake.decider import Decider, rota_lookup
         from mailbot.store import ledger as ledger_store

@@ -30,8 +30,15 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from mailbot.core.contracts import PRODUCTS, Staff, contract_at
+from mailbot.core.states import CLOSED, NOT_TICKET, NOT_WORK, OPEN
+from mailbot.outgoing.links import LinkError, staff_code
+from mailbot.services import pages as q
+from mailbot.services.base import ActionError, find_ticket
+from mailbot.services.tickets import ack
 from mailbot.web import queries, search, words
+from mailbot.web.actions import TicketActions
 from mailbot.web.auth import (
+    ACTION_ROLES,
     ROLE_NAMES,
     Visitor,
     check_password,
@@ -47,13 +54,15 @@ from mailbot.web.auth import (
 from mailbot.web.console import Console
 from mailbot.web.files import content_disposition, find_attachment
 from mailbot.web.guard import Guard
-from mailbot.web.links import LinkError, use_once
+from mailbot.web.links import use_once
 from mailbot.web.managers import ManagerPages
-from mailbot.web.request import Ctx, Invalid, User
+from mailbot.web.request import Ctx, Invalid, User, sentence
 
 HERE = Path(__file__).parent
 COOKIE = "mailbot_session"
+FLASH = "mailbot_flash"
 PAGE_SIZE = 50
+NOTE_KINDS = ("note",)  # events that are a staff member's internal note
 log = logging.getLogger("mailbot.web")
 
 
@@ -61,7 +70,7 @@ def create_app(console: Console) -> Starlette:
     return ConsoleApp(console).asgi()
 
 
-class ConsoleApp(ManagerPages):
+class ConsoleApp(ManagerPages, TicketActions):
     def __init__(self, console: Console):
         self.c = console
         self.tz = console.config.tz
@@ -75,7 +84,11 @@ class ConsoleApp(ManagerPages):
         self.env.filters["when"] = lambda at: words.when(at, self.tz)
         self.env.filters["hours"] = words.hours
         self.env.filters["num"] = words.number
-        self.staff_names = {s.id: s.name for s in console.rules.book.staff}
+        self.env.filters["masked"] = words.masked
+
+    @property
+    def staff_names(self) -> dict[str, str]:
+        return {s.id: s.name for s in self.c.rules.book.staff}
 
     # -------------------------------------------------------------- plumbing
 
@@ -91,6 +104,9 @@ class ConsoleApp(ManagerPages):
             Route("/tickets/{number}", p(self.ticket_page)),
             Route("/queue", p(self.queue_page)),
             Route("/t/{number}/left", p(self.ticket_left)),
+            Route("/t/{number}/time/preview", p(self.time_preview)),
+            Route("/t/{number}/{action}", p(self.action), methods=["POST"]),
+            Route("/new", p(self.new_ticket), methods=["GET", "POST"]),
             Route("/a/{attachment_id:int}", p(self.attachment)),
             Route("/c/{client_id}", p(self.client_page)),
             Route("/search", p(self.search_page)),
@@ -113,7 +129,19 @@ class ConsoleApp(ManagerPages):
         values.setdefault("user", ctx.user if ctx else None)
         values.setdefault("csrf", ctx.visitor.csrf if ctx else "")
         values.setdefault("now", ctx.now if ctx else self.c.clock())
+        if ctx is not None and not name.startswith("_"):  # a whole page shows the message
+            values.setdefault("flash", ctx.flash)
+            ctx.flash_shown = bool(ctx.flash)
         return HTMLResponse(self.env.get_template(name).render(**values), status_code=status)
+
+    def redirect(self, target: str, message: str = "") -> Response:
+        """Back to a page after an action, with what happened shown there once."""
+        response = RedirectResponse(target, status_code=303)
+        if message:
+            response.set_cookie(FLASH, self.c.cookies.dump_flash(message), max_age=120,
+                                httponly=True, samesite="lax", secure=self.c.web.https,
+                                path="/")  # fmt: skip
+        return response
 
     def page(self, handler: Callable[[Ctx], Response], role: str | None = "staff"):
         """The endpoint for `handler`: sign-in, role, CSRF, one database session."""
@@ -132,16 +160,15 @@ class ConsoleApp(ManagerPages):
         with self.c.sessions() as session:
             ctx = Ctx(request, session, visitor, None, form, self.c.clock())
             ctx.user = self._user(session, visitor)
+            ctx.flash = self.c.cookies.load_flash(request.cookies.get(FLASH)) if ctx.user else ""
             request.scope.setdefault("state", {})["staff"] = ctx.user.id if ctx.user else "-"
             if role is not None and ctx.user is None:
                 response = self._to_login(request)
             elif role is not None and not may(ctx.user.role, role):  # type: ignore[union-attr]
-                response = self.render(
+                response = self.forbidden(
                     ctx,
-                    "error.html",
-                    403,
-                    title="Brak uprawnień",
-                    message="Ta strona jest dostępna dla kierowników i administratorów.",
+                    "Ta strona jest dostępna dla "
+                    + ("administratorów." if role == "admin" else "kierowników i administratorów."),
                 )
             elif form is not None and not same(str(form.get("csrf", "")), visitor.csrf):
                 response = self.render(
@@ -155,14 +182,19 @@ class ConsoleApp(ManagerPages):
             else:
                 try:
                     response = handler(ctx)
-                except Invalid as exc:
+                except (Invalid, ActionError) as exc:
                     session.rollback()
                     response = self.render(
-                        ctx, "error.html", 400, title="Błędne dane", message=str(exc)
+                        ctx, "error.html", 400, title="Błędne dane", message=sentence(str(exc))
                     )
         if cookie_visitor is None:
             self._set_cookie(response, visitor)
+        if ctx.flash_shown:
+            response.delete_cookie(FLASH, path="/")
         return response
+
+    def forbidden(self, ctx: Ctx, message: str) -> Response:
+        return self.render(ctx, "error.html", 403, title="Brak uprawnień", message=message)
 
     def _user(self, session: Session, visitor: Visitor) -> User | None:
         """The signed-in staff member, if the cookie names one who still exists and
@@ -284,10 +316,10 @@ class ConsoleApp(ManagerPages):
 
     # -------------------------------------------------------------- queue
 
-    def _filter(self, ctx: Ctx) -> tuple[queries.QueueFilter, bool, dict[str, str]]:
+    def _filter(self, ctx: Ctx) -> tuple[q.QueueFilter, bool, dict[str, str]]:
         args = {k: ctx.arg(k) for k in ("client", "state", "assignee", "product", "emergency")}
         mine = ctx.arg("mine") == "1"
-        if args["state"] and args["state"] not in queries.OPEN_STATES:
+        if args["state"] and args["state"] not in OPEN:
             raise Invalid("Nieznany stan zgłoszenia w filtrze.")
         if args["client"] and self.c.rules.book.client(args["client"]) is None:
             raise Invalid(f"Nie ma klienta „{args['client']}”.")
@@ -298,8 +330,13 @@ class ConsoleApp(ManagerPages):
         if args["emergency"] not in ("", "1", "0"):
             raise Invalid("Filtr awarii przyjmuje tylko: tak, nie, wszystkie.")
         assignee = ctx.user.id if mine and ctx.user else args["assignee"]
-        emergency = None if args["emergency"] == "" else args["emergency"] == "1"
-        f = queries.QueueFilter(args["client"], args["state"], assignee, args["product"], emergency)
+        f = q.QueueFilter(
+            client=args["client"] or None,
+            state=(args["state"],) if args["state"] else (),
+            assignee=assignee or None,
+            product=args["product"] or None,
+            emergency=None if args["emergency"] == "" else args["emergency"] == "1",
+        )
         args["mine"] = "1" if mine else ""
         return f, mine, {k: v for k, v in args.items() if v}
 
@@ -312,7 +349,11 @@ class ConsoleApp(ManagerPages):
     def _queue(self, ctx: Ctx) -> dict[str, Any]:
         f, mine, args = self._filter(ctx)
         page = self._page_number(ctx)
-        rows, total = queries.queue(ctx.session, f, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        rows, total = q.queue_page(
+            ctx.session, ctx.now, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        )
+        query = urlencode(args)
+        here = "/" + (f"?{query}&page={page}" if query else f"?page={page}")
         return {
             "rows": [self._row(r, ctx.now) for r in rows],
             "total": total,
@@ -320,13 +361,13 @@ class ConsoleApp(ManagerPages):
             "pages": max(1, -(-total // PAGE_SIZE)),
             "args": args,
             "mine": mine,
-            "query": urlencode(args),
-            "first": (page - 1) * PAGE_SIZE,
+            "query": query,
+            "back": here,  # where an action from a queue row comes back to
         }
 
-    def _row(self, r: queries.QueueRow, now: datetime) -> dict[str, Any]:
+    def _row(self, r: q.QueueRow, now: datetime) -> dict[str, Any]:
         client = self.c.rules.book.client(r.client_id) if r.client_id else None
-        left, css = words.time_left(r.deadline, r.reacted_at is not None, r.state == "closed", now)
+        left, css = words.time_left(r.deadline, r.reacted, r.state == CLOSED, now)
         age = int((now - r.created_at).total_seconds() // 60)
         return {
             "r": r,
@@ -345,7 +386,7 @@ class ConsoleApp(ManagerPages):
             clients=self.c.rules.book.clients,
             staff=self.c.rules.book.staff,
             products=PRODUCTS,
-            states=queries.OPEN_STATES,
+            states=OPEN,
         )
 
     def queue_rows(self, ctx: Ctx) -> Response:
@@ -353,25 +394,32 @@ class ConsoleApp(ManagerPages):
 
     # -------------------------------------------------------------- ticket
 
-    def _ticket(self, ctx: Ctx):
+    def _number(self, ctx: Ctx) -> str:
         number = ctx.request.path_params["number"].strip().upper()
         if len(number) > 32:
             raise Invalid("Za długi numer zgłoszenia.")
-        ticket = queries.ticket(ctx.session, number)
-        if ticket is None:
-            raise HTTPException(404)
-        return ticket
+        return number
+
+    def _view(self, ctx: Ctx, number: str) -> q.TicketPage:
+        try:
+            return q.ticket_page(ctx.session, number)
+        except ActionError:  # no such ticket, or no ticket number at all
+            raise HTTPException(404) from None
 
     def ticket_page(self, ctx: Ctx) -> Response:
-        t = self._ticket(ctx)
-        events, notes = queries.events_of(t)
+        return self.ticket_response(ctx, self._number(ctx))
+
+    def ticket_response(self, ctx: Ctx, number: str, status: int = 200, **values: Any
+                        ) -> Response:  # fmt: skip
+        """The ticket page; after a refused action with `error`, the action's form open
+        (`action`) and what was typed in it (`typed`)."""
+        v = self._view(ctx, number)
+        t = v.ticket
+        notes = [e for e in t.events if e.kind in NOTE_KINDS]
         thread: list[dict[str, Any]] = [
             {"kind": "in", "at": m.received_at, "m": m} for m in t.messages
         ]
-        thread += [
-            {"kind": "out", "at": o.sent_at or o.created_at, "o": o}
-            for o in queries.sent_for(ctx.session, t.id)
-        ]
+        thread += [{"kind": "out", "at": o.sent_at or o.created_at, "o": o} for o in v.sent]
         thread += [{"kind": "note", "at": e.at, "e": e} for e in notes]
         order = {"in": 0, "out": 1, "note": 2}
         thread.sort(key=lambda item: (item["at"], order[item["kind"]]))
@@ -381,28 +429,57 @@ class ConsoleApp(ManagerPages):
             doc = None
         client = self.c.rules.book.client(t.client_id) if t.client_id else None
         left, css = words.time_left(
-            t.deadline, t.reacted_at is not None, t.state == "closed", ctx.now
+            t.deadline, t.reacted_at is not None, t.state == CLOSED, ctx.now
         )
         return self.render(
             ctx,
             "ticket.html",
+            status,
             t=t,
             thread=thread,
-            events=events,
+            events=[e for e in t.events if e.kind not in NOTE_KINDS],
             client=client,
             explained=words.explain(doc, self.staff_names),
             rules=(doc or {}).get("rules", []),
             reasons=(doc or {}).get("reasons", []),
-            ledger=queries.ledger_for(ctx.session, t.id),
+            time=v.time,
+            charged=v.charged,
+            overdraft=v.overdraft,
             left=left,
             left_css=css,
             names=self.staff_names,
+            can=self._can(ctx, t),
+            choices=self.choices(),
+            typed=values.pop("typed", {}),
+            **values,
         )
 
+    def _can(self, ctx: Ctx, t) -> dict[str, bool]:
+        """Which forms the ticket page offers this person, by role and the ticket's state
+        (the services check the state again; the role is checked by `action`)."""
+        role = ctx.user.role if ctx.user else "staff"
+        allowed = {name: may(role, needed) for name, needed in ACTION_ROLES.items()}
+        work, queued = t.state not in NOT_WORK, t.state in OPEN
+        return {
+            "ack": queued and t.deadline is not None and t.reacted_at is None,
+            "take": queued and t.assignee != (ctx.user.id if ctx.user else None),
+            "assign": work,
+            "close": work and t.state != CLOSED,
+            "reopen": t.state in (CLOSED, NOT_TICKET),
+            "time": work,
+            "reply": work,
+            "note": True,
+            "link": work,
+            "register": work and allowed["register"],
+            "override": work and allowed["override"],
+            "not_ticket": work and (allowed["not_ticket_emergency"] or not t.emergency),
+            "merge": work and allowed["merge"],
+        }
+
     def ticket_left(self, ctx: Ctx) -> Response:
-        t = self._ticket(ctx)
+        t = self._view(ctx, self._number(ctx)).ticket
         left, css = words.time_left(
-            t.deadline, t.reacted_at is not None, t.state == "closed", ctx.now
+            t.deadline, t.reacted_at is not None, t.state == CLOSED, ctx.now
         )
         return HTMLResponse(f'<span class="left {css}">{left}</span>')
 
@@ -446,13 +523,7 @@ class ConsoleApp(ManagerPages):
         if client is None:
             raise HTTPException(404)
         today = ctx.now.astimezone(self.tz).date()
-        from mailbot.core import ledger
-
-        balances = ledger.balance(
-            ledger_store.purchases(ctx.session, client.id),
-            ledger_store.deductions(ctx.session, client.id),
-            today,
-        )
+        page = q.client_page(ctx.session, client.id, today, recent=30)
         return self.render(
             ctx,
             "client.html",
@@ -460,66 +531,72 @@ class ConsoleApp(ManagerPages):
             contract_now=contract_at(client, today),
             opiekun=self.c.rules.book.staff_member(client.opiekun) if client.opiekun else None,
             package=ledger_store.package_state(ctx.session, client, ctx.now),
-            balances=balances,
-            deductions=ledger_store.deductions(ctx.session, client.id)[-50:],
+            balances=page.balances,
+            deductions=page.deductions[-50:],
+            senders=page.senders,
             entries=queries.time_entries_of(ctx.session, client.id, 50),
-            open_rows=[
-                self._row(r, ctx.now)
-                for r in queries.client_tickets(ctx.session, client.id, open_=True, limit=100)
-            ],
-            recent_rows=[
-                self._row(r, ctx.now)
-                for r in queries.client_tickets(ctx.session, client.id, open_=False, limit=30)
-            ],
+            open_rows=[self._row(q.queue_row(t, ctx.now), ctx.now) for t in page.open_tickets],
+            recent_rows=[self._row(q.queue_row(t, ctx.now), ctx.now) for t in page.recent_tickets],
         )
 
     def search_page(self, ctx: Ctx) -> Response:
-        q = ctx.arg("q")
-        rows: list[queries.QueueRow] = []
-        if q:
-            if len(q) < 2:
+        query = ctx.arg("q")
+        rows: list[q.QueueRow] = []
+        if query:
+            if len(query) < 2:
                 raise Invalid("Wpisz co najmniej 2 znaki.")
-            needle = q.lower()
+            needle = query.lower()
             clients = tuple(
                 c.id
                 for c in self.c.rules.book.clients
                 if needle in c.name.lower() or needle == c.id or needle == c.nip
             )
             year = ctx.now.astimezone(self.tz).year
-            rows = queries.tickets_by_numbers(ctx.session, search.number_candidates(q, year))
-            rows += queries.client_recent(ctx.session, clients)
+            rows = q.queue_rows(ctx.session, ctx.now, search.number_candidates(query, year))
+            rows += q.newest_rows(ctx.session, ctx.now, clients)
             known = {r.number for r in rows}
-            rows += queries.tickets_by_numbers(
-                ctx.session, [n for n in search.ticket_numbers(ctx.session, q) if n not in known]
-            )
+            found = [n for n in search.ticket_numbers(ctx.session, query) if n not in known]
+            rows += q.queue_rows(ctx.session, ctx.now, found)
         unique = {r.number: r for r in rows}.values()
-        return self.render(ctx, "search.html", q=q, rows=[self._row(r, ctx.now) for r in unique])
+        return self.render(
+            ctx, "search.html", q=query, rows=[self._row(r, ctx.now) for r in unique]
+        )
 
     # -------------------------------------------------------------- one-tap ack
 
     def ack_page(self, ctx: Ctx) -> Response:
+        """The on-call alert's link: a page with one button (link scanners only look);
+        pressing it records the reaction as `mailbot ack` does, without a login."""
         token = ctx.request.path_params["token"]
         try:
             claim = self.c.links.read(token)
         except LinkError as exc:
             return self.render(ctx, "ack.html", 410, problem=str(exc))
-        staff: Staff | None = self.c.rules.book.staff_member(claim.staff_id)
-        ticket = queries.ticket(ctx.session, claim.ticket)
+        staff: Staff | None = next(
+            (s for s in self.c.rules.book.staff if staff_code(s.id) == claim.staff_code), None
+        )
+        try:
+            ticket = find_ticket(ctx.session, claim.ticket) if staff else None
+        except ActionError:
+            ticket = None
         if staff is None or ticket is None:
             return self.render(ctx, "ack.html", 410, problem="Ten link jest nieaktualny.")
-        if ctx.form is None:  # GET: a page with one button (link scanners only look)
+        if ctx.form is None:
             return self.render(ctx, "ack.html", t=ticket, staff=staff, token=token)
         try:
-            use_once(ctx.session, claim, ticket.id, ctx.now)
+            use_once(ctx.session, claim, staff.id, ticket.id, ctx.now)
         except LinkError as exc:
             ctx.session.rollback()
             return self.render(ctx, "ack.html", 410, problem=str(exc), t=ticket)
-        done, recorded = queries.acknowledge(ctx.session, claim.ticket, staff.id, ctx.now, ctx.now)
+        done = ack(ctx.session, self.c.desk, ticket.number, by=staff.id, when=ctx.now)
         ctx.session.commit()
         log.info(
             "one-tap acknowledgement of %s by %s (%s)",
-            claim.ticket,
+            ticket.number,
             staff.id,
-            "recorded" if recorded else "already reacted",
+            "already reacted" if done.already else "recorded",
         )
-        return self.render(ctx, "ack.html", t=done, staff=staff, recorded=recorded, used=True)
+        return self.render(
+            ctx, "ack.html", t=ticket, staff=staff, recorded=not done.already, used=True,
+            first_by=self.staff_names.get(done.by, done.by), first_at=done.at,
+        )  # fmt: skip

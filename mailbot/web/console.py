@@ -1,5 +1,6 @@
-"""What the console needs at hand, built from the config: the database, the rules, the
-raw store, the signing key, the clock. No daemon, no mailbox, no workers."""
+"""What the console needs at hand, built from the config: the database, the staff
+actions' Desk (rules, templates, outbox, decider), the raw store, the signing key, the
+clock. No daemon, no mailbox, no workers."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.outgoing.links import AckLinks, load_secret
+from mailbot.services.base import Desk
+from mailbot.services.desk import build_desk
 from mailbot.settings.config import Config, WebConfig
-from mailbot.settings.rules import Rules, load_rules
+from mailbot.settings.rules import Rules
 from mailbot.store.db import make_engine, session_factory
 from mailbot.store.rawstore import RawStore
-from mailbot.web.auth import CookieSessions, load_secret
-from mailbot.web.links import AckLinks
+from mailbot.web.auth import CookieSessions
 
 
 def utc_now() -> datetime:
@@ -26,7 +29,7 @@ def utc_now() -> datetime:
 class Console:
     config: Config
     web: WebConfig
-    rules: Rules
+    desk: Desk
     engine: Engine
     sessions: sessionmaker[Session]
     raw_store: RawStore
@@ -36,29 +39,37 @@ class Console:
 
     @classmethod
     def from_config(cls, config: Config, *, clock: Callable[[], datetime] = utc_now) -> Console:
-        """ConfigError for broken rules; ValueError for an unusable key file."""
+        """ConfigError for broken rules or templates; ValueError for an unusable key file."""
         web = config.web
         assert web is not None  # load_config always reads [web]
         secret = load_secret(web.secret_key_file)
+        desk = build_desk(config, mail=True, decide=True)
         engine = make_engine(config.database_url)
         return cls(
             config=config,
             web=web,
-            rules=load_rules(config.rules_dir),
+            desk=desk,
             engine=engine,
             sessions=session_factory(engine),
             raw_store=RawStore(config.raw_dir),
             cookies=CookieSessions(secret, web.session_lifetime),
-            links=AckLinks(secret, web.ack_link_lifetime),
+            links=AckLinks(secret, web.ack_link_lifetime, web.base_url),
             clock=clock,
         )
 
+    @property
+    def rules(self) -> Rules:
+        return self.desk.rules
+
+    def reload_rules(self) -> None:
+        """Read rules/ again after the console itself changed clients.toml (an address
+        registered while linking a ticket), so this instance sees it at once; the daemon
+        and other instances see it after a restart, as with any edit of rules/."""
+        self.desk = build_desk(self.config, mail=True, decide=True)
+
     def ack_url(self, ticket: str, staff_id: str) -> str:
         """The one-tap link for an on-call alert (relative without [web] base_url)."""
-        return f"{self.web.base_url}/ack/{self.links.make(ticket, staff_id)}"
-
-    def ticket_url(self, number: str) -> str:
-        return f"{self.web.base_url}/t/{number}"
+        return self.links.url(ticket, staff_id)
 
     def close(self) -> None:
         self.raw_store.close()

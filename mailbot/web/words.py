@@ -7,6 +7,7 @@ tested without a server.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,8 @@ STATES = {
     "needs_identification": "do identyfikacji",
     "out_of_scope": "poza zakresem",
     "closed": "zamknięte",
+    "not_a_ticket": "nie jest zgłoszeniem",
+    "merged": "połączone z innym",
 }
 CONTRACTS = {"opieka": "opieka autorska", "pakiet": "pakiet godzin", "brak": "bez umowy"}
 SCOPES = {
@@ -66,6 +69,9 @@ REPLIES = {
     "follow_up": "potwierdzenie dopisania do zgłoszenia",
     "ticket_closed": "zamknięcie zgłoszenia",
     "ticket_released": "zwolnienie wstrzymanego zgłoszenia",
+    "staff_reply": "odpowiedź pracownika",
+    "alert_more": "zbiorczy alarm",
+    "alert_more_sms": "zbiorczy alarm SMS",
 }
 EVENTS = {
     "created": "utworzone",
@@ -79,6 +85,13 @@ EVENTS = {
     "time_logged": "zapisany czas pracy",
     "reply_uncertain": "niepewne wysłanie odpowiedzi",
     "note": "notatka",
+    "reply": "odpowiedź do klienta",
+    "linked": "przypisane do klienta",
+    "corrected": "poprawiona ocena",
+    "not_ticket": "to nie zgłoszenie",
+    "merged": "połączone",
+    "merged_in": "dołączone inne zgłoszenie",
+    "opened": "założone przez pracownika",
 }
 OUTBOX_KINDS = {
     "reply": "Odpowiedź do klienta",
@@ -95,6 +108,15 @@ OUTBOX_STATES = {
     "folded": "wstrzymane (zbiorczy alert)",
     "coalesced": "wysłane zbiorczo",
 }
+
+
+_ACK_LINK = re.compile(r"(/ack/)[A-Za-z0-9._-]+")
+
+
+def masked(text: str) -> str:
+    """An alert's text as the ticket page shows it: without the paged person's one-tap
+    link, which is theirs to use, not any colleague's who reads the ticket."""
+    return _ACK_LINK.sub(r"\1[link]", text or "")
 
 
 def label(table: dict[str, str], code: str | None, empty: str = "—") -> str:

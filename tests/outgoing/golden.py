@@ -95,8 +95,9 @@ def alert_contexts() -> dict[str, dict]:
         "alert_reminder_manager": base | {"step": "reminder", "role": "manager",
                                           "minutes_left": 30},
         "alert_breach_manager": base | {"step": "breach", "role": "manager"},
-        "alert_receipt_no_link": base | {"ticket_url": "", "deadline": None, "opiekun": None,
-                                         "contract": "pakiet", "billing": "double"},
+        "alert_receipt_no_link": base | {"ticket_url": "", "ack_url": "", "deadline": None,
+                                         "opiekun": None, "contract": "pakiet",
+                                         "billing": "double"},
     }  # fmt: skip
 
 

@@ -108,7 +108,9 @@ def test_alert_links_the_ticket_and_makes_phones_tappable(templates: TemplateSet
     assert '<a href="tel:+48895551234"' in r.html and ">89 555 12 34</a>" in r.html
     assert "Telefon:        601 234 567, 89 555 12 34" in r.text
     assert "mailbot tickets show" not in r.text  # the link replaces the command
-    no_link = templates.render_reply(ALERT_MAIL, {**ALERT, "ticket_url": "", "phones": []})
+    no_link = templates.render_reply(
+        ALERT_MAIL, {**ALERT, "ticket_url": "", "ack_url": "", "phones": []}
+    )
     assert "mailbot tickets show KJM-2026-000042" in no_link.text
     assert "brak numeru w treści" in no_link.text and 'href="http' not in no_link.html
 
@@ -121,7 +123,23 @@ def test_sms_per_step_keeps_client_product_and_link(templates: TemplateSet, step
          "reminder": "KJM PRZYPOMNIENIE, zostało 30 min.",
          "breach": "KJM PO TERMINIE, minął 08:30."}[step]
     )  # fmt: skip
-    assert "Piekarnia Kowalski Sp. z o.o., F-K." in sms and ALERT["ticket_url"] in sms
+    assert "Piekarnia Kowalski Sp. z o.o., F-K." in sms and ALERT["ack_url"] in sms
+    # one link fits: the one-tap "Przyjmuję" (its page links to the ticket), else the ticket
+    assert ALERT["ticket_url"] not in sms
+    without = templates.render_sms({**_step(step, "oncall"), "ack_url": ""})
+    assert ALERT["ticket_url"] in without
+
+
+def test_alert_mail_carries_the_one_tap_link_beside_the_ticket_link(
+    templates: TemplateSet,
+) -> None:
+    r = templates.render_reply(ALERT_MAIL, ALERT)
+    assert f'href="{ALERT["ack_url"]}"' in r.html and ">Przyjmuję</a>" in r.html
+    assert f'href="{ALERT["ticket_url"]}"' in r.html
+    assert f"Przyjmuję:  {ALERT['ack_url']}" in r.text and ALERT["ticket_url"] in r.text
+    assert "mailbot ack" not in r.text  # the link replaces the command
+    plain = templates.render_reply(ALERT_MAIL, {**ALERT, "ack_url": ""})
+    assert "Przyjmuję" not in plain.text and "mailbot ack KJM-2026-000042" in plain.text
 
 
 def test_sms_samples_all_carry_the_ticket(templates: TemplateSet) -> None:

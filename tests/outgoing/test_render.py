@@ -335,7 +335,7 @@ def test_sms_fits_one_gsm7_message(
     assert gsm7_length(sms) <= SMS_LIMIT
     start = STARTS[step] if not transliterate else translit(STARTS[step])
     assert sms.startswith(start)
-    assert f" {ctx['ticket_url']} " in sms  # the link, whole (the ticket number is in it)
+    assert f" {ctx['ack_url']} " in sms  # the link, whole (the ticket number is in it)
     assert ("Kadry-Płace" if not transliterate else "Kadry-Place") in sms
     assert translit(name)[:20] in translit(sms)  # the client, shortened if need be
     assert sms.endswith("...")  # cut, and marked as cut
@@ -350,9 +350,14 @@ def test_short_sms_is_not_cut(templates: TemplateSet) -> None:
     ctx = {**SAMPLES[SMS][0], "subject": "F-K stoi"}
     assert templates.render_sms(ctx) == (
         "KJM AWARIA, reakcja do 26.11 08:30. Piekarnia Kowalski Sp. z o.o., F-K. "
+        "https://pomoc.kjmssoft.pl/ack/KJM-2026-000042.eN4ioA.aw-QFg.NIcDtQ2rkEA F-K stoi"
+    )
+    assert templates.render_sms({**ctx, "ack_url": ""}) == (
+        "KJM AWARIA, reakcja do 26.11 08:30. Piekarnia Kowalski Sp. z o.o., F-K. "
         "https://pomoc.kjmssoft.pl/tickets/KJM-2026-000042 F-K stoi"
     )
-    no_link = {**ctx, "deadline": None, "client_name": None, "ticket_url": "", "product": "other"}
+    no_link = {**ctx, "deadline": None, "client_name": None, "ticket_url": "", "ack_url": "",
+               "product": "other"}  # fmt: skip
     assert templates.render_sms(no_link, transliterate=False) == (
         "KJM AWARIA KJM-2026-000042. biuro@piekarnia-kowalski.pl, produkt nierozpoznany. F-K stoi"
     )

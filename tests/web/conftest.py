@@ -4,6 +4,7 @@ three accounts: a staff member, a manager and an admin."""
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -26,13 +27,18 @@ PASSWORD = "dobre-haslo-123"
 ACCOUNTS = {"staff": "jan.wisniewski", "manager": "krzysztof.majewski", "admin": "rafal.dabrowski"}
 
 
-def write_config(tmp_path: Path, db_url: str, base_url: str = "") -> Path:
+def write_config(tmp_path: Path, db_url: str, base_url: str = "", extra: str = "") -> Path:
+    """A config over a copy of rules/ (linking a ticket may register an address in
+    clients.toml); `extra` is more TOML at the end ([smtp], [sms])."""
+    rules = tmp_path / "rules"
+    if not rules.exists():
+        shutil.copytree(ROOT / "rules", rules)
     path = tmp_path / "config.toml"
     path.write_text(
         f'[imap]\nhost = "127.0.0.1"\nuser = "pomoc"\n\n'
         f'[storage]\ndata_dir = "{tmp_path / "data"}"\ndatabase_url = "{db_url}"\n\n'
-        f'[general]\nrules_dir = "{ROOT / "rules"}"\ntemplates_dir = "{ROOT / "templates"}"\n\n'
-        f'[web]\nbase_url = "{base_url}"\n',
+        f'[general]\nrules_dir = "{rules}"\ntemplates_dir = "{ROOT / "templates"}"\n\n'
+        f'[web]\nbase_url = "{base_url}"\n\n{extra}',
         encoding="utf-8",
     )
     return path
@@ -47,9 +53,9 @@ def make_console(db_url: str, tmp_path: Path) -> Iterator[Callable[..., tuple[Co
     made: list[Console] = []
     seeded: list[Seeded] = []
 
-    def factory(base_url: str = "") -> tuple[Console, Seeded]:
+    def factory(base_url: str = "", extra: str = "") -> tuple[Console, Seeded]:
         console = Console.from_config(
-            load_config(write_config(tmp_path, db_url, base_url)), clock=lambda: NOW
+            load_config(write_config(tmp_path, db_url, base_url, extra)), clock=lambda: NOW
         )
         made.append(console)
         if not seeded:

@@ -24,6 +24,7 @@ from mailbot.store.tables import (
     OutboxItem,
     PackageDeduction,
     Ticket,
+    TicketCounter,
     TicketEvent,
     TimeEntry,
 )
@@ -309,6 +310,7 @@ def seed(session: Session, raw_store: RawStore, now: datetime) -> Seeded:
             detail="to krzysztof.majewski@kjmssoft.pl",
         )
     )
+    session.add(TicketCounter(year=2026, last=105))  # the next ticket is 106, as after intake
     session.flush()
     repo.add_event(session, p, "time_logged", now, "40 min")
     return Seeded(e.number, p.number, u.number, c.number, h.number, att.id)
