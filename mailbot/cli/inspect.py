@@ -237,7 +237,8 @@ def _print_explanation(doc: dict) -> None:
 def rules_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:
     """Sprawdź rules/ (personel, klienci, klasyfikacja, dyżury) i szablony; podsumowanie."""
     from mailbot.outgoing.digest_mail import check_digest_templates
-    from mailbot.outgoing.render import TemplateSet, check_all
+    from mailbot.outgoing.render import TemplateSet
+    from mailbot.outgoing.template_check import check_all
     from mailbot.settings.oncall import check_no_gaps
     from mailbot.settings.rules import load_rules
 

@@ -36,9 +36,10 @@ from mailbot.outgoing.digest_mail import check_digest_templates
 from mailbot.outgoing.escalation import Escalator
 from mailbot.outgoing.links import ack_links
 from mailbot.outgoing.outbox import Outbox, OutboxPolicy
-from mailbot.outgoing.render import TemplateSet, check_all
+from mailbot.outgoing.render import TemplateSet
 from mailbot.outgoing.sender import OutboxSender
 from mailbot.outgoing.sms_mail import EmailToSmsChannel
+from mailbot.outgoing.template_check import check_all
 from mailbot.scrub import Scrubber
 from mailbot.settings.config import Config
 from mailbot.settings.rules import load_rules

@@ -220,8 +220,8 @@ def sample_digests() -> list[Digest]:
 
 def check_digest_templates(templates: TemplateSet) -> list[str]:
     """Problems with the digest templates in words ([] when all is well), like
-    render.check_all for the replies: missing files, syntax, variables the digest does not
-    provide (also in untaken branches), and a render of every sample."""
+    template_check.check_all for the replies: missing files, syntax, variables the digest
+    does not provide (also in untaken branches), and a render of every sample."""
     problems, allowed = [], set(_context(sample_digests()[0])) | set(templates.env.globals)
     for part in PARTS:
         file = f"{TEMPLATE}.{part}.j2"

@@ -3,26 +3,23 @@ CSRF token (checked in `page`), allowed by the person's role (auth.ACTION_ROLES)
 call of the services layer in one transaction (the service validates, changes, audits,
 queues mail), then back to the page with what happened (Post/Redirect/Get). A refused
 action shows the ticket again with the reason in Polish, its form open and what was
-typed still in it. A part of ConsoleApp (app.py), kept here for size.
+typed still in it. Builds on the ticket pages (ticket_pages.py): it shows the page again.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.exceptions import HTTPException
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from mailbot.core.classify_rules import PRODUCTS, SCOPES
 from mailbot.services import clients, corrections, ledger, mail, phone, tickets
 from mailbot.services.base import ActionError, find_ticket
 from mailbot.web.auth import ACTION_ROLES, ROLE_NAMES, may
-from mailbot.web.console import Console
 from mailbot.web.request import Ctx, Invalid, sentence
+from mailbot.web.ticket_pages import TicketPages
 
 log = logging.getLogger("mailbot.web")
 TEXT_LIMIT = 20_000  # a reply or a note; longer is a paste gone wrong
@@ -38,31 +35,8 @@ class NotAllowed(Exception):
         self.needed = needed
 
 
-class TicketActions:
-    c: Console
-    tz: ZoneInfo
-    render: Callable[..., HTMLResponse]
-    redirect: Callable[..., Response]
-    forbidden: Callable[..., Response]
-    ticket_response: Callable[..., Response]
-    staff_names: dict[str, str]
-    _number: Callable[[Ctx], str]
-
+class TicketActions(TicketPages):
     # -------------------------------------------------------------- plumbing
-
-    def choices(self) -> dict[str, Any]:
-        """What the action forms offer, in Polish."""
-        from mailbot.web import words
-
-        return {
-            "staff": self.c.rules.book.staff,
-            "clients": self.c.rules.book.clients,
-            "scopes": {s: words.label(words.SCOPES, s) for s in (*SCOPES, "other")},
-            "products": (*PRODUCTS, "other"),
-            "priorities": corrections.PRIORITIES,
-            "not_ticket": tickets.NOT_TICKET_KINDS,
-            "channels": phone.CHANNELS,
-        }
 
     def action(self, ctx: Ctx) -> Response:
         """POST /t/NUMBER/ACTION."""

@@ -1,28 +1,22 @@
 """The managers' pages: the digest archive, billing (and its CSV) and SLA figures, and
-the admins' login audit. A part of ConsoleApp (app.py), kept here for size."""
+the admins' login audit: the pages only managers and admins see."""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from mailbot.web import queries
-from mailbot.web.console import Console
+from mailbot.web.base import ConsoleBase
 from mailbot.web.files import content_disposition
 from mailbot.web.reports import excel_csv, month_bounds, sla_figures
 from mailbot.web.request import Ctx, Invalid
 
 
-class ManagerPages:
-    c: Console
-    tz: ZoneInfo
-    render: Callable[..., HTMLResponse]  # ConsoleApp.render
-
+class ManagerPages(ConsoleBase):
     def digests_page(self, ctx: Ctx) -> Response:
         day = ctx.arg("day")
         if day:

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from mailbot.cli.init import init_dir, starter_config
 from mailbot.cli.main import app
 from mailbot.errors import ConfigError
-from mailbot.outgoing.render import TemplateSet, check_all
+from mailbot.outgoing.render import TemplateSet
+from mailbot.outgoing.template_check import check_all
 from mailbot.settings.config import load_config
 from mailbot.settings.shipped import shipped
 from tests.paths import ROOT

@@ -18,9 +18,9 @@ from mailbot.outgoing.render import (
     SMS,
     TemplateSet,
     queue_url,
-    sample_contexts,
     ticket_url,
 )
+from mailbot.outgoing.template_check import sample_contexts
 from tests.paths import ROOT
 
 ALERT = sample_contexts()[ALERT_MAIL][0]

@@ -15,7 +15,6 @@ import pytest
 from mailbot.core import decide
 from mailbot.outgoing.render import (
     ALERT_MAIL,
-    EXPECTED,
     MORE_MAIL,
     MORE_SMS,
     REPLY_NAMES,
@@ -23,7 +22,6 @@ from mailbot.outgoing.render import (
     SMS_LIMIT,
     TemplateProblem,
     TemplateSet,
-    check_all,
     czas_pl,
     data_pl,
     godzina,
@@ -31,12 +29,12 @@ from mailbot.outgoing.render import (
     gsm7,
     gsm7_length,
     produkt,
-    sample_contexts,
     tel,
     telefon,
     temat,
     translit,
 )
+from mailbot.outgoing.template_check import EXPECTED, check_all, sample_contexts
 from tests.paths import ROOT
 
 SAMPLES = sample_contexts()

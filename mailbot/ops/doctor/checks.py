@@ -169,7 +169,8 @@ def _rules(cfg: Config, env: Env, timeout: float) -> list[Check]:
 
 def _templates(cfg: Config, env: Env, timeout: float) -> list[Check]:
     from mailbot.outgoing.digest_mail import check_digest_templates
-    from mailbot.outgoing.render import TemplateSet, check_all
+    from mailbot.outgoing.render import TemplateSet
+    from mailbot.outgoing.template_check import check_all
 
     try:
         templates = TemplateSet.load(cfg.templates_dir)
