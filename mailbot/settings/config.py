@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,6 +32,14 @@ from mailbot.settings.shipped import shipped
 TLS_MODES = S.TLS_MODES
 PROCESSED_MODES = S.PROCESSED_MODES
 PROCESSED_KEYWORD = "$MailbotProcessed"
+OIDC_CALLBACK = "/login/oidc/callback"  # the console's route; the redirect URI's path
+ENTRA_ISSUER = "https://login.microsoftonline.com/<tenant id>/v2.0"
+# https, or plain http to this machine only (a provider for tests or a local trial)
+_OIDC_ISSUER = re.compile(r"(https://[^\s/?#]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)"
+                          r"(/[^\s?#]*)?")  # fmt: skip
+_ENTRA_SHARED_TENANT = re.compile(
+    r"https://login\.microsoftonline\.com/(common|organizations|consumers)(/|$)", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,31 @@ class SmsConfig:
 
 
 @dataclass(frozen=True)
+class OidcConfig:
+    """Signing in to the console with Microsoft Entra ID (any OpenID Connect provider
+    works). The client secret is never in the TOML: only the name of the environment
+    variable holding it, read when the console starts."""
+
+    issuer: str  # exactly the `iss` of the provider's ID tokens
+    client_id: str
+    client_secret_env: str
+    redirect_uri: str  # {base_url}/login/oidc/callback: registered with the provider
+    path: Path | None = None  # the config file, for error messages
+
+    def client_secret(self, environ: Mapping[str, str] | None = None) -> str:
+        env = os.environ if environ is None else environ
+        value = env.get(self.client_secret_env, "")
+        if not value:
+            raise ConfigError(
+                f"environment variable {self.client_secret_env} (the client secret of the "
+                "console's app registration) is not set or empty",
+                file=str(self.path) if self.path else None,
+                key="web.oidc_client_secret_env",
+            )
+        return value
+
+
+@dataclass(frozen=True)
 class WebConfig:
     """The staff console (`mailbot web`)."""
 
@@ -121,6 +155,7 @@ class WebConfig:
     secret_key_file: Path  # signs session cookies and one-tap links; made on first use
     session_lifetime: int  # seconds
     ack_link_lifetime: int  # seconds a one-tap "Przyjmuję" link stays valid
+    oidc: OidcConfig | None = None  # None: password sign-in only
 
     @property
     def https(self) -> bool:
@@ -309,6 +344,49 @@ class _Build:
             base_url=w.base_url, listen_host=host.strip("[]"), listen_port=int(port),
             secret_key_file=resolve(self.path, w.secret_key_file) or data_dir / "web-secret.key",
             session_lifetime=w.session_lifetime, ack_link_lifetime=w.ack_link_lifetime,
+            oidc=self.oidc(),
+        )  # fmt: skip
+
+    def oidc(self) -> OidcConfig | None:
+        """[web] oidc_*: all or nothing, so a half-filled section is an error rather than
+        a console that quietly offers no Microsoft sign-in."""
+        w = self.f.web
+        issuer = w.oidc_issuer.strip()
+        if not issuer:
+            if w.oidc_client_id:
+                self.error("web.oidc_issuer", "missing: oidc_client_id is set, so the "
+                           "console needs the issuer too (or remove oidc_client_id)")  # fmt: skip
+            return None
+        ok = True
+        if not _OIDC_ISSUER.fullmatch(issuer):
+            self.error("web.oidc_issuer", "must be the provider's https:// address, e.g. "
+                       f"{ENTRA_ISSUER}, got {issuer!r}")  # fmt: skip
+            ok = False
+        elif _ENTRA_SHARED_TENANT.match(issuer):
+            # with a shared tenant any organisation's accounts could sign in; tokens also
+            # name the real tenant as issuer, never "common"
+            self.error("web.oidc_issuer", f"must name KJM's own tenant (its id), as in "
+                       f"{ENTRA_ISSUER}, not common/organizations/consumers")  # fmt: skip
+            ok = False
+        if not w.oidc_client_id:
+            self.error("web.oidc_client_id", "missing: the application (client) id of the "
+                       "console's app registration")  # fmt: skip
+            ok = False
+        if not w.oidc_client_secret_env:
+            self.error("web.oidc_client_secret_env", "missing: the environment variable "
+                       "holding the client secret")  # fmt: skip
+            ok = False
+        if not w.base_url:
+            self.error("web.base_url", "needed with web.oidc_issuer: the provider sends people "
+                       "back to {base_url}/login/oidc/callback, the redirect URI registered "
+                       "for the app")  # fmt: skip
+            ok = False
+        if not ok:
+            return None
+        return OidcConfig(
+            issuer=issuer, client_id=w.oidc_client_id,
+            client_secret_env=w.oidc_client_secret_env,
+            redirect_uri=f"{w.base_url}{OIDC_CALLBACK}", path=self.path,
         )  # fmt: skip
 
     def imap(self) -> ImapConfig:
