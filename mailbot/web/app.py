@@ -56,7 +56,8 @@ from mailbot.web.files import content_disposition, find_attachment
 from mailbot.web.guard import Guard
 from mailbot.web.links import use_once
 from mailbot.web.managers import ManagerPages
-from mailbot.web.request import Ctx, Invalid, User, sentence
+from mailbot.web.oidc import OidcPages
+from mailbot.web.request import Ctx, Invalid, User, local_target, sentence
 
 HERE = Path(__file__).parent
 COOKIE = "mailbot_session"
@@ -70,7 +71,7 @@ def create_app(console: Console) -> Starlette:
     return ConsoleApp(console).asgi()
 
 
-class ConsoleApp(ManagerPages, TicketActions):
+class ConsoleApp(ManagerPages, TicketActions, OidcPages):
     def __init__(self, console: Console):
         self.c = console
         self.tz = console.config.tz
@@ -81,6 +82,7 @@ class ConsoleApp(ManagerPages, TicketActions):
             lstrip_blocks=True,
         )
         self.env.globals.update(w=words, label=words.label, ROLE_NAMES=ROLE_NAMES)
+        self.env.globals["oidc_sign_in"] = console.oidc is not None  # "Zaloguj przez Microsoft"
         self.env.filters["when"] = lambda at: words.when(at, self.tz)
         self.env.filters["hours"] = words.hours
         self.env.filters["num"] = words.number
@@ -98,6 +100,8 @@ class ConsoleApp(ManagerPages, TicketActions):
             Route("/", p(self.queue_page)),
             Route("/queue/rows", p(self.queue_rows)),
             Route("/login", self.login, methods=["GET", "POST"]),
+            Route("/login/oidc", self.oidc_start),
+            Route("/login/oidc/callback", self.oidc_callback),
             Route("/logout", p(self.logout), methods=["POST"]),
             Route("/t/{number}", p(self.ticket_page)),
             # the addresses alerts, SMS and the digest carry (outgoing/render.py)
@@ -198,12 +202,13 @@ class ConsoleApp(ManagerPages, TicketActions):
 
     def _user(self, session: Session, visitor: Visitor) -> User | None:
         """The signed-in staff member, if the cookie names one who still exists and
-        whose password has not changed since."""
+        whose password (or Microsoft sign-in, web/oidc.py) has not changed since."""
         if not visitor.staff_id:
             return None
         staff = self.c.rules.book.staff_member(visitor.staff_id)
         stored = stored_hash(session, visitor.staff_id) if staff else None
-        if staff is None or stored is None or not same(fingerprint(stored), visitor.fingerprint):
+        expected = self.expected_fingerprint(staff, stored, visitor.fingerprint) if staff else None
+        if staff is None or expected is None or not same(expected, visitor.fingerprint):
             return None
         return User(staff.id, staff.name, console_role(staff))
 
@@ -253,9 +258,7 @@ class ConsoleApp(ManagerPages, TicketActions):
 
     def _login(self, request: Request, form: FormData | None) -> Response:
         visitor = self.c.cookies.load(request.cookies.get(COOKIE)) or Visitor(new_csrf())
-        target = request.query_params.get("next", "/")
-        if not target.startswith("/") or target.startswith("//"):
-            target = "/"  # never send anyone to another site after signing in
+        target = local_target(request.query_params.get("next", "/"))
         values = {"user": None, "csrf": visitor.csrf, "now": self.c.clock(), "next": target}
         if form is None:
             response = self.render(None, "login.html", **values)

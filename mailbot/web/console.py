@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.edges.oidc import OidcClient, OidcSettings
 from mailbot.outgoing.links import AckLinks, load_secret
 from mailbot.services.base import Desk
 from mailbot.services.desk import build_desk
@@ -36,12 +37,15 @@ class Console:
     cookies: CookieSessions
     links: AckLinks
     clock: Callable[[], datetime] = utc_now
+    oidc: OidcClient | None = None  # "Zaloguj przez Microsoft" ([web] oidc_issuer)
 
     @classmethod
     def from_config(cls, config: Config, *, clock: Callable[[], datetime] = utc_now) -> Console:
-        """ConfigError for broken rules or templates; ValueError for an unusable key file."""
+        """ConfigError for broken rules or templates or a missing OpenID Connect client
+        secret; ValueError for an unusable key file."""
         web = config.web
         assert web is not None  # load_config always reads [web]
+        oidc = _oidc(web)  # before anything is opened: a missing secret stops the start
         secret = load_secret(web.secret_key_file)
         desk = build_desk(config, mail=True, decide=True)
         engine = make_engine(config.database_url)
@@ -55,6 +59,7 @@ class Console:
             cookies=CookieSessions(secret, web.session_lifetime),
             links=AckLinks(secret, web.ack_link_lifetime, web.base_url),
             clock=clock,
+            oidc=oidc,
         )
 
     @property
@@ -74,3 +79,10 @@ class Console:
     def close(self) -> None:
         self.raw_store.close()
         self.engine.dispose()
+
+
+def _oidc(web: WebConfig) -> OidcClient | None:
+    o = web.oidc
+    if o is None:
+        return None
+    return OidcClient(OidcSettings(o.issuer, o.client_id, o.redirect_uri, o.client_secret()))
