@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hmac
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,7 +36,7 @@ from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
 from mailbot.errors import MailbotError, TransientError
-from mailbot.scrub import Scrubber
+from mailbot.scrub import NOTHING, Scrubber
 
 SCOPE = "openid profile email"
 LEEWAY = 120  # seconds of clock difference allowed between mailbot and the provider
@@ -58,7 +58,9 @@ class OidcSettings:
     issuer: str  # exactly the `iss` of the ID tokens
     client_id: str
     redirect_uri: str
-    client_secret: str = field(repr=False)
+    # read when first needed (like the other secrets), so the console's commands that
+    # never sign anyone in work without it; a MailbotError when it cannot be read
+    client_secret: Callable[[], str] = field(repr=False)
     timeout: float = 10.0
 
     def __repr__(self) -> str:
@@ -99,13 +101,21 @@ class OidcClient:
 
     def __init__(self, settings: OidcSettings):
         self.settings = settings
-        self._scrub = Scrubber.of([settings.client_secret])
+        self._scrub = NOTHING  # until the secret is read: nothing was sent to echo
         self._lock = threading.Lock()
         self._metadata: dict[str, Any] | None = None
         self._keys: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
         return f"OidcClient({self.settings!r})"
+
+    def problem(self) -> str | None:
+        """Why no sign-in can work now (the client secret cannot be read), or None."""
+        try:
+            self._secret()
+        except OidcUnavailable as exc:
+            return str(exc)
+        return None
 
     # ------------------------------------------------------------- the two steps
 
@@ -146,12 +156,21 @@ class OidcClient:
 
     # ------------------------------------------------------------- the provider
 
+    def _secret(self) -> str:
+        try:
+            secret = self.settings.client_secret()
+        except MailbotError as exc:
+            raise OidcUnavailable(str(exc)) from None
+        self._scrub = Scrubber.of([secret])
+        return secret
+
     def _session(self) -> OAuth2Session:
         s = self.settings
+        secret = self._secret()
         methods = (self._metadata or {}).get("token_endpoint_auth_methods_supported")
         post = not methods or "client_secret_post" in methods  # Entra ID takes both
         return OAuth2Session(
-            s.client_id, s.client_secret, scope=SCOPE, redirect_uri=s.redirect_uri,
+            s.client_id, secret, scope=SCOPE, redirect_uri=s.redirect_uri,
             code_challenge_method="S256", default_timeout=s.timeout,
             token_endpoint_auth_method="client_secret_post" if post else "client_secret_basic",
         )  # fmt: skip
@@ -244,6 +263,8 @@ class OidcClient:
 
     def _clean(self, text: str) -> str:
         """A provider's answer as one short line, without the client secret."""
+        if not self._scrub:
+            self.problem()  # reads the secret when it can: the text may come from elsewhere
         return self._scrub(" ".join(text.split()))[:300]
 
 

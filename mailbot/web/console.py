@@ -41,11 +41,9 @@ class Console:
 
     @classmethod
     def from_config(cls, config: Config, *, clock: Callable[[], datetime] = utc_now) -> Console:
-        """ConfigError for broken rules or templates or a missing OpenID Connect client
-        secret; ValueError for an unusable key file."""
+        """ConfigError for broken rules or templates; ValueError for an unusable key file."""
         web = config.web
         assert web is not None  # load_config always reads [web]
-        oidc = _oidc(web)  # before anything is opened: a missing secret stops the start
         secret = load_secret(web.secret_key_file)
         desk = build_desk(config, mail=True, decide=True)
         engine = make_engine(config.database_url)
@@ -59,7 +57,7 @@ class Console:
             cookies=CookieSessions(secret, web.session_lifetime),
             links=AckLinks(secret, web.ack_link_lifetime, web.base_url),
             clock=clock,
-            oidc=oidc,
+            oidc=_oidc(web),
         )
 
     @property
@@ -85,4 +83,4 @@ def _oidc(web: WebConfig) -> OidcClient | None:
     o = web.oidc
     if o is None:
         return None
-    return OidcClient(OidcSettings(o.issuer, o.client_id, o.redirect_uri, o.client_secret()))
+    return OidcClient(OidcSettings(o.issuer, o.client_id, o.redirect_uri, o.client_secret))
