@@ -122,6 +122,12 @@ def test_a_staff_member_signs_in_with_microsoft(oidc_client, oidc_console, provi
     assert SECRET not in r.text + str(r.headers) + page.text + str(page.headers)
 
 
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example"])
+def test_after_signing_in_never_to_another_site(oidc_client, target):
+    r = sign_in(oidc_client, "jan.wisniewski@kjmssoft.pl", target)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+
+
 def test_preferred_username_is_enough_without_an_email_claim(oidc_client, oidc_console, provider):
     provider.claims = {"email": None}  # Entra ID leaves `email` out for many accounts
     r = sign_in(oidc_client, "rafal.dabrowski@kjmssoft.pl", "/admin/logins")
