@@ -27,6 +27,7 @@ from mailbot.settings.fields import problems_of, raise_all, resolve, suggestion
 from mailbot.settings.oauth import OAuthConfig, build_oauth
 from mailbot.settings.reader import read_toml
 from mailbot.settings.shipped import shipped
+from mailbot.settings.signin import OidcConfig, build_oidc
 
 TLS_MODES = S.TLS_MODES
 PROCESSED_MODES = S.PROCESSED_MODES
@@ -121,6 +122,7 @@ class WebConfig:
     secret_key_file: Path  # signs session cookies and one-tap links; made on first use
     session_lifetime: int  # seconds
     ack_link_lifetime: int  # seconds a one-tap "Przyjmuję" link stays valid
+    oidc: OidcConfig | None = None  # None: password sign-in only
 
     @property
     def https(self) -> bool:
@@ -309,6 +311,7 @@ class _Build:
             base_url=w.base_url, listen_host=host.strip("[]"), listen_port=int(port),
             secret_key_file=resolve(self.path, w.secret_key_file) or data_dir / "web-secret.key",
             session_lifetime=w.session_lifetime, ack_link_lifetime=w.ack_link_lifetime,
+            oidc=build_oidc(self.f.web, self.path, self.error),
         )  # fmt: skip
 
     def imap(self) -> ImapConfig:

@@ -16,9 +16,10 @@ from mailbot.settings.config import Config
 
 
 def config_secrets(cfg: Config, environ: Mapping[str, str] | None = None) -> list[str]:
-    """Every secret that can be read now (passwords, SMS token, OAuth2 client secret,
-    the database URL's password), longest first so no part of one survives a replace.
-    Unreadable ones are skipped: the command itself reports them."""
+    """Every secret that can be read now (passwords, SMS token, OAuth2 client secret, the
+    console's OpenID Connect client secret, the database URL's password), longest first
+    so no part of one survives a replace. Unreadable ones are skipped: the command itself
+    reports them."""
     env = dict(os.environ if environ is None else environ)
     getters: list[Callable[[], str | None]] = [lambda: cfg.imap_password(env)]
     if (oauth := cfg.oauth) is not None:
@@ -27,6 +28,8 @@ def config_secrets(cfg: Config, environ: Mapping[str, str] | None = None) -> lis
         getters.append(lambda: smtp.password(env))
     if (sms := cfg.sms) is not None:
         getters.append(lambda: sms.token(env))
+    if cfg.web is not None and (oidc := cfg.web.oidc) is not None:
+        getters.append(lambda: oidc.client_secret(env))
     found: list[str | None] = []
     for get in getters:
         with contextlib.suppress(ConfigError):

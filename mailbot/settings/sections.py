@@ -32,6 +32,7 @@ TLS_MODES = ("ssl", "starttls", "none")
 PROCESSED_MODES = ("move", "flag")
 FLOWS = ("client_credentials", "refresh_token")
 SECRET_ENV = "MAILBOT_OAUTH_CLIENT_SECRET"
+OIDC_SECRET_ENV = "MAILBOT_OIDC_CLIENT_SECRET"
 
 
 def _optional(fn: Any, value: Any) -> Any:
@@ -39,13 +40,16 @@ def _optional(fn: Any, value: Any) -> Any:
 
 
 def _no_secret(where: str, value: Any) -> None:
-    raise ValueError(f"passwords do not belong in the config file: {where}")
+    raise ValueError(f"passwords and secrets do not belong in the config file: {where}")
 
 
 Port = Annotated[int | None, check(partial(_optional, partial(_int, 1, 65535)))]
 OptionalDuration = Annotated[int | None, check(partial(_optional, _duration))]
 NoPassword = Annotated[
     None, check(partial(_no_secret, "use password_env (an environment variable) or password_file"))
+]
+NoClientSecret = Annotated[
+    None, check(partial(_no_secret, "use oidc_client_secret_env (an environment variable)"))
 ]
 
 
@@ -175,6 +179,10 @@ class Web(Section):
     secret_key_file: PathText = None  # default: <data_dir>/web-secret.key, made on first use
     session_lifetime: Duration = 12 * 3600
     ack_link_lifetime: Duration = 12 * 3600
+    oidc_issuer: Text = ""  # "" = no "Zaloguj przez Microsoft"; config.py checks the rest
+    oidc_client_id: Text = ""
+    oidc_client_secret: NoClientSecret = None
+    oidc_client_secret_env: Text = OIDC_SECRET_ENV
 
 
 class ConfigFile(Section):
@@ -206,4 +214,5 @@ SECTIONS = tuple(ConfigFile.model_fields)
 MODELS = {"imap": Imap, "oauth": OAuth, "intake": Intake, "storage": Storage, "general": General,
           "ha": Ha, "alarm": Alarm, "smtp": Smtp, "outbox": Outbox, "digest": Digest, "sms": Sms,
           "cli": Cli, "web": Web}  # fmt: skip
-SECRET_KEYS = frozenset({"imap.password", "smtp.password"})  # refused with a reason
+# refused with a reason
+SECRET_KEYS = frozenset({"imap.password", "smtp.password", "web.oidc_client_secret"})

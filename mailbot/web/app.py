@@ -24,6 +24,7 @@ from mailbot.web.client_pages import ClientPages
 from mailbot.web.console import Console
 from mailbot.web.guard import Guard
 from mailbot.web.managers import ManagerPages
+from mailbot.web.oidc import OidcPages
 from mailbot.web.signin import SignIn
 
 log = logging.getLogger("mailbot.web")
@@ -33,13 +34,15 @@ def create_app(console: Console) -> Starlette:
     return ConsoleApp(console).asgi()
 
 
-class ConsoleApp(ManagerPages, TicketActions, ClientPages, AckPage, SignIn):
+class ConsoleApp(ManagerPages, TicketActions, ClientPages, AckPage, SignIn, OidcPages):
     def asgi(self) -> Starlette:
         p = self.page
         routes = [
             Route("/", p(self.queue_page)),
             Route("/queue/rows", p(self.queue_rows)),
             Route("/login", self.login, methods=["GET", "POST"]),
+            Route("/login/oidc", self.oidc_start),
+            Route("/login/oidc/callback", self.oidc_callback),
             Route("/logout", p(self.logout), methods=["POST"]),
             Route("/t/{number}", p(self.ticket_page)),
             # the addresses alerts, SMS and the digest carry (outgoing/render.py)

@@ -34,6 +34,7 @@ MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
 MIN_PASSWORD = 10
 FLASH_SECONDS = 120  # an action's message waits this long for the next page
+PENDING_SECONDS = 600  # a Microsoft sign-in must come back from the provider within this
 _hasher = PasswordHasher()
 
 
@@ -104,17 +105,18 @@ def fingerprint(stored: str) -> str:
     return hashlib.sha256(stored.encode()).hexdigest()[:16]
 
 
-def wait_minutes(session: Session, staff_id: str, ip: str, now: datetime) -> int:
+def wait_minutes(session: Session, staff_id: str | None, ip: str, now: datetime) -> int:
     """Minutes until another sign-in may be tried (0: now): too many failures for the
-    account, or from the address, within the window."""
+    account, or from the address, within the window. Without `staff_id` the address
+    alone (a Microsoft sign-in learns who it is only from the provider's answer)."""
     since = now - FAILURE_WINDOW
     failed = select(func.count(), func.min(WebLogin.at)).where(
         WebLogin.ok.is_(False), WebLogin.at >= since
     )
-    for column, value, limit in (
-        (WebLogin.staff_id, staff_id[:64], MAX_FAILURES_PER_ACCOUNT),
-        (WebLogin.ip, ip[:64], MAX_FAILURES_PER_ADDRESS),
-    ):
+    limits = [(WebLogin.ip, ip[:64], MAX_FAILURES_PER_ADDRESS)]
+    if staff_id is not None:
+        limits.insert(0, (WebLogin.staff_id, staff_id[:64], MAX_FAILURES_PER_ACCOUNT))
+    for column, value, limit in limits:
         count, first = session.execute(failed.where(column == value)).one()
         if count >= limit and first is not None:
             return max(1, int((first + FAILURE_WINDOW - now).total_seconds() // 60) + 1)
@@ -142,7 +144,24 @@ class CookieSessions:
     def __init__(self, secret: bytes, lifetime: int):
         self._signer = URLSafeTimedSerializer(secret, salt="mailbot.web.session")
         self._flash = URLSafeTimedSerializer(secret, salt="mailbot.web.flash")
+        self._pending = URLSafeTimedSerializer(secret, salt="mailbot.web.oidc")
         self.lifetime = lifetime
+
+    def dump_pending(self, values: dict[str, str]) -> str:
+        """A Microsoft sign-in under way (web/oidc.py): signed with a salt of its own, so
+        it can never pass for a session or a flash message, nor they for it."""
+        return self._pending.dumps(values)
+
+    def load_pending(self, cookie: str | None) -> dict[str, str] | None:
+        if not cookie:
+            return None
+        try:
+            values = self._pending.loads(cookie, max_age=PENDING_SECONDS)
+        except BadSignature:
+            return None
+        if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+            return None
+        return values
 
     def dump_flash(self, text: str) -> str:
         """What an action did, for the page it redirects to (signed: a crafted cookie or

@@ -23,6 +23,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from mailbot.core.contracts import Staff
 from mailbot.services.base import ActionError
 from mailbot.web import words
 from mailbot.web.auth import (
@@ -54,6 +55,7 @@ class ConsoleBase:
             lstrip_blocks=True,
         )
         self.env.globals.update(w=words, label=words.label, ROLE_NAMES=ROLE_NAMES)
+        self.env.globals["oidc_sign_in"] = console.oidc is not None  # "Zaloguj przez Microsoft"
         self.env.filters["when"] = lambda at: words.when(at, self.tz)
         self.env.filters["hours"] = words.hours
         self.env.filters["num"] = words.number
@@ -136,14 +138,20 @@ class ConsoleBase:
 
     def _user(self, session: Session, visitor: Visitor) -> User | None:
         """The signed-in staff member, if the cookie names one who still exists and
-        whose password has not changed since."""
+        whose password (or Microsoft sign-in, web/oidc.py) has not changed since."""
         if not visitor.staff_id:
             return None
         staff = self.c.rules.book.staff_member(visitor.staff_id)
         stored = stored_hash(session, visitor.staff_id) if staff else None
-        if staff is None or stored is None or not same(fingerprint(stored), visitor.fingerprint):
+        expected = self.expected_fingerprint(staff, stored, visitor.fingerprint) if staff else None
+        if staff is None or expected is None or not same(expected, visitor.fingerprint):
             return None
         return User(staff.id, staff.name, console_role(staff))
+
+    def expected_fingerprint(self, staff: Staff, stored: str | None, claimed: str) -> str | None:
+        """What a session cookie of `staff` must carry (None: no session can hold): the
+        fingerprint of the password; web/oidc.py adds the Microsoft sign-in's mark."""
+        return fingerprint(stored) if stored else None
 
     def _to_login(self, request: Request) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

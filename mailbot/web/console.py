@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.edges.oidc import OidcClient, OidcSettings
 from mailbot.outgoing.links import AckLinks, load_secret
 from mailbot.services.base import Desk
 from mailbot.services.desk import build_desk
@@ -36,6 +37,7 @@ class Console:
     cookies: CookieSessions
     links: AckLinks
     clock: Callable[[], datetime] = utc_now
+    oidc: OidcClient | None = None  # "Zaloguj przez Microsoft" ([web] oidc_issuer)
 
     @classmethod
     def from_config(cls, config: Config, *, clock: Callable[[], datetime] = utc_now) -> Console:
@@ -55,6 +57,7 @@ class Console:
             cookies=CookieSessions(secret, web.session_lifetime),
             links=AckLinks(secret, web.ack_link_lifetime, web.base_url),
             clock=clock,
+            oidc=_oidc(web),
         )
 
     @property
@@ -74,3 +77,10 @@ class Console:
     def close(self) -> None:
         self.raw_store.close()
         self.engine.dispose()
+
+
+def _oidc(web: WebConfig) -> OidcClient | None:
+    o = web.oidc
+    if o is None:
+        return None
+    return OidcClient(OidcSettings(o.issuer, o.client_id, o.redirect_uri, o.client_secret))

@@ -31,6 +31,12 @@ def sentence(text: str) -> str:
     return text if text[-1] in ".!?" else text + "."
 
 
+def local_target(raw: str) -> str:
+    """Where to go after signing in: a path on this console, never another site
+    (browsers read "//host" and "/\\host" as another host)."""
+    return raw if raw.startswith("/") and not raw.startswith(("//", "/\\")) else "/"
+
+
 @dataclass(frozen=True)
 class User:
     id: str

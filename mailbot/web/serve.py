@@ -3,6 +3,7 @@ beside the daemon (`mailbot demo --keep-running`, tests)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -11,10 +12,15 @@ import uvicorn
 from mailbot.web.app import create_app
 from mailbot.web.console import Console
 
+log = logging.getLogger("mailbot.web")
+
 
 def server(console: Console, host: str | None = None, port: int | None = None) -> uvicorn.Server:
     """A uvicorn server for the console. X-Forwarded-For/-Proto are believed only from
-    127.0.0.1 (uvicorn's default): the reverse proxy on the same host."""
+    127.0.0.1 (uvicorn's default): the reverse proxy on the same host. A Microsoft
+    sign-in that cannot work is said at once; the console serves on, with passwords."""
+    if console.oidc is not None and (problem := console.oidc.problem()):
+        log.error("'Zaloguj przez Microsoft' will not work: %s", problem)
     config = uvicorn.Config(
         create_app(console),
         host=host or console.web.listen_host,

@@ -21,7 +21,7 @@ from mailbot.web.auth import (
     wait_minutes,
 )
 from mailbot.web.base import COOKIE, ConsoleBase
-from mailbot.web.request import Ctx
+from mailbot.web.request import Ctx, local_target
 
 
 class SignIn(ConsoleBase):
@@ -31,9 +31,7 @@ class SignIn(ConsoleBase):
 
     def _login(self, request: Request, form: FormData | None) -> Response:
         visitor = self.c.cookies.load(request.cookies.get(COOKIE)) or Visitor(new_csrf())
-        target = request.query_params.get("next", "/")
-        if not target.startswith("/") or target.startswith("//"):
-            target = "/"  # never send anyone to another site after signing in
+        target = local_target(request.query_params.get("next", "/"))
         values = {"user": None, "csrf": visitor.csrf, "now": self.c.clock(), "next": target}
         if form is None:
             response = self.render(None, "login.html", **values)

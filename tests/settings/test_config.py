@@ -177,3 +177,58 @@ def test_what_the_light_read_cannot_take_gets_load_configs_error(tmp_path, extra
     assert info.value.key == key
     result = CliRunner().invoke(app, ["queue", "--config", str(tmp_path / "config.toml")])
     assert result.exit_code == 2 and key in result.output
+
+
+ENTRA = "https://login.microsoftonline.com/0b3f6c2e-5d7a-4c1e-9a8b-2f4e6d8c0a1b/v2.0"
+OIDC = f'base_url = "https://pomoc.kjmssoft.pl"\noidc_issuer = "{ENTRA}"\noidc_client_id = "c1"\n'
+
+
+def test_microsoft_sign_in_is_off_by_default_and_on_with_issuer_and_client(tmp_path):
+    assert load_config(write(tmp_path, MINIMAL)).web.oidc is None
+    cfg = load_config(write(tmp_path, MINIMAL + "\n[web]\n" + OIDC))
+    oidc = cfg.web.oidc
+    assert (oidc.issuer, oidc.client_id, oidc.client_secret_env) == (
+        ENTRA, "c1", "MAILBOT_OIDC_CLIENT_SECRET")  # fmt: skip
+    assert oidc.redirect_uri == "https://pomoc.kjmssoft.pl/login/oidc/callback"
+    assert oidc.client_secret({"MAILBOT_OIDC_CLIENT_SECRET": "s3cret-value"}) == "s3cret-value"
+    with pytest.raises(ConfigError) as err:
+        oidc.client_secret({})
+    assert err.value.key == "web.oidc_client_secret_env"
+    assert "MAILBOT_OIDC_CLIENT_SECRET" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("web", "key", "words"),
+    [
+        (OIDC + 'oidc_client_secret = "abc"\n', "web.oidc_client_secret", "do not belong"),
+        (OIDC.replace(ENTRA, "login.microsoftonline.com/x/v2.0"), "web.oidc_issuer", "https://"),
+        (OIDC.replace(ENTRA, "http://idp.example.pl/x"), "web.oidc_issuer", "https://"),
+        (
+            OIDC.replace(ENTRA, "https://login.microsoftonline.com/common/v2.0"),
+            "web.oidc_issuer",
+            "tenant",
+        ),
+        (OIDC.replace('oidc_client_id = "c1"', 'oidc_client_id = ""'), "web.oidc_client_id", ""),
+        (OIDC + 'oidc_client_secret_env = ""\n', "web.oidc_client_secret_env", ""),
+        (OIDC.replace('base_url = "https://pomoc.kjmssoft.pl"', ""), "web.base_url", "callback"),
+        ('oidc_client_id = "c1"\n', "web.oidc_issuer", "oidc_client_id is set"),
+    ],
+)
+def test_a_half_filled_microsoft_sign_in_is_an_error_naming_the_key(tmp_path, web, key, words):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, MINIMAL + "\n[web]\n" + web))
+    assert key in str(err.value) and words in str(err.value)
+    assert "abc" not in str(err.value)  # a secret typed into the file is not repeated
+
+
+def test_a_local_http_issuer_is_allowed_for_tests_and_trials(tmp_path):
+    web = OIDC.replace(ENTRA, "http://127.0.0.1:8123/tenant/v2.0")
+    assert load_config(write(tmp_path, MINIMAL + "\n[web]\n" + web)).web.oidc is not None
+
+
+def test_the_console_client_secret_is_among_the_secrets_scrubbed(tmp_path):
+    from mailbot.settings.secrets import config_secrets
+
+    cfg = load_config(write(tmp_path, MINIMAL + "\n[web]\n" + OIDC))
+    env = {"MAILBOT_OIDC_CLIENT_SECRET": "oidc-secret-42", "MAILBOT_IMAP_PASSWORD": "imap-pw-1"}
+    assert config_secrets(cfg, env) == ["oidc-secret-42", "imap-pw-1"]
