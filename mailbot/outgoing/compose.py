@@ -12,7 +12,7 @@ value that may carry client input goes through model.one_line, and addresses are
 never pasted: a client's subject or name must not be able to write a header (e.g.
 "\\r\\nBcc: ...").
 
-Loop safety (RFC 3834): replies say `Auto-Submitted: auto-replied`, alerts
+Loop safety (RFC 3834): automatic replies say `Auto-Submitted: auto-replied`, alerts
 `auto-generated`; `X-Auto-Response-Suppress: All` stops Exchange/Outlook out-of-office
 answers. RFC 3834 does not standardise `Precedence`, but vacation(1), Sieve vacation
 setups and many helpdesks still test only `Precedence: bulk|junk|list` (the value
@@ -39,6 +39,7 @@ from email.utils import format_datetime, formataddr
 from mailbot.model import address, ascii_domain, one_line
 from mailbot.outgoing.render import WARSAW, Rendered, temat
 
+STAFF_REPLY = "staff_reply"  # the outbox template of a reply a person wrote: personal mail
 MAX_REFERENCES = 20  # the first id (thread root) + the 19 latest; a few KB at most
 _MSG_ID = re.compile(r"<[!-;=?A-~]{1,250}@[!-;=?A-~]{1,250}>")  # printable ASCII but <>@
 _TICKET = re.compile(r"[A-Za-z0-9-]{1,40}")
@@ -70,13 +71,17 @@ def compose_reply(
     date: datetime,
     auto_submitted: str = "auto-replied",
     thread_topic: str | None = None,
+    personal: bool = False,
 ) -> bytes:
     """A reply to a client that threads in Gmail/Thunderbird (In-Reply-To, References)
     and in Outlook (Thread-Index extended by one child block, Thread-Topic).
 
     `in_reply_to`, `references` and `thread_index` are the client's own Message-ID,
     References and Thread-Index, as received; malformed ones are dropped, not repaired.
-    `thread_topic` defaults to the subject without prefixes and ticket tag."""
+    `thread_topic` defaults to the subject without prefixes and ticket tag. A `personal`
+    reply, one a staff member wrote, is a person's mail: no Auto-Submitted, no bulk mark,
+    nothing that would keep the client's own out-of-office answer away or file the reply
+    with newsletters (our loop check knows our own address anyway)."""
     head = _head(rendered, from_addr, from_name, [(to_addr, to_name)], message_id, date)
     parent = _msg_id(in_reply_to)
     if parent:
@@ -84,10 +89,13 @@ def compose_reply(
     chain = cap_references([*_msg_ids(references), *([parent] if parent else [])])
     if chain:
         head.append(("References", chain))
+    if not personal:
+        head += [
+            ("Auto-Submitted", [one_line(auto_submitted) or "auto-replied"]),
+            ("X-Auto-Response-Suppress", ["All"]),
+            ("Precedence", ["bulk"]),
+        ]
     head += [
-        ("Auto-Submitted", [one_line(auto_submitted) or "auto-replied"]),
-        ("X-Auto-Response-Suppress", ["All"]),
-        ("Precedence", ["bulk"]),
         (
             "Thread-Topic",
             _text("Thread-Topic", one_line(thread_topic or "") or temat(rendered.subject)),

@@ -19,6 +19,7 @@ from mailbot.core.decide import IntakeDecision
 from mailbot.core.pages import page_group
 from mailbot.model import InboundMail
 from mailbot.outgoing import page_summary
+from mailbot.outgoing.compose import STAFF_REPLY
 from mailbot.outgoing.contexts import last_inbound, message_view, reply_context
 from mailbot.outgoing.outbox_rows import OutboxBatch, OutboxPolicy, OutboxRows, log
 from mailbot.outgoing.render import Rendered, TemplateProblem
@@ -107,7 +108,7 @@ class Outbox(OutboxRows):
         refs = [*mail.references, mail.message_id] if mail.message_id else list(mail.references)
         state = "pending" if to else "failed"
         self.add_row(
-            session, kind="reply", template="staff_reply",
+            session, kind="reply", template=STAFF_REPLY,
             dedup=f"reply:{mail.message_id}:{occasion}", ticket_id=ticket_id,
             inbound_id=inbound_id, to=to, name=mail.sender.name if mail.sender else "",
             rendered=rendered, threading={"in_reply_to": mail.message_id, "references": refs,

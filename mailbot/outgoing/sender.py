@@ -36,7 +36,7 @@ from mailbot.edges.mailer import Mailer, MailSession
 from mailbot.edges.sms import SmsChannel, SmsError, SmsRejected
 from mailbot.edges.smtp import SmtpError, SmtpRejected, open_session
 from mailbot.faults import crash_point
-from mailbot.outgoing.compose import compose_alert_email, compose_reply
+from mailbot.outgoing.compose import STAFF_REPLY, compose_alert_email, compose_reply
 from mailbot.outgoing.render import Rendered
 from mailbot.store import repo
 from mailbot.store.tables import OutboxItem, Ticket, TicketEvent
@@ -186,6 +186,7 @@ class OutboxSender:
                 thread_index=t.get("thread_index"),
                 message_id=row.message_id,
                 date=now,
+                personal=row.template == STAFF_REPLY,
             )
         return compose_alert_email(
             rendered,

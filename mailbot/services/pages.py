@@ -130,5 +130,3 @@ def ticket_page(session: Session, number: str) -> TicketPage:
     ))  # fmt: skip
     return TicketPage(loaded, sent, time, {k: Decimal(c) for k, c, _ in drawn}, actions,
                       {k: Decimal(o) for k, _, o in drawn if o})  # fmt: skip
-
-

@@ -77,6 +77,13 @@ def test_reply_headers_and_crlf() -> None:
     assert msg["Content-Language"] == "pl"  # set_content clears it: set after (a fixed bug)
 
 
+def test_a_reply_a_person_wrote_is_not_marked_automatic() -> None:
+    msg = parse(reply(personal=True))
+    for automatic in ("Auto-Submitted", "Precedence", "X-Auto-Response-Suppress"):
+        assert automatic not in msg, automatic
+    assert msg["In-Reply-To"] == "<client-msg-1@example.pl>" and msg["Thread-Index"]
+
+
 def test_both_parts_decode_with_polish_letters() -> None:
     msg = parse(reply())
     plain = msg.get_body(("plain",))

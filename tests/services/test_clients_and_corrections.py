@@ -3,12 +3,18 @@ a reason, the corrections as labelled mail, and a person's reply to the client."
 
 from __future__ import annotations
 
+import email
 import json
 import tomllib
+from email import policy
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from mailbot.core.backoff import Backoff
+from mailbot.edges.mailer import CaptureMailer
+from mailbot.outgoing.sender import OutboxSender
 from mailbot.services import clients, corrections, mail, tickets
 from mailbot.services.base import ActionError
 from mailbot.settings.rulebook import load_rulebook
@@ -87,6 +93,12 @@ def test_override_emergency_sets_the_deadline_from_receipt(desk, sessions, recei
                                  reason="x", emergency=True)  # fmt: skip
 
 
+def _sender(sessions) -> OutboxSender:
+    return OutboxSender(sessions, CaptureMailer(Path("unused")), from_address="pomoc@kjmssoft.pl",
+                        from_name="Pomoc KJM", max_attempts=3, clock=lambda: at("2026-11-23 07:01"),
+                        retry=Backoff(60, 600))  # fmt: skip
+
+
 def test_reply_threads_to_the_client_and_is_the_first_reaction(desk, sessions, receive):
     number = receive("01-awaria-fk.eml", at("2026-11-23 06:43"))
     with sessions.begin() as s:
@@ -101,6 +113,16 @@ def test_reply_threads_to_the_client_and_is_the_first_reaction(desk, sessions, r
         assert "Jan Wiśniewski" in row.body_text and "&lt;zdalnie&gt;" in row.body_html
         assert json.loads(row.threading)["in_reply_to"]
         assert repo.ticket_by_number(s, number).reacted_by == STAFF
+        # as the sender writes it: a person's mail, not marked automatic or bulk (RFC 3834)
+        sent = email.message_from_bytes(_sender(sessions).compose(row), policy=policy.default)
+        assert sent["Subject"] == row.subject and sent["In-Reply-To"]
+        for automatic in ("Auto-Submitted", "Precedence", "X-Auto-Response-Suppress"):
+            assert automatic not in sent, automatic
+        auto = select(OutboxItem).where(
+            OutboxItem.kind == "reply", OutboxItem.template != row.template
+        )
+        marked = email.message_from_bytes(_sender(sessions).compose(s.scalars(auto).first()))
+        assert marked["Auto-Submitted"] == "auto-replied" and marked["Precedence"] == "bulk"
     with sessions.begin() as s:  # a second reply is no second reaction
         assert not mail.reply(s, desk, number, "Gotowe.", by=STAFF,
                               when=at("2026-11-23 07:30")).first_reaction  # fmt: skip
