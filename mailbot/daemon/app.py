@@ -179,6 +179,7 @@ class App(Parts):
         log.info("%s", self.digest_job().run())
 
     def poll_once(self) -> PollReport:
+        self.refresh_rules()
         report = self.poller().poll_once()
         log.info("poll done: %s", report.summary())
         if self.config.imap.sent_folder:

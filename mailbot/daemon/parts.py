@@ -42,7 +42,7 @@ from mailbot.outgoing.sms_mail import EmailToSmsChannel
 from mailbot.outgoing.template_check import check_all
 from mailbot.scrub import Scrubber
 from mailbot.settings.config import Config
-from mailbot.settings.rules import load_rules
+from mailbot.settings.rules import Rules, load_rules, rules_stamp
 from mailbot.settings.secrets import config_secrets
 from mailbot.store import ledger as ledger_store
 from mailbot.store import repo
@@ -66,34 +66,13 @@ class Parts:
         self.engine = make_engine(config.database_url)
         self.sessions = session_factory(self.engine)
         self.raw_store = RawStore(config.raw_dir)
-        self.rules = load_rules(config.rules_dir)  # a mistake stops us here (ConfigError)
-        self.decider = Decider(
-            self.rules,
-            config.tz,
-            own_addresses=config.own_addresses,
-            trusted_authserv_ids=config.trusted_authserv_ids,
-            oncall=rota_lookup(self.rules.oncall),
-            package_state=ledger_store.package_state,
-        )
+        self._rules_seen = rules_stamp(config.rules_dir)
+        rules = load_rules(config.rules_dir)  # a mistake stops us here (ConfigError)
         self.templates = TemplateSet.load(config.templates_dir)
-        sms = config.sms
-        self.outbox = Outbox(
-            self.templates,
-            self.rules,
-            OutboxPolicy(
-                config.replies_per_sender_per_hour,
-                config.max_attempts,
-                sms=bool(sms and sms.channel != "none"),
-                sms_transliterate=sms.transliterate if sms else True,
-                page_window=timedelta(seconds=config.page_window),
-                base_url=config.web_base_url,
-            ),
-            make_message_id,
-            ack_links(config.web),
-        )
-        self.intake = Intake(self.sessions, self.raw_store, config.tz, self.decider, self.outbox)
         self._sender: OutboxSender | None = None
-        self.escalator = Escalator(self.sessions, self.rules, self.outbox, self.clock)
+        self._poller: Poller | None = None
+        self._scanner: SentScanner | None = None
+        self._use_rules(rules)
         self.stop = threading.Event()
         self.lease = Lease(self.sessions, config.instance_name, config.lease_seconds, self.clock)
         # Edges scrub what they convert; this catches text that reached us unconverted.
@@ -114,8 +93,62 @@ class Parts:
         )
         self._pool: Executor | None = None
         self._imap_token: Callable[[], str] | None = None  # XOAUTH2: one per process
-        self._poller: Poller | None = None
-        self._scanner: SentScanner | None = None
+
+    def _use_rules(self, rules: Rules) -> None:
+        """Everything that reads rules/ (clients, staff, the rota, the phrases), built
+        around `rules`; jobs pick the new objects up at their next run."""
+        config = self.config
+        self.rules = rules
+        self.decider = Decider(
+            rules,
+            config.tz,
+            own_addresses=config.own_addresses,
+            trusted_authserv_ids=config.trusted_authserv_ids,
+            oncall=rota_lookup(rules.oncall),
+            package_state=ledger_store.package_state,
+        )
+        sms = config.sms
+        self.outbox = Outbox(
+            self.templates,
+            rules,
+            OutboxPolicy(
+                config.replies_per_sender_per_hour,
+                config.max_attempts,
+                sms=bool(sms and sms.channel != "none"),
+                sms_transliterate=sms.transliterate if sms else True,
+                page_window=timedelta(seconds=config.page_window),
+                base_url=config.web_base_url,
+            ),
+            make_message_id,
+            ack_links(config.web),
+        )
+        self.intake = Intake(self.sessions, self.raw_store, config.tz, self.decider, self.outbox)
+        self.escalator = Escalator(self.sessions, rules, self.outbox, self.clock)
+
+    def refresh_rules(self) -> bool:
+        """Read rules/ again when a file there changed since: an address the console
+        registered, a client or a rota entry someone added. Checked before every poll (a
+        few stat calls); broken files keep the rules in use and say why once."""
+        seen = rules_stamp(self.config.rules_dir)
+        if seen == self._rules_seen:
+            return False
+        self._rules_seen = seen
+        try:
+            rules = load_rules(self.config.rules_dir)
+        except ConfigError as exc:
+            log.error("rules/ changed but cannot be used; the rules read before stay in use "
+                      "until it is fixed: %s", exc)  # fmt: skip
+            return False
+        self._use_rules(rules)
+        self.self_alarm.admins = [s for s in rules.book.staff if "admin" in s.roles]
+        self._scanner = None
+        if self._poller is not None:
+            self._poller.intake = self.intake
+            log.info("rules/ read again after a change; clients synced: %s",
+                     counts_text(self.sync_clients()))  # fmt: skip
+        else:
+            log.info("rules/ read again after a change")
+        return True
 
     def check_schema(self) -> None:
         check_schema(self.engine)

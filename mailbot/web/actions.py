@@ -163,7 +163,7 @@ class TicketActions(TicketPages):
         done = clients.link_client(ctx.session, self.c.desk, number, client, by=ctx.user.id,
                                    when=ctx.now, register=register)  # fmt: skip
         if done.registered:
-            self.c.reload_rules()
+            self.c.refresh_rules()
         name = self.c.rules.book.client(done.client_id)
         parts = [f"{done.number}: klient {name.name if name else done.client_id}, oceniony "
                  f"ponownie"]  # fmt: skip

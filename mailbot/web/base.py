@@ -95,6 +95,7 @@ class ConsoleBase:
     def _serve(
         self, handler, role: str | None, request: Request, form: FormData | None
     ) -> Response:
+        self.c.refresh_rules()
         cookie_visitor = self.c.cookies.load(request.cookies.get(COOKIE))
         visitor = cookie_visitor or Visitor(new_csrf())
         with self.c.sessions() as session:

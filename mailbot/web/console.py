@@ -4,6 +4,7 @@ clock. No daemon, no mailbox, no workers."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,14 +13,17 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.edges.oidc import OidcClient, OidcSettings
+from mailbot.errors import ConfigError
 from mailbot.outgoing.links import AckLinks, load_secret
 from mailbot.services.base import Desk
 from mailbot.services.desk import build_desk
 from mailbot.settings.config import Config, WebConfig
-from mailbot.settings.rules import Rules
+from mailbot.settings.rules import Rules, rules_stamp
 from mailbot.store.db import make_engine, session_factory
 from mailbot.store.rawstore import RawStore
 from mailbot.web.auth import CookieSessions
+
+log = logging.getLogger("mailbot.web")
 
 
 def utc_now() -> datetime:
@@ -38,6 +42,7 @@ class Console:
     links: AckLinks
     clock: Callable[[], datetime] = utc_now
     oidc: OidcClient | None = None  # "Zaloguj przez Microsoft" ([web] oidc_issuer)
+    rules_seen: tuple[tuple[str, int, int], ...] = ()  # settings.rules.rules_stamp
 
     @classmethod
     def from_config(cls, config: Config, *, clock: Callable[[], datetime] = utc_now) -> Console:
@@ -45,6 +50,7 @@ class Console:
         web = config.web
         assert web is not None  # load_config always reads [web]
         secret = load_secret(web.secret_key_file)
+        seen = rules_stamp(config.rules_dir)
         desk = build_desk(config, mail=True, decide=True)
         engine = make_engine(config.database_url)
         return cls(
@@ -58,17 +64,28 @@ class Console:
             links=AckLinks(secret, web.ack_link_lifetime, web.base_url),
             clock=clock,
             oidc=_oidc(web),
+            rules_seen=seen,
         )
 
     @property
     def rules(self) -> Rules:
         return self.desk.rules
 
-    def reload_rules(self) -> None:
-        """Read rules/ again after the console itself changed clients.toml (an address
-        registered while linking a ticket), so this instance sees it at once; the daemon
-        and other instances see it after a restart, as with any edit of rules/."""
-        self.desk = build_desk(self.config, mail=True, decide=True)
+    def refresh_rules(self) -> None:
+        """Read rules/ again when a file there changed (an address this console or
+        another registered, a person added to staff.toml), checked before every page (a
+        few stat calls). A broken edit keeps the rules in use and is logged once."""
+        seen = rules_stamp(self.config.rules_dir)
+        if seen == self.rules_seen:
+            return
+        self.rules_seen = seen
+        try:
+            self.desk = build_desk(self.config, mail=True, decide=True)
+        except ConfigError as exc:
+            log.error("rules/ changed but cannot be used; the rules read before stay in use "
+                      "until it is fixed: %s", exc)  # fmt: skip
+            return
+        log.info("rules/ read again after a change")
 
     def ack_url(self, ticket: str, staff_id: str) -> str:
         """The one-tap link for an on-call alert (relative without [web] base_url)."""

@@ -89,6 +89,7 @@ class OidcPages(ConsoleBase):
 
     def _oidc_callback(self, request: Request) -> Response:
         provider = self._provider()
+        self.c.refresh_rules()  # who is staff: staff.toml as it is now
         ip = request.client.host if request.client else "-"
         now = self.c.clock()
         kept = self.c.cookies.load_pending(request.cookies.get(PENDING)) or {}

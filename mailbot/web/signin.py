@@ -30,6 +30,7 @@ class SignIn(ConsoleBase):
         return await run_in_threadpool(self._login, request, form)
 
     def _login(self, request: Request, form: FormData | None) -> Response:
+        self.c.refresh_rules()
         visitor = self.c.cookies.load(request.cookies.get(COOKIE)) or Visitor(new_csrf())
         target = local_target(request.query_params.get("next", "/"))
         values = {"user": None, "csrf": visitor.csrf, "now": self.c.clock(), "next": target}

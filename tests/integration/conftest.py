@@ -16,7 +16,9 @@ RULES = Path(__file__).resolve().parents[2] / "rules"
 TEMPLATES = RULES.parent / "templates"
 
 
-def write_config(tmp_path: Path, account, db_url: str, *, tls: str = "none", **imap_extra) -> Path:
+def write_config(
+    tmp_path: Path, account, db_url: str, *, tls: str = "none", rules: Path = RULES, **imap_extra
+) -> Path:
     intake = {"parse_workers": 0} | imap_extra.pop("intake", {})
     sections = ("smtp", "outbox", "sms", "ha", "alarm")
     extra_sections = {name: imap_extra.pop(name) for name in sections if name in imap_extra}
@@ -37,7 +39,7 @@ def write_config(tmp_path: Path, account, db_url: str, *, tls: str = "none", **i
     lines += ["", "[intake]"]
     lines += [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in intake.items()]
     lines += ["", "[storage]", f'data_dir = "{tmp_path / "data"}"', f'database_url = "{db_url}"']
-    lines += ["", "[general]", f'rules_dir = "{RULES}"', f'templates_dir = "{TEMPLATES}"']
+    lines += ["", "[general]", f'rules_dir = "{rules}"', f'templates_dir = "{TEMPLATES}"']
     for name, values in extra_sections.items():
         lines += ["", f"[{name}]"]
         lines += [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in values.items()]

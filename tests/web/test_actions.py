@@ -142,6 +142,22 @@ def test_the_effects_a_client_and_the_ledger_see(client, console):
     assert any("dzwoni pani Ewa" in n for n in notes)
 
 
+def test_rules_edited_outside_are_read_at_the_next_page(client, console):
+    """Another console (or a person) registered an address: the next page knows it; a
+    broken edit keeps the rules in use."""
+    from mailbot.settings.edit import add_client_address
+
+    c, _ = console
+    login(client, ACCOUNTS["staff"])
+    assert c.rules.book.client_for_address("jan.kowalski@gmail.com") is None
+    add_client_address(c.config.rules_dir, "piekarnia", "jan.kowalski@gmail.com")
+    assert client.get("/").status_code == 200
+    assert c.rules.book.client_for_address("jan.kowalski@gmail.com").id == "piekarnia"
+    (c.config.rules_dir / "staff.toml").write_text("[[staff]\n", encoding="utf-8")
+    assert client.get("/").status_code == 200  # still signed in, with the rules before
+    assert c.rules.book.client_for_address("jan.kowalski@gmail.com").id == "piekarnia"
+
+
 def test_registering_an_address_is_seen_at_once(client, console):
     """After linking with "register", the console's own rules know the address."""
     c, _ = console
