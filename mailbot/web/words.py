@@ -163,8 +163,15 @@ def number(value: Any) -> Any:
 
 
 def hours(value: Any) -> str:
-    """Decimal hours with a decimal comma: '1,5 h'."""
-    return f"{value} h".replace(".", ",")
+    """Hours as staff write them, the same on every page: '1,5 h', '0,5 h', '2 h' (a
+    decimal comma, no trailing zeros: the ledger keeps 0.50 and 1.5 alike)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        text = format(Decimal(str(value)).normalize(), "f")
+    except (InvalidOperation, ValueError):
+        text = str(value)
+    return f"{text} h".replace(".", ",")
 
 
 def explain(doc: dict[str, Any] | None, staff_names: dict[str, str]) -> list[str]:

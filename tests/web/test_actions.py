@@ -240,8 +240,8 @@ def test_time_preview_shows_the_rounding_before_saving(client, console):
     r = client.get(f"/t/{P}/time/preview", params={"spent": "40m"})
     assert r.status_code == 200 and "<html" not in r.text
     text = " ".join(r.text.split())
-    assert "40 min" in text and "do pół godziny: <strong>1,0 h</strong>" in text
-    assert "zejdzie <strong>1,0 h</strong>" in text and "zostanie 1,00 h" in text
+    assert "40 min" in text and "do pół godziny: <strong>1 h</strong>" in text
+    assert "zejdzie <strong>1 h</strong>" in text and "zostanie 1 h" in text
     night = client.get(f"/t/{P}/time/preview", params={"spent": "20m", "at": "2026-11-24T23:00"})
     assert "0,5 h" in night.text and "× 1" not in night.text  # not an emergency: single
     care = client.get(f"/t/{E}/time/preview", params={"spent": "1h"})

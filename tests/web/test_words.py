@@ -127,3 +127,11 @@ def test_attachment_found_in_the_raw_message_and_named_safely():
     assert find_attachment(raw, "0" * 64, "inny.pdf") is None
     header = content_disposition('a"b\r\nc/d.pdf')
     assert header.startswith('attachment; filename="a_b__c_d.pdf"') and "\n" not in header
+
+
+def test_hours_read_alike_everywhere():
+    from decimal import Decimal
+
+    assert [words.hours(v) for v in (Decimal("0.50"), Decimal("1.5"), Decimal("2.00"), 3)] == [
+        "0,5 h", "1,5 h", "2 h", "3 h"]  # fmt: skip
+    assert words.hours(Decimal("100")) == "100 h"  # not 1E+2
