@@ -234,7 +234,7 @@ def test_bad_input_is_answered_in_polish_with_what_was_typed(
 
 
 def test_time_preview_shows_the_rounding_before_saving(client, console):
-    """R-PAK-2: a package client's 40 minutes are rounded up to the half hour (1,0 h),
+    """R-PAK-2: a package client's 40 minutes are rounded up to the half hour (1 h),
     shown while typing and before anything is saved."""
     login(client, ACCOUNTS["staff"])
     r = client.get(f"/t/{P}/time/preview", params={"spent": "40m"})

@@ -182,10 +182,10 @@ def test_time_preview_while_typing(browser, served, console, tmp_path):
     page.goto(f"{served}/t/{seeded.package}")
     page.click("summary:has-text('Zapisz czas pracy')")
     page.fill("input[name=spent]", "40m")
-    page.wait_for_selector("#time-preview:has-text('1,0 h')")
+    page.wait_for_selector("#time-preview:has-text('pół godziny: 1 h')")
     assert "z pakietu zejdzie" in page.locator("#time-preview").inner_text()
     page.fill("input[name=spent]", "1h10m")
-    page.wait_for_selector("#time-preview:has-text('1,5 h')")
+    page.wait_for_selector("#time-preview:has-text('pół godziny: 1,5 h')")
     page.locator("#actions").screenshot(path=str(shots / "time-preview-390.png"))
 
 
