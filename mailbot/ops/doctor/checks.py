@@ -31,6 +31,7 @@ from mailbot.errors import ConfigError
 from mailbot.ops.doctor.base import FAIL, OK, SKIP, WARN, Check, Env, one_line
 from mailbot.ops.doctor.imap import check_imap, check_oauth_secret
 from mailbot.ops.doctor.send import check_sms, check_smtp
+from mailbot.ops.doctor.web import check_console
 from mailbot.scrub import Scrubber
 from mailbot.settings.config import Config
 from mailbot.settings.secrets import config_secrets
@@ -85,6 +86,7 @@ def run_checks(cfg: Config, *, timeout: float = 10.0, environ: Env | None = None
         check_imap,
         check_smtp,
         check_sms,
+        check_console,
     )
     for section in sections:
         try:
