@@ -69,7 +69,9 @@ def transaction(
     with converted("MAIL FROM", secret):
         try:
             conn.ehlo_or_helo_if_needed()
-            code, reply = conn.mail(sender)
+            # `sender` and `rcpts` are addr-specs `envelope` checked: written as they are
+            # (smtplib's mail()/rcpt() parse each again, ~0.1 ms a call)
+            code, reply = conn.docmd("mail", f"FROM:<{sender}>")
         except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
             raise ConnectionGone(f"SMTP MAIL FROM failed: {exc}") from exc
         if code == 421:  # closing the connection: nothing of this message was sent
@@ -80,7 +82,7 @@ def transaction(
             )
         refused: dict[str, tuple[int, str]] = {}
         for rcpt in rcpts:
-            code, reply = conn.rcpt(rcpt)
+            code, reply = conn.docmd("rcpt", f"TO:<{rcpt}>")
             if code not in (250, 251):
                 refused[rcpt] = (code, reply_text(reply))
         accepted = tuple(r for r in rcpts if r not in refused)
