@@ -41,6 +41,7 @@ from mailbot.intake.ticket_rows import (
     ticket_number,
 )
 from mailbot.model import FetchedMessage, InboundMail
+from mailbot.outgoing.contexts import VIEW_KEYS
 from mailbot.outgoing.outbox import Outbox, reply_context
 from mailbot.store import repo
 
@@ -295,8 +296,10 @@ def queue_mail(
 ) -> None:
     """The reply and the pages this message calls for, in this same transaction."""
     template = d.reply if new else follow_up_reply(d)
+    paging = new and bool(d.alerts)
+    view = paging or bool(template and outbox.templates.reads(template, VIEW_KEYS))
     context = reply_context(
-        mail, number, d, outbox.rules, received, base_url=outbox.policy.base_url
+        mail, number, d, outbox.rules, received, base_url=outbox.policy.base_url, view=view
     )
     if template:
         state = outbox.queue_reply(
@@ -318,7 +321,7 @@ def queue_mail(
                 f"{template} to {mail.sender.address if mail.sender else '?'} not sent ({state})",
                 message_id,
             )
-    if new and d.alerts:
+    if paging:
         outbox.queue_alerts(
             session, d=d, context=context, ticket_id=ticket_id, step="receipt", now=now
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import accumulate
@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
+import jinja2.meta
 import phonenumbers
 
 from mailbot.core.threads import TICKET_NUMBER, strip_prefixes
@@ -203,6 +204,7 @@ SHIPPED = shipped("templates")  # the fallback for a file KJM's templates/ does 
 class TemplateSet:
     directory: Path
     env: jinja2.Environment
+    _names_read: dict[str, frozenset[str] | None] = field(default_factory=dict, compare=False)
 
     @classmethod
     def load(cls, templates_dir: Path, fallback: Path | None = SHIPPED) -> TemplateSet:
@@ -231,6 +233,38 @@ class TemplateSet:
         """A template's text (jinja2.TemplateNotFound when neither place has it)."""
         assert self.env.loader is not None
         return self.env.loader.get_source(self.env, file)[0]
+
+    def reads(self, name: str, keys: frozenset[str]) -> bool:
+        """Whether the mail `name` (its subject, text and HTML, and the layouts they
+        extend or include) reads any of `keys`: what is costly to put into a context is
+        left out when no template asks for it. True when it cannot be told (a template
+        named by a variable, or one that does not parse: rendering will say why)."""
+        if name not in self._names_read:
+            self._names_read[name] = self._names(name)
+        names = self._names_read[name]
+        return names is None or not names.isdisjoint(keys)
+
+    def _names(self, name: str) -> frozenset[str] | None:
+        todo, seen, names = (
+            [f"{name}.{part}.j2" for part in ("subject", "txt", "html")],
+            set(),
+            set(),
+        )
+        while todo:
+            file = todo.pop()
+            if file in seen:
+                continue
+            seen.add(file)
+            try:
+                ast = self.env.parse(self.source(file))
+            except jinja2.TemplateError:
+                return None
+            names |= jinja2.meta.find_undeclared_variables(ast)
+            referenced = list(jinja2.meta.find_referenced_templates(ast))
+            if None in referenced:
+                return None
+            todo += [r for r in referenced if r is not None]
+        return frozenset(names)
 
     def render(self, file: str, context: Context) -> str:
         """One template file as text, template mistakes as TemplateProblem. The digest

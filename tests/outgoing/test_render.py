@@ -431,3 +431,24 @@ def test_expected_files_cover_every_kind() -> None:
     kinds = set(EXPECTED.values())
     assert kinds == {*REPLY_NAMES, ALERT_MAIL, SMS, MORE_MAIL, MORE_SMS}
     assert set(SAMPLES) == kinds
+
+
+VIEW = frozenset({"excerpt", "phones", "ticket_url"})
+
+
+def test_which_mails_read_the_alerts_look_at_the_clients_mail(templates: TemplateSet) -> None:
+    """Intake finds phone numbers only for a mail whose templates read them."""
+    assert templates.reads("alert_oncall", VIEW) and templates.reads("alert_sms", VIEW)
+    assert not templates.reads("ack_opieka", VIEW) and not templates.reads("unknown_sender", VIEW)
+
+
+def test_a_reply_template_kjm_changed_to_read_them_gets_them(tmp_templates: Path) -> None:
+    (tmp_templates / "ack_opieka.txt.j2").write_text("Oddzwonimy na {{ phones }}.\n")
+    assert TemplateSet.load(tmp_templates).reads("ack_opieka", VIEW)
+    # through a layout it includes, and when the included name is only known when rendering
+    (tmp_templates / "_nasz_dopisek.txt.j2").write_text("{{ ticket_url }}\n")
+    (tmp_templates / "follow_up.txt.j2").write_text('{% include "_nasz_dopisek.txt.j2" %}\n')
+    (tmp_templates / "out_of_scope.txt.j2").write_text("{% include which %}\n")
+    fresh = TemplateSet.load(tmp_templates)
+    assert fresh.reads("follow_up", VIEW) and fresh.reads("out_of_scope", VIEW)
+    assert not fresh.reads("no_package", VIEW)
