@@ -7,7 +7,7 @@
 #   2. the project's virtual environment .venv/ (scripts/venv.sh; $PYTHON, default
 #      python3, makes it) and pip install -e '.[test]' into it, skipped when pyproject.toml
 #      did not change since the last install;
-#   3. ruff check .
+#   3. ruff check . and ruff format --check . (the code as the formatter writes it);
 #   4. lint-imports: the layers, the pure core and no import cycles ([tool.importlinter]);
 #   5. python -m pytest -q "$@"   (exit code 5, "no tests collected", counts as a failure)
 # Extra arguments go to pytest: scripts/test.sh tests/integration -x -k dovecot
@@ -69,6 +69,7 @@ step pip venv_install test -e '.[test]'
 
 # --- 3, 4. lint and the import contracts ---------------------------------------------
 step ruff "$VENV/bin/python" -m ruff check .
+step format "$VENV/bin/python" -m ruff format --check --quiet .
 step imports "$VENV/bin/lint-imports"
 
 # --- 5. tests -----------------------------------------------------------------------------

@@ -108,13 +108,19 @@ def build_mix() -> Mix:
         originals.append((mail(f"AWARIA nr {i}", EMERGENCY_TEXT, sender=sender, msgid=key), key))
         mix.emergencies[key] = sender
     for i in range(40):
-        sender, key, subject = CLIENT_SENDERS[i % len(CLIENT_SENDERS)], f"<q{i}@fault.test>", (
-            f"Pytanie o korektę faktury {i}")
+        sender, key, subject = (
+            CLIENT_SENDERS[i % len(CLIENT_SENDERS)],
+            f"<q{i}@fault.test>",
+            (f"Pytanie o korektę faktury {i}"),
+        )
         originals.append((mail(subject, QUESTION_TEXT, sender=sender, msgid=key), key))
         answerable.append((key, sender, subject))
     for i in range(20):
-        sender, key, subject = f"nowy.klient{i}@gmail.com", f"<u{i}@fault.test>", (
-            f"Zapytanie o program {i}")
+        sender, key, subject = (
+            f"nowy.klient{i}@gmail.com",
+            f"<u{i}@fault.test>",
+            (f"Zapytanie o program {i}"),
+        )
         originals.append((mail(subject, QUESTION_TEXT, sender=sender, msgid=key), key))
         answerable.append((key, sender, subject))
     for i in range(10):
@@ -250,8 +256,11 @@ def audit(rig: Rig, mix: Mix, appended_at: datetime) -> Figures:
     rules = load_rules(RULES)
     book = rules.book
     stored = [r[0] for r in rig.query("SELECT message_key FROM message")]
-    number_of = dict(rig.query(
-        "SELECT m.message_key, t.number FROM message m JOIN ticket t ON t.id = m.ticket_id"))
+    number_of = dict(
+        rig.query(
+            "SELECT m.message_key, t.number FROM message m JOIN ticket t ON t.id = m.ticket_id"
+        )
+    )
     # An automatic reply joins its sender's open ticket or is kept as not_a_ticket: it
     # counts as one, whichever it did, so a robot that made a real ticket counts twice.
     tickets = rig.query("SELECT count(*) FROM ticket WHERE state != 'not_a_ticket'")[0][0]
@@ -288,14 +297,14 @@ def audit(rig: Rig, mix: Mix, appended_at: datetime) -> Figures:
         for person in {oncall, client.opiekun} - {None}:
             for channel in ("email", "sms"):
                 expected.add((person, number_of.get(key, f"(lost {key})"), channel))
-    delivered = {
-        (p, n, "email") for (p, n) in alert_mail} | {(p, n, "sms") for (p, n) in alert_sms}
+    delivered = {(p, n, "email") for (p, n) in alert_mail} | {(p, n, "sms") for (p, n) in alert_sms}
     delivered |= held_pages(rig, "receipt")
     sent_replies = [r for r in outbox if r[0] == "reply" and r[1] == "sent"]
     uncertain = [r for r in outbox if r[0] == "reply" and r[1] == "uncertain"]
     for _, _, recipient, message_id in sent_replies:
-        assert reply_ids[message_id] == 1, f"sent reply {message_id} to {recipient} " \
-            f"arrived {reply_ids[message_id]} times"
+        assert reply_ids[message_id] == 1, (
+            f"sent reply {message_id} to {recipient} arrived {reply_ids[message_id]} times"
+        )
     for _, _, _, message_id in uncertain:
         assert reply_ids[message_id] <= 1, f"uncertain reply {message_id} was resent"
     return Figures(
@@ -312,8 +321,15 @@ def audit(rig: Rig, mix: Mix, appended_at: datetime) -> Figures:
     )
 
 
-def check(rig: Rig, mix: Mix, appended_at: datetime, scenario: str, db: str,
-          started: float, expect: tuple[int, int, int] = (0, 0, 0)) -> None:
+def check(
+    rig: Rig,
+    mix: Mix,
+    appended_at: datetime,
+    scenario: str,
+    db: str,
+    started: float,
+    expect: tuple[int, int, int] = (0, 0, 0),
+) -> None:
     """`expect`: client replies left uncertain, how many of them arrived, alerts that
     arrived twice; what the crash point means for the client (README, Fault injection)."""
     f = audit(rig, mix, appended_at)
@@ -449,8 +465,12 @@ def test_imap_down_mid_run(rig, db_url, dovecot):
 def test_smtp_down_mid_delivery(rig, db_url):
     def back() -> None:  # the same port and recorder, a new server
         rig.smtp.controller = Controller(
-            rig.smtp.handler, hostname=rig.smtp.host, port=rig.smtp.port,
-            server_hostname="localhost", auth_require_tls=False)
+            rig.smtp.handler,
+            hostname=rig.smtp.host,
+            port=rig.smtp.port,
+            server_hostname="localhost",
+            auth_require_tls=False,
+        )
         rig.smtp.controller.start()
 
     # Stopped with the 8th row claimed: it and every mail after it fail and wait for a
@@ -463,8 +483,7 @@ def test_smtp_down_mid_delivery(rig, db_url):
     # The backoff (30 s, doubling) has passed: move the clock of the waiting rows.
     engine = create_engine(rig.db_url)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE outbox SET next_attempt_at = created_at "
-                          "WHERE state = 'pending'"))
+        conn.execute(text("UPDATE outbox SET next_attempt_at = created_at WHERE state = 'pending'"))
     engine.dispose()
     drain(rig)
     check(rig, mix, at, "SMTP down mid-delivery, then back", "sqlite", started)
@@ -509,8 +528,9 @@ def test_sigkill_in_an_escalation_step(rig, db_url, crash):
     drain(rig)
     now = datetime.now(UTC)
 
-    tickets = dict(rig.query(
-        "SELECT t.id, m.message_key FROM ticket t JOIN message m ON m.ticket_id = t.id"))
+    tickets = dict(
+        rig.query("SELECT t.id, m.message_key FROM ticket t JOIN message m ON m.ticket_id = t.id")
+    )
     events = Counter(rig.query("SELECT ticket_id, kind FROM ticket_event "
                                "WHERE kind IN ('escalation_reminder', 'escalation_breach', "
                                "'breached')"))  # fmt: skip
@@ -522,8 +542,11 @@ def test_sigkill_in_an_escalation_step(rig, db_url, crash):
     # What the steps owe, from the rules (not from mailbot's rows): per ticket the breach to
     # the chain (on call, opiekun, manager), since no reminder went out before it, each by
     # e-mail, and by SMS where the person has a phone.
-    number_of = dict(rig.query(
-        "SELECT m.message_key, t.number FROM message m JOIN ticket t ON t.id = m.ticket_id"))
+    number_of = dict(
+        rig.query(
+            "SELECT m.message_key, t.number FROM message m JOIN ticket t ON t.id = m.ticket_id"
+        )
+    )
     expected: Counter[tuple[str, str]] = Counter()  # (address or phone, ticket) -> pages
     for i, sender in enumerate(senders):
         client = next(c for c in book.clients if sender in c.addresses)

@@ -46,8 +46,11 @@ def main() -> int:
     expected = _make.render_all()
     on_disk = {p.name: p.read_bytes() for p in sorted(HERE.glob("*.eml"))}
     if set(expected) != set(on_disk):
-        fail("set", f"files differ from generator: missing={sorted(set(expected) - set(on_disk))} "
-                    f"extra={sorted(set(on_disk) - set(expected))}")
+        fail(
+            "set",
+            f"files differ from generator: missing={sorted(set(expected) - set(on_disk))} "
+            f"extra={sorted(set(on_disk) - set(expected))}",
+        )
     for name in sorted(set(expected) & set(on_disk)):
         if expected[name] != on_disk[name]:
             fail(name, "differs from what _make.py generates (run _make.py)")
@@ -120,8 +123,9 @@ def main() -> int:
         if case.charset != "utf-8":
             raw_subject = re.search(rb"^Subject:(.*(?:\r\n[ \t].*)*)", head, re.M)
             if not case.subject.isascii() and (
-                    raw_subject is None
-                    or f"=?{case.charset}?".encode() not in raw_subject.group(1).lower()):
+                raw_subject is None
+                or f"=?{case.charset}?".encode() not in raw_subject.group(1).lower()
+            ):
                 fail(name, f"subject is not RFC 2047 encoded in {case.charset}")
 
     # labels.toml
@@ -153,8 +157,10 @@ def main() -> int:
     for e in errors:
         print("FAIL", e)
     n_em = sum(1 for e in labels if e["emergency"])
-    print(f"{len(on_disk)} messages, {len(labels)} labels ({n_em} emergencies), "
-          f"{len(errors)} problem(s)")
+    print(
+        f"{len(on_disk)} messages, {len(labels)} labels ({n_em} emergencies), "
+        f"{len(errors)} problem(s)"
+    )
     return 1 if errors else 0
 
 

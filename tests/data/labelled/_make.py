@@ -33,12 +33,21 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 POMOC = "pomoc@kjmssoft.pl"
 
-SCOPES = ("consultation", "document_fix", "database_repair", "year_split",
-          "programming", "hardware", "visit", "other")
+SCOPES = (
+    "consultation",
+    "document_fix",
+    "database_repair",
+    "year_split",
+    "programming",
+    "hardware",
+    "visit",
+    "other",
+)
 PRODUCTS = ("SOOT", "F-K", "Kadry-Płace", "Hurtownia Danych", "other")
 
 
 # --------------------------------------------------------------------------- model
+
 
 @dataclass(frozen=True)
 class Person:
@@ -87,10 +96,21 @@ class Case:
 
 DAYS = ["poniedziałek", "wtorek", "środa", "czwartek", "piątek", "sobota", "niedziela"]
 DAYS_SHORT = ["pon.", "wt.", "śr.", "czw.", "pt.", "sob.", "niedz."]
-MONTHS_GEN = ["stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca",
-              "sierpnia", "września", "października", "listopada", "grudnia"]
-MONTHS_SHORT = ["sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź",
-                "lis", "gru"]
+MONTHS_GEN = [
+    "stycznia",
+    "lutego",
+    "marca",
+    "kwietnia",
+    "maja",
+    "czerwca",
+    "lipca",
+    "sierpnia",
+    "września",
+    "października",
+    "listopada",
+    "grudnia",
+]
+MONTHS_SHORT = ["sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź", "lis", "gru"]
 
 
 def local(when: str, seconds: int = 0) -> datetime:
@@ -134,32 +154,42 @@ def render_quote_text(q: Quote) -> str:
     inner = render_quote_text(q.inner) if q.inner else ""
     body = q.body.rstrip("\n") + inner
     if q.style == "outlook_classic":
-        return (f"\n\n-----Wiadomość oryginalna-----\nOd: {q.who.name} [mailto:{q.who.addr}]\n"
-                f"Wysłano: {pl_long(q.when)}\nDo: {q.to}\nTemat: {q.subject}\n\n{body}")
+        return (
+            f"\n\n-----Wiadomość oryginalna-----\nOd: {q.who.name} [mailto:{q.who.addr}]\n"
+            f"Wysłano: {pl_long(q.when)}\nDo: {q.to}\nTemat: {q.subject}\n\n{body}"
+        )
     if q.style == "outlook_new":
-        return (f"\n\n________________________________\nOd: {fmt_addr(q.who)}\n"
-                f"Wysłane: {pl_long(q.when)}\nDo: {q.to}\nTemat: {q.subject}\n\n{body}")
+        return (
+            f"\n\n________________________________\nOd: {fmt_addr(q.who)}\n"
+            f"Wysłane: {pl_long(q.when)}\nDo: {q.to}\nTemat: {q.subject}\n\n{body}"
+        )
     if q.style == "outlook":
-        return (f"\n\nOd: {fmt_addr(q.who)} \nWysłano: {pl_long(q.when)}\nDo: {q.to}\n"
-                f"Temat: {q.subject}\n\n{body}")
+        return (
+            f"\n\nOd: {fmt_addr(q.who)} \nWysłano: {pl_long(q.when)}\nDo: {q.to}\n"
+            f"Temat: {q.subject}\n\n{body}"
+        )
     if q.style == "thunderbird":
         d = local(q.when)
         return f"\n\nW dniu {d:%d.%m.%Y} o {d:%H:%M}, {q.who.name} pisze:\n" + prefix_lines(body)
     if q.style == "gmail":
-        return (f"\n\n{pl_gmail(q.when)} {fmt_addr(q.who)} napisał(a):\n\n"
-                + prefix_lines(body))
+        return f"\n\n{pl_gmail(q.when)} {fmt_addr(q.who)} napisał(a):\n\n" + prefix_lines(body)
     if q.style == "webmail":
         d = local(q.when)
-        return (f"\n\nDnia {d.day} {MONTHS_GEN[d.month - 1]} {d.year} {d:%H:%M} "
-                f"{fmt_addr(q.who)} napisał(a):\n\n" + prefix_lines(body))
+        return (
+            f"\n\nDnia {d.day} {MONTHS_GEN[d.month - 1]} {d.year} {d:%H:%M} "
+            f"{fmt_addr(q.who)} napisał(a):\n\n" + prefix_lines(body)
+        )
     if q.style == "iphone":
         d = local(q.when)
-        attribution = (f"Wiadomość napisana przez {fmt_addr(q.who)} w dniu {d:%d.%m.%Y}, "
-                       f"o godz. {d:%H:%M}:")
+        attribution = (
+            f"Wiadomość napisana przez {fmt_addr(q.who)} w dniu {d:%d.%m.%Y}, o godz. {d:%H:%M}:"
+        )
         return "\n\n" + prefix_lines(attribution + "\n\n" + body)
     if q.style == "fwd_gmail":
-        return (f"\n\n---------- Wiadomość przekazana ----------\nOd: {fmt_addr(q.who)}\n"
-                f"Date: {pl_gmail(q.when)}\nSubject: {q.subject}\nTo: <{q.to}>\n\n\n{body}")
+        return (
+            f"\n\n---------- Wiadomość przekazana ----------\nOd: {fmt_addr(q.who)}\n"
+            f"Date: {pl_gmail(q.when)}\nSubject: {q.subject}\nTo: <{q.to}>\n\n\n{body}"
+        )
     raise ValueError(q.style)
 
 
@@ -168,38 +198,49 @@ def esc(s: str) -> str:
 
 
 def html_lines(text: str, tag_open: str, tag_close: str, empty: str) -> str:
-    return "\n".join(f"{tag_open}{esc(line)}{tag_close}" if line else empty
-                     for line in text.split("\n"))
+    return "\n".join(
+        f"{tag_open}{esc(line)}{tag_close}" if line else empty for line in text.split("\n")
+    )
 
 
 def render_quote_html(q: Quote, outlook_style: bool) -> str:
     inner = render_quote_html(q.inner, outlook_style) if q.inner else ""
     if q.style in ("outlook_classic", "outlook_new", "outlook"):
         sent = "Wysłane" if q.style == "outlook_new" else "Wysłano"
-        head = ("<div style='border:none;border-top:solid #E1E1E1 1.0pt;"
-                f"padding:3.0pt 0cm 0cm 0cm'>"
-                f"<p class=MsoNormal><b>Od:</b> {esc(fmt_addr(q.who))} <br>"
-                f"<b>{sent}:</b> {esc(pl_long(q.when))}<br><b>Do:</b> {esc(q.to)}<br>"
-                f"<b>Temat:</b> {esc(q.subject)}<o:p></o:p></p></div>\n")
-        body = html_lines(q.body.rstrip("\n"), "<p class=MsoNormal>", "<o:p></o:p></p>",
-                          "<p class=MsoNormal><o:p>&nbsp;</o:p></p>")
+        head = (
+            "<div style='border:none;border-top:solid #E1E1E1 1.0pt;"
+            f"padding:3.0pt 0cm 0cm 0cm'>"
+            f"<p class=MsoNormal><b>Od:</b> {esc(fmt_addr(q.who))} <br>"
+            f"<b>{sent}:</b> {esc(pl_long(q.when))}<br><b>Do:</b> {esc(q.to)}<br>"
+            f"<b>Temat:</b> {esc(q.subject)}<o:p></o:p></p></div>\n"
+        )
+        body = html_lines(
+            q.body.rstrip("\n"),
+            "<p class=MsoNormal>",
+            "<o:p></o:p></p>",
+            "<p class=MsoNormal><o:p>&nbsp;</o:p></p>",
+        )
         return f"<p class=MsoNormal><o:p>&nbsp;</o:p></p>\n<div>{head}</div>\n{body}\n{inner}"
     if q.style == "fwd_gmail":
         body = html_lines(q.body.rstrip("\n"), "<div>", "</div>", "<div><br></div>")
-        return (f'<br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">'
-                "---------- Wiadomość przekazana ----------<br>"
-                'Od: <strong class="gmail_sendername" '
-                f'dir="auto">{esc(q.who.name)}</strong> <span dir="auto">&lt;{esc(q.who.addr)}&gt;'
-                f"</span><br>Date: {esc(pl_gmail(q.when))}<br>Subject: {esc(q.subject)}<br>"
-                f"To: &lt;{esc(q.to)}&gt;<br></div><br><br>{body}{inner}</div>")
+        return (
+            f'<br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">'
+            "---------- Wiadomość przekazana ----------<br>"
+            'Od: <strong class="gmail_sendername" '
+            f'dir="auto">{esc(q.who.name)}</strong> <span dir="auto">&lt;{esc(q.who.addr)}&gt;'
+            f"</span><br>Date: {esc(pl_gmail(q.when))}<br>Subject: {esc(q.subject)}<br>"
+            f"To: &lt;{esc(q.to)}&gt;<br></div><br><br>{body}{inner}</div>"
+        )
     # blockquote styles (gmail and the rest)
     body = html_lines(q.body.rstrip("\n"), "<div>", "</div>", "<div><br></div>")
     if q.style == "gmail":
         attr = f"{pl_gmail(q.when)} {fmt_addr(q.who)} napisał(a):"
-        return (f'<br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">{esc(attr)}<br>'
-                f'</div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;'
-                f'border-left:1px solid rgb(204,204,204);padding-left:1ex">{body}{inner}'
-                f"</blockquote></div>")
+        return (
+            f'<br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">{esc(attr)}<br>'
+            f'</div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;'
+            f'border-left:1px solid rgb(204,204,204);padding-left:1ex">{body}{inner}'
+            f"</blockquote></div>"
+        )
     text = render_quote_text(Quote(q.style, q.who, q.when, q.subject, "", q.to)).strip()
     attr = text.split("\n")[0].lstrip("> ")
     return f'<div>{esc(attr)}</div><blockquote type="cite">{body}{inner}</blockquote>'
@@ -217,24 +258,32 @@ def wrap(text: str, width: int = 76) -> str:
         if prefix:
             prefix += " "
             stripped = stripped.lstrip(" ")
-        parts = textwrap.wrap(stripped, width - len(prefix), break_long_words=False,
-                              break_on_hyphens=False)
+        parts = textwrap.wrap(
+            stripped, width - len(prefix), break_long_words=False, break_on_hyphens=False
+        )
         out.extend(prefix + p for p in parts)
     return "\n".join(out)
 
 
 # --------------------------------------------------------------- header encoding
 
+
 def encoded_words(text: str, charset: str, mode: str) -> str:
     """RFC 2047 encoded-words, never splitting a character, each word <= 75 chars."""
+
     def enc(s: str) -> str:
         raw = s.encode(charset)
         if mode == "B":
             payload = base64.b64encode(raw).decode()
         else:
             payload = "".join(
-                chr(b) if (chr(b).isalnum() and b < 128) or chr(b) in "!*+-/"
-                else "_" if b == 0x20 else f"={b:02X}" for b in raw)
+                chr(b)
+                if (chr(b).isalnum() and b < 128) or chr(b) in "!*+-/"
+                else "_"
+                if b == 0x20
+                else f"={b:02X}"
+                for b in raw
+            )
         return f"=?{charset}?{mode}?{payload}?="
 
     words, cur = [], ""
@@ -263,6 +312,7 @@ def header_addr(p: Person, charset: str, mode: str) -> str:
 
 # ------------------------------------------------------------------- body parts
 
+
 def payload(text: str, charset: str, cte: str) -> bytes:
     if cte == "quoted-printable":
         raw = quopri.encodestring(text.encode(charset))
@@ -279,8 +329,9 @@ def payload(text: str, charset: str, cte: str) -> bytes:
 
 
 def part(ctype: str, charset: str, cte: str, text: str, extra: str = "") -> bytes:
-    head = (f'Content-Type: {ctype}; charset="{charset}"{extra}\r\n'
-            f"Content-Transfer-Encoding: {cte}\r\n")
+    head = (
+        f'Content-Type: {ctype}; charset="{charset}"{extra}\r\nContent-Transfer-Encoding: {cte}\r\n'
+    )
     body = payload(text, charset, cte)
     if not body.endswith(b"\r\n"):
         body += b"\r\n"
@@ -303,27 +354,37 @@ def attachment_part(name: str, ctype: str, data: bytes) -> bytes:
         ct = f'{ctype};\r\n\tname="{name}"'
     else:
         from urllib.parse import quote
+
         enc = quote(name.encode("utf-8"))
         disp = f"attachment;\r\n\tfilename*=utf-8''{enc}"
         ct = f"{ctype};\r\n\tname*=utf-8''{enc}"
     b64 = base64.encodebytes(data).replace(b"\n", b"\r\n")
-    return (f"Content-Type: {ct}\r\nContent-Disposition: {disp}\r\n"
-            f"Content-Transfer-Encoding: base64\r\n\r\n").encode() + b64
+    return (
+        f"Content-Type: {ct}\r\nContent-Disposition: {disp}\r\n"
+        f"Content-Transfer-Encoding: base64\r\n\r\n"
+    ).encode() + b64
 
 
 def tiny_png(seed: str, w: int = 24, h_: int = 16) -> bytes:
     """A real, small, deterministic PNG (a 'screenshot' stand-in)."""
     digest = hashlib.sha256(seed.encode()).digest()
-    rows = b"".join(b"\x00" + bytes(digest[(x + y) % 32] for x in range(w * 3))
-                    for y in range(h_))
+    rows = b"".join(b"\x00" + bytes(digest[(x + y) % 32] for x in range(w * 3)) for y in range(h_))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     ihdr = struct.pack(">IIBBBBB", w, h_, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(rows, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 # ------------------------------------------------------------------ clients
@@ -383,12 +444,20 @@ def build(case: Case, ids: dict[str, str]) -> bytes:
 
     hdrs: list[tuple[str, str]] = []
     ip = f"203.0.113.{int(x[2:4], 16) % 250 + 2}"
-    relay = (f"mail-{x[8:10]}{int(x[10:12], 16) % 9}-f{int(x[12:14], 16)}.google.com"
-             if sender_domain == "gmail.com" else f"mail.{sender_domain}")
+    relay = (
+        f"mail-{x[8:10]}{int(x[10:12], 16) % 9}-f{int(x[12:14], 16)}.google.com"
+        if sender_domain == "gmail.com"
+        else f"mail.{sender_domain}"
+    )
     rcv_date = format_datetime(date + timedelta(seconds=3 + int(x[4:6], 16) % 20))
     hdrs.append(("Return-Path", f"<{case.sender.addr}>"))
-    hdrs.append(("Received", f"from {relay} ({relay} [{ip}])\r\n\tby mx.kjmssoft.pl "
-                 f"(Postfix) with ESMTPS id {x[6:16].upper()}\r\n\tfor <{POMOC}>; {rcv_date}"))
+    hdrs.append(
+        (
+            "Received",
+            f"from {relay} ({relay} [{ip}])\r\n\tby mx.kjmssoft.pl "
+            f"(Postfix) with ESMTPS id {x[6:16].upper()}\r\n\tfor <{POMOC}>; {rcv_date}",
+        )
+    )
     hdrs.append(("From", header_addr(case.sender, cs, hmode)))
     hdrs.append(("To", case.to))
     if case.cc:
@@ -421,8 +490,12 @@ def build(case: Case, ids: dict[str, str]) -> bytes:
         body = part("text/html", cs, cte, html_doc(case, cs, outlook=False))
     else:
         plain = part("text/plain", cs, cte, text)
-        hpart = part("text/html", cs, "quoted-printable" if cte != "base64" else "base64",
-                     html_doc(case, cs, outlook=case.client == "outlook"))
+        hpart = part(
+            "text/html",
+            cs,
+            "quoted-printable" if cte != "base64" else "base64",
+            html_doc(case, cs, outlook=case.client == "outlook"),
+        )
         if case.client == "outlook":
             u = x.upper()
             boundary = f"----=_NextPart_001_{u[20:24]}_01DC{u[24:28]}.{u[28:36]}"
@@ -432,11 +505,15 @@ def build(case: Case, ids: dict[str, str]) -> bytes:
             boundary = f"_000_{x[36:56]}_"
         body = multipart("alternative", boundary, [plain, hpart])
     if case.attachments:
-        outer = (f"----=_NextPart_000_{x[40:44].upper()}_01DC{x[44:48].upper()}.{x[48:56].upper()}"
-                 if case.client == "outlook" else f"------------{x[30:54]}")
+        outer = (
+            f"----=_NextPart_000_{x[40:44].upper()}_01DC{x[44:48].upper()}.{x[48:56].upper()}"
+            if case.client == "outlook"
+            else f"------------{x[30:54]}"
+        )
         parts = [body] + [attachment_part(n, t, d) for n, t, d in case.attachments]
-        body = multipart("mixed", outer, parts,
-                         preamble="This is a multi-part message in MIME format.")
+        body = multipart(
+            "mixed", outer, parts, preamble="This is a multi-part message in MIME format."
+        )
     elif structure == "alternative" and case.client == "outlook":
         # Outlook puts the preamble on the alternative container too
         first, rest = body.split(b"\r\n\r\n", 1)
@@ -449,19 +526,27 @@ def build(case: Case, ids: dict[str, str]) -> bytes:
 def html_doc(case: Case, cs: str, outlook: bool) -> str:
     body = case.body.rstrip("\n")
     if outlook:
-        lines = html_lines(body, "<p class=MsoNormal>", "<o:p></o:p></p>",
-                           "<p class=MsoNormal><o:p>&nbsp;</o:p></p>")
+        lines = html_lines(
+            body,
+            "<p class=MsoNormal>",
+            "<o:p></o:p></p>",
+            "<p class=MsoNormal><o:p>&nbsp;</o:p></p>",
+        )
         q = render_quote_html(case.quote, True) if case.quote else ""
-        return (f'<html xmlns:o="urn:schemas-microsoft-com:office:office"><head>'
-                f'<meta http-equiv=Content-Type content="text/html; charset={cs}">'
-                f'<meta name=Generator content="Microsoft Word 15 (filtered medium)">'
-                f"<style><!--p.MsoNormal{{margin:0cm;font-size:11.0pt;font-family:\"Calibri\",sans-serif;}}"
-                f"--></style></head>\n<body lang=PL link=\"#0563C1\" vlink=\"#954F72\">"
-                f"<div class=WordSection1>\n{lines}\n{q}</div></body></html>")
+        return (
+            f'<html xmlns:o="urn:schemas-microsoft-com:office:office"><head>'
+            f'<meta http-equiv=Content-Type content="text/html; charset={cs}">'
+            f'<meta name=Generator content="Microsoft Word 15 (filtered medium)">'
+            f'<style><!--p.MsoNormal{{margin:0cm;font-size:11.0pt;font-family:"Calibri",sans-serif;}}'
+            f'--></style></head>\n<body lang=PL link="#0563C1" vlink="#954F72">'
+            f"<div class=WordSection1>\n{lines}\n{q}</div></body></html>"
+        )
     lines = html_lines(body, "<div>", "</div>", "<div><br></div>")
     q = render_quote_html(case.quote, False) if case.quote else ""
-    return (f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={cs}"></head>'
-            f'<body><div dir="ltr">\n{lines}\n</div>{q}</body></html>')
+    return (
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={cs}"></head>'
+        f'<body><div dir="ltr">\n{lines}\n</div>{q}</body></html>'
+    )
 
 
 # =========================================================================== people
@@ -513,7 +598,8 @@ DISCLAIMER_OKMAR = (
     "VIII Wydział Gospodarczy KRS, KRS 0000000000, NIP 000-000-00-00.\n"
     "Informacja zawarta w tej wiadomości jest poufna i przeznaczona wyłącznie dla adresata. "
     "Jeżeli nie jest Pan/Pani adresatem, prosimy o niezwłoczne powiadomienie nadawcy "
-    "i usunięcie wiadomości.")
+    "i usunięcie wiadomości."
+)
 
 # ============================================================ texts that are quoted
 
@@ -725,8 +811,12 @@ def add(**kw) -> None:
 
 # ---------------------------------------------------------------- emergencies
 
-add(slug="fk-nikt-nie-moze-sie-zalogowac", when="2026-10-06 08:24", sender=ANNA_W,
-    client="outlook", importance_high=True,
+add(
+    slug="fk-nikt-nie-moze-sie-zalogowac",
+    when="2026-10-06 08:24",
+    sender=ANNA_W,
+    client="outlook",
+    importance_high=True,
     subject="AWARIA - nikt nie może się zalogować do F-K",
     body="""\
 Dzień dobry,
@@ -742,16 +832,35 @@ Transbet Sp. z o.o.
 ul. Kolejowa 14, 19-300 Ełk
 tel. 87 621 44 10 wew. 23, kom. 512 334 221
 """,
-    label=(True, "database_repair", "F-K",
-           "nobody can log in on any of the 7 computers; database connection error"))
+    label=(
+        True,
+        "database_repair",
+        "F-K",
+        "nobody can log in on any of the 7 computers; database connection error",
+    ),
+)
 
-add(slug="soot-system-stoi", when="2026-10-08 07:12", sender=TOMASZ, client="gmail",
-    subject=E02_SUBJ, body=E02_BODY,
-    label=(True, "database_repair", "SOOT",
-           "'stoi na wszystkich stanowiskach'; database cannot be opened"))
+add(
+    slug="soot-system-stoi",
+    when="2026-10-08 07:12",
+    sender=TOMASZ,
+    client="gmail",
+    subject=E02_SUBJ,
+    body=E02_BODY,
+    label=(
+        True,
+        "database_repair",
+        "SOOT",
+        "'stoi na wszystkich stanowiskach'; database cannot be opened",
+    ),
+)
 
-add(slug="kadry-nie-dzialaja-bez-polskich-liter", when="2026-10-28 06:52", sender=PAWLAK,
-    client="webmail", ascii_body=True,
+add(
+    slug="kadry-nie-dzialaja-bez-polskich-liter",
+    when="2026-10-28 06:52",
+    sender=PAWLAK,
+    client="webmail",
+    ascii_body=True,
     subject="pilne - kadry nie dzialaja",
     body="""\
 dzien dobry
@@ -761,10 +870,18 @@ prosze o pilny kontakt 698 204 117
 Ewa Pawlak
 Stolarnia Pawlak
 """,
-    label=(True, "database_repair", "Kadry-Płace",
-           "written without diacritics: 'na zadnym komputerze', 'kadry-place'; before 7:00"))
+    label=(
+        True,
+        "database_repair",
+        "Kadry-Płace",
+        "written without diacritics: 'na zadnym komputerze', 'kadry-place'; before 7:00",
+    ),
+)
 
-add(slug="hurtownia-zaden-uzytkownik-raporty", when="2026-10-12 07:35", sender=MAZUR,
+add(
+    slug="hurtownia-zaden-uzytkownik-raporty",
+    when="2026-10-12 07:35",
+    sender=MAZUR,
     client="outlook",
     subject="Hurtownia Danych – żaden użytkownik nie może otworzyć raportów",
     body="""\
@@ -780,17 +897,36 @@ Analityk danych
 Farmex Agro Sp. z o.o.
 tel. 86 218 40 77
 """,
-    label=(True, "database_repair", "Hurtownia Danych",
-           "no user of the data warehouse can work; warehouse database 'Suspect'"))
+    label=(
+        True,
+        "database_repair",
+        "Hurtownia Danych",
+        "no user of the data warehouse can work; warehouse database 'Suspect'",
+    ),
+)
 
-add(slug="fk-awaria-tylko-w-temacie", when="2026-11-07 09:41", sender=KAMINSKA,
-    client="iphone", subject=E05_SUBJ, body=E05_BODY,
-    label=(True, "other", "F-K",
-           "emergency stated only in the subject (new, not 'Re:'); body is just 'call me'; "
-           "cause unknown; Saturday"))
+add(
+    slug="fk-awaria-tylko-w-temacie",
+    when="2026-11-07 09:41",
+    sender=KAMINSKA,
+    client="iphone",
+    subject=E05_SUBJ,
+    body=E05_BODY,
+    label=(
+        True,
+        "other",
+        "F-K",
+        "emergency stated only in the subject (new, not 'Re:'); body is just 'call me'; "
+        "cause unknown; Saturday",
+    ),
+)
 
-add(slug="soot-zawiesza-sie-bez-tematu", when="2026-10-19 05:48", sender=SEK,
-    client="winmail", subject="",
+add(
+    slug="soot-zawiesza-sie-bez-tematu",
+    when="2026-10-19 05:48",
+    sender=SEK,
+    client="winmail",
+    subject="",
     body="""\
 Dzień dobry,
 piszę bo nikt nie odbiera telefonu. Od 4 rano SOOT zawiesza się zaraz po zalogowaniu na każdym komputerze – w biurze, na wydziale i w sklepie firmowym. Nie możemy zrobić wydań dla sklepów ani faktur dla kierowców, samochody powinny wyjechać o 6.
@@ -803,11 +939,20 @@ tel. 89 512 70 13, kom. 602 340 877
 Wysłano z aplikacji Poczta dla systemu Windows
 """,
     extra_headers=(("X-Mailer", "Microsoft Windows Mail 16.0"),),
-    label=(True, "other", "SOOT",
-           "empty Subject; body: hangs right after login 'na każdym komputerze'; night hours"))
+    label=(
+        True,
+        "other",
+        "SOOT",
+        "empty Subject; body: hangs right after login 'na każdym komputerze'; night hours",
+    ),
+)
 
-add(slug="fk-baza-po-zaniku-pradu", when="2026-11-03 19:40", sender=PIATEK,
-    client="outlook", charset="windows-1250",
+add(
+    slug="fk-baza-po-zaniku-pradu",
+    when="2026-11-03 19:40",
+    sender=PIATEK,
+    client="outlook",
+    charset="windows-1250",
     subject="Baza się nie otwiera po zaniku prądu",
     body="""\
 Dzień dobry,
@@ -822,10 +967,18 @@ Księgowa
 Zakład Usług Komunalnych Sp. z o.o. w Jezioranach Małych
 tel. 89 718 22 45, kom. 516 903 118
 """,
-    label=(True, "database_repair", "F-K",
-           "windows-1250; damaged database after a power cut, all 4 F-K stations; evening"))
+    label=(
+        True,
+        "database_repair",
+        "F-K",
+        "windows-1250; damaged database after a power cut, all 4 F-K stations; evening",
+    ),
+)
 
-add(slug="soot-serwer-bazy-nie-odpowiada", when="2026-10-15 12:20", sender=KMIECIK,
+add(
+    slug="soot-serwer-bazy-nie-odpowiada",
+    when="2026-10-15 12:20",
+    sender=KMIECIK,
     client="thunderbird",
     subject="serwer bazy nie odpowiada, nikt nie pracuje",
     body="""\
@@ -841,11 +994,20 @@ Administrator IT
 Hurtownia Elektryczna WOLTEX Sp. j.
 tel. 693 410 288
 """,
-    label=(True, "database_repair", "SOOT",
-           "database service down, none of 11 users works; 'hurtownia' here is the client's "
-           "business (electrical wholesaler), not the Hurtownia Danych product"))
+    label=(
+        True,
+        "database_repair",
+        "SOOT",
+        "database service down, none of 11 users works; 'hurtownia' here is the client's "
+        "business (electrical wholesaler), not the Hurtownia Danych product",
+    ),
+)
 
-add(slug="english-nobody-can-log-in", when="2026-11-02 07:58", sender=ERIK, client="outlook",
+add(
+    slug="english-nobody-can-log-in",
+    when="2026-11-02 07:58",
+    sender=ERIK,
+    client="outlook",
     importance_high=True,
     subject="URGENT - nobody can log in to Kadry-Płace",
     body="""\
@@ -863,10 +1025,18 @@ Finance Manager
 Nordvik Logistics Polska Sp. z o.o.
 +48 665 901 337
 """,
-    label=(True, "other", "Kadry-Płace",
-           "written in English; none of the 9 users can log in; licence block, not the database"))
+    label=(
+        True,
+        "other",
+        "Kadry-Płace",
+        "written in English; none of the 9 users can log in; licence block, not the database",
+    ),
+)
 
-add(slug="fk-jedyny-komputer-nie-startuje", when="2026-11-16 08:05", sender=KRUK,
+add(
+    slug="fk-jedyny-komputer-nie-startuje",
+    when="2026-11-16 08:05",
+    sender=KRUK,
     client="webmail",
     subject="Program F-K nie uruchamia się",
     body="""\
@@ -880,12 +1050,21 @@ Anna Kruk
 Kancelaria Podatkowa Anna Kruk
 tel. 604 881 532
 """,
-    label=(True, "other", "F-K",
-           "tricky positive: the only F-K workstation in the company fails, so work is "
-           "impossible on every workstation (R-HRS-3); no 'awaria', no 'wszyscy'"))
+    label=(
+        True,
+        "other",
+        "F-K",
+        "tricky positive: the only F-K workstation in the company fails, so work is "
+        "impossible on every workstation (R-HRS-3); no 'awaria', no 'wszyscy'",
+    ),
+)
 
-add(slug="soot-po-aktualizacji-sobota", when="2026-10-10 10:12", sender=NOWICKI,
-    client="thunderbird", charset="iso-8859-2",
+add(
+    slug="soot-po-aktualizacji-sobota",
+    when="2026-10-10 10:12",
+    sender=NOWICKI,
+    client="thunderbird",
+    charset="iso-8859-2",
     subject="Po aktualizacji SOOT nie startuje na żadnym stanowisku",
     body=f"""\
 Dzień dobry,
@@ -900,11 +1079,21 @@ Okmar S.A.
 
 {DISCLAIMER_OKMAR.replace("–", "-")}
 """,
-    label=(True, "other", "SOOT",
-           "ISO-8859-2; after an update the program starts on no workstation; Saturday"))
+    label=(
+        True,
+        "other",
+        "SOOT",
+        "ISO-8859-2; after an update the program starts on no workstation; Saturday",
+    ),
+)
 
-add(slug="kadry-dzial-kadr-access-violation", when="2026-10-21 13:05", sender=GRAZYNA,
-    client="outlook", importance_high=True, subject=E12_SUBJ,
+add(
+    slug="kadry-dzial-kadr-access-violation",
+    when="2026-10-21 13:05",
+    sender=GRAZYNA,
+    client="outlook",
+    importance_high=True,
+    subject=E12_SUBJ,
     body="""\
 Dzień dobry,
 
@@ -919,21 +1108,39 @@ Spółdzielnia Mleczarska „Narew-Mlek”
 ul. Mleczarska 3, 18-400 Łomża
 tel. 86 271 30 45
 """,
-    label=(True, "other", "Kadry-Płace",
-           "every workstation that has Kadry-Płace (4, HR only) crashes on its core functions; "
-           "'every workstation' is per program"))
+    label=(
+        True,
+        "other",
+        "Kadry-Płace",
+        "every workstation that has Kadry-Płace (4, HR only) crashes on its core functions; "
+        "'every workstation' is per program",
+    ),
+)
 
-add(slug="soot-awaria-wielkimi-literami", when="2026-10-23 16:35", sender=GRABOWSKI,
-    client="webmail", ascii_body=True, subject="AWARIA!!!!",
+add(
+    slug="soot-awaria-wielkimi-literami",
+    when="2026-10-23 16:35",
+    sender=GRABOWSKI,
+    client="webmail",
+    ascii_body=True,
+    subject="AWARIA!!!!",
     body="""\
 WSZYSTKIE KOMPUTERY WYRZUCA Z SOOT ZARAZ PO ZALOGOWANIU. NIE MOZEMY SPRZEDAWAC. PILNIE PROSZE DZWONIC 607 255 190
 
 GRABOWSKI AUTO-CZESCI
 """,
-    label=(True, "other", "SOOT",
-           "all caps, no diacritics; 'WSZYSTKIE KOMPUTERY'; just after 16:00"))
+    label=(
+        True,
+        "other",
+        "SOOT",
+        "all caps, no diacritics; 'WSZYSTKIE KOMPUTERY'; just after 16:00",
+    ),
+)
 
-add(slug="hurtownia-recovery-swieto", when="2026-11-11 09:20", sender=CZERWINSKI,
+add(
+    slug="hurtownia-recovery-swieto",
+    when="2026-11-11 09:20",
+    sender=CZERWINSKI,
     client="thunderbird",
     subject="Hurtownia Danych niedostępna dla wszystkich – baza w trybie recovery",
     body="""\
@@ -948,11 +1155,20 @@ Bartosz Czerwiński
 Kierownik IT, Farmex Agro Sp. z o.o.
 kom. 698 112 540
 """,
-    label=(True, "database_repair", "Hurtownia Danych",
-           "11 November is a public holiday; no user can open any report; DB stuck in recovery"))
+    label=(
+        True,
+        "database_repair",
+        "Hurtownia Danych",
+        "11 November is a public holiday; no user can open any report; DB stuck in recovery",
+    ),
+)
 
-add(slug="fk-nie-mozemy-pracowac-literowki", when="2026-11-10 14:10", sender=SOBCZAK,
-    client="webmail", html_only=True,
+add(
+    slug="fk-nie-mozemy-pracowac-literowki",
+    when="2026-11-10 14:10",
+    sender=SOBCZAK,
+    client="webmail",
+    html_only=True,
     subject="nie mozemy pracowac w FK",
     body="""\
 Dzien dobry
@@ -962,15 +1178,33 @@ od 13 nie mozemy pracowac, wszystkie stanowsika pokazują bład "Brak połączen
 Eko-Term Instalacje
 tel 600 914 372
 """,
-    label=(True, "database_repair", "F-K",
-           "HTML-only; typos ('stanowsika', 'FK'); both workstations of a 2-person firm"))
+    label=(
+        True,
+        "database_repair",
+        "F-K",
+        "HTML-only; typos ('stanowsika', 'FK'); both workstations of a 2-person firm",
+    ),
+)
 
-add(slug="program-zamowien-nie-dziala-u-nikogo", when="2026-10-26 07:40", sender=LEWANDOWSKI,
-    client="outlook", subject=E16_SUBJ, body=E16_BODY,
-    label=(True, "other", "other",
-           "custom software KJM wrote for the client; nobody (staff nor dealers) can work"))
+add(
+    slug="program-zamowien-nie-dziala-u-nikogo",
+    when="2026-10-26 07:40",
+    sender=LEWANDOWSKI,
+    client="outlook",
+    subject=E16_SUBJ,
+    body=E16_BODY,
+    label=(
+        True,
+        "other",
+        "other",
+        "custom software KJM wrote for the client; nobody (staff nor dealers) can work",
+    ),
+)
 
-add(slug="kadry-zawiesza-sie-przy-starcie", when="2026-11-26 07:15", sender=DUDEK,
+add(
+    slug="kadry-zawiesza-sie-przy-starcie",
+    when="2026-11-26 07:15",
+    sender=DUDEK,
     client="outlook",
     subject="Kadry-Płace zawiesza się przy starcie",
     body="""\
@@ -985,15 +1219,34 @@ Specjalista ds. kadr i płac
 Przychodnia „Zdrowie na Mazurach”
 tel. 89 741 22 08
 """,
-    label=(True, "other", "Kadry-Płace",
-           "no 'awaria'/'pilne'; 'nie mamy żadnego komputera, na którym program by działał'"))
+    label=(
+        True,
+        "other",
+        "Kadry-Płace",
+        "no 'awaria'/'pilne'; 'nie mamy żadnego komputera, na którym program by działał'",
+    ),
+)
 
-add(slug="soot-baza-zablokowana", when="2026-11-20 15:45", sender=HALINA, client="outlook",
-    charset="windows-1250", subject=E18_SUBJ, body=E18_BODY,
-    label=(True, "database_repair", "SOOT",
-           "windows-1250; database locked for everyone, 'nikt z nas nie może wejść'"))
+add(
+    slug="soot-baza-zablokowana",
+    when="2026-11-20 15:45",
+    sender=HALINA,
+    client="outlook",
+    charset="windows-1250",
+    subject=E18_SUBJ,
+    body=E18_BODY,
+    label=(
+        True,
+        "database_repair",
+        "SOOT",
+        "windows-1250; database locked for everyone, 'nikt z nas nie może wejść'",
+    ),
+)
 
-add(slug="fk-index-uszkodzony-zrzut", when="2026-10-13 19:05", sender=KAMINSKA,
+add(
+    slug="fk-index-uszkodzony-zrzut",
+    when="2026-10-13 19:05",
+    sender=KAMINSKA,
     client="outlook",
     subject="Proszę o pilną interwencję – F-K nie działa w całej firmie",
     body="""\
@@ -1008,21 +1261,50 @@ Farmex Agro Sp. z o.o.
 tel. 86 218 40 70
 """,
     attachments=(("zrzut_ekranu_F-K.png", "image/png", tiny_png("fk-index")),),
-    label=(True, "database_repair", "F-K",
-           "'w całej firmie'; corrupted index on every machine; evening; has a PNG attachment"))
+    label=(
+        True,
+        "database_repair",
+        "F-K",
+        "'w całej firmie'; corrupted index on every machine; evening; has a PNG attachment",
+    ),
+)
 
-add(slug="kadry-cala-firma-stoi", when="2026-11-16 08:40", sender=OSTROWSKI, client="gmail",
-    subject=E20_SUBJ, body=E20_BODY,
-    label=(True, "database_repair", "Kadry-Płace",
-           "partly without diacritics; inflected product name 'kadr-płac'; none of 5 computers"))
+add(
+    slug="kadry-cala-firma-stoi",
+    when="2026-11-16 08:40",
+    sender=OSTROWSKI,
+    client="gmail",
+    subject=E20_SUBJ,
+    body=E20_BODY,
+    label=(
+        True,
+        "database_repair",
+        "Kadry-Płace",
+        "partly without diacritics; inflected product name 'kadr-płac'; none of 5 computers",
+    ),
+)
 
-add(slug="soot-system-lezy-sobota", when="2026-11-14 11:30", sender=SZYMANSKA,
-    client="android", subject=E21_SUBJ, body=E21_BODY,
-    label=(True, "other", "SOOT",
-           "slang 'system leży'; no till and no office PC can connect; Saturday"))
+add(
+    slug="soot-system-lezy-sobota",
+    when="2026-11-14 11:30",
+    sender=SZYMANSKA,
+    client="android",
+    subject=E21_SUBJ,
+    body=E21_BODY,
+    label=(
+        True,
+        "other",
+        "SOOT",
+        "slang 'system leży'; no till and no office PC can connect; Saturday",
+    ),
+)
 
-add(slug="fk-niespojnosc-struktury-urzad", when="2026-11-09 07:20", sender=PIETRZAK,
-    client="thunderbird", charset="iso-8859-2",
+add(
+    slug="fk-niespojnosc-struktury-urzad",
+    when="2026-11-09 07:20",
+    sender=PIETRZAK,
+    client="thunderbird",
+    charset="iso-8859-2",
     subject="F-K - błąd krytyczny bazy na wszystkich stanowiskach",
     body="""\
 Dzień dobry,
@@ -1037,11 +1319,20 @@ informatyk
 Urząd Gminy Stare Rybitwy
 tel. 87 429 11 72
 """,
-    label=(True, "database_repair", "F-K",
-           "ISO-8859-2; database structure error on all 7 stations"))
+    label=(
+        True,
+        "database_repair",
+        "F-K",
+        "ISO-8859-2; database structure error on all 7 stations",
+    ),
+)
 
-add(slug="nic-nie-dziala-bez-nazwy-programu", when="2026-10-29 10:05", sender=WOJCIK,
-    client="iphone", subject="Nic nie działa",
+add(
+    slug="nic-nie-dziala-bez-nazwy-programu",
+    when="2026-10-29 10:05",
+    sender=WOJCIK,
+    client="iphone",
+    subject="Nic nie działa",
     body="""\
 Dzień dobry, żaden komputer w firmie nie może połączyć się z programem, wszyscy dostają ten sam błąd o bazie danych. Prosze o pilny telefon do mnie 604 118 230.
 Krzysztof Wójcik
@@ -1050,10 +1341,18 @@ Drukarnia Format Sp. z o.o.
 
 Wysłane z iPhone'a
 """,
-    label=(True, "database_repair", "other",
-           "'żaden komputer'; the program is not named, so product is not determinable (other)"))
+    label=(
+        True,
+        "database_repair",
+        "other",
+        "'żaden komputer'; the program is not named, so product is not determinable (other)",
+    ),
+)
 
-add(slug="soot-zmiana-nocna-magazyn", when="2026-11-12 23:05", sender=ADAMCZYK,
+add(
+    slug="soot-zmiana-nocna-magazyn",
+    when="2026-11-12 23:05",
+    sender=ADAMCZYK,
     client="outlook",
     subject="Brak połączenia z SOOT – zmiana nocna",
     body="""\
@@ -1067,10 +1366,18 @@ Grzegorz Adamczyk
 Kierownik zmiany nocnej
 Nordvik Logistics Polska Sp. z o.o.
 """,
-    label=(True, "database_repair", "SOOT",
-           "night (22:00-7:00 not counted for the SLA clock); no station works"))
+    label=(
+        True,
+        "database_repair",
+        "SOOT",
+        "night (22:00-7:00 not counted for the SLA clock); no station works",
+    ),
+)
 
-add(slug="kadry-serwer-padl-dyski", when="2026-10-22 08:10", sender=JABLONSKA,
+add(
+    slug="kadry-serwer-padl-dyski",
+    when="2026-10-22 08:10",
+    sender=JABLONSKA,
     client="outlook",
     subject="Serwer padł – nie działa Kadry-Płace",
     body="""\
@@ -1083,15 +1390,25 @@ Zofia Jabłońska
 Biuro Rachunkowe Bilans-Plus s.c.
 tel. 89 535 61 20
 """,
-    label=(True, "hardware", "Kadry-Płace",
-           "cause is server hardware (out of scope, R-SCO-2) but work in the program is "
-           "impossible for all 8 people, so still an emergency"))
+    label=(
+        True,
+        "hardware",
+        "Kadry-Płace",
+        "cause is server hardware (out of scope, R-SCO-2) but work in the program is "
+        "impossible for all 8 people, so still an emergency",
+    ),
+)
 
 # ------------------------------------------------------------ tricky positives
 
-add(slug="re-rozdzielenie-lat-a-fk-nie-startuje", when="2026-11-18 07:50", sender=KOWALSKI,
-    client="thunderbird", subject="Re: " + O04_SUBJ,
-    reply_to="<kjm-o04>", refs=("fk-rozdzielenie-lat-termin",),
+add(
+    slug="re-rozdzielenie-lat-a-fk-nie-startuje",
+    when="2026-11-18 07:50",
+    sender=KOWALSKI,
+    client="thunderbird",
+    subject="Re: " + O04_SUBJ,
+    reply_to="<kjm-o04>",
+    refs=("fk-rozdzielenie-lat-termin",),
     body="""\
 Dzień dobry,
 
@@ -1101,16 +1418,32 @@ Jan Kowalski
 Biuro Rachunkowe Bilans-Plus s.c.
 tel. 89 535 61 20, kom. 601 447 380
 """,
-    quote=Quote("thunderbird", KJM, "2026-11-17 14:05", O04_SUBJ, KJM_O04,
-                to=KOWALSKI.addr,
-                inner=Quote("thunderbird", KOWALSKI, "2026-11-17 09:12", O04_SUBJ, O04_BODY)),
-    label=(True, "database_repair", "F-K",
-           "tricky positive: reply in a harmless year-split thread; the NEW text reports F-K "
-           "down on all 8 computers"))
+    quote=Quote(
+        "thunderbird",
+        KJM,
+        "2026-11-17 14:05",
+        O04_SUBJ,
+        KJM_O04,
+        to=KOWALSKI.addr,
+        inner=Quote("thunderbird", KOWALSKI, "2026-11-17 09:12", O04_SUBJ, O04_BODY),
+    ),
+    label=(
+        True,
+        "database_repair",
+        "F-K",
+        "tricky positive: reply in a harmless year-split thread; the NEW text reports F-K "
+        "down on all 8 computers",
+    ),
+)
 
-add(slug="re-korekta-faktury-a-soot-przestal-dzialac", when="2026-10-30 09:15", sender=KUREK,
-    client="outlook", subject="RE: " + O28_SUBJ,
-    reply_to="<kjm-o28>", refs=("soot-jak-zrobic-korekte-do-wz",),
+add(
+    slug="re-korekta-faktury-a-soot-przestal-dzialac",
+    when="2026-10-30 09:15",
+    sender=KUREK,
+    client="outlook",
+    subject="RE: " + O28_SUBJ,
+    reply_to="<kjm-o28>",
+    refs=("soot-jak-zrobic-korekte-do-wz",),
     body="""\
 Dzień dobry,
 
@@ -1122,22 +1455,56 @@ Magdalena Kurek
 Dział sprzedaży
 Hurtownia Elektryczna WOLTEX Sp. j.
 """,
-    quote=Quote("outlook_new", KJM, "2026-10-29 13:40", O28_SUBJ, KJM_O28, to=KUREK.addr,
-                inner=Quote("outlook", KUREK, "2026-10-29 11:10", O28_SUBJ, O28_BODY)),
-    label=(True, "other", "SOOT",
-           "tricky positive: 'RE:' of a how-to thread; NEW text says SOOT stopped on all stations"))
+    quote=Quote(
+        "outlook_new",
+        KJM,
+        "2026-10-29 13:40",
+        O28_SUBJ,
+        KJM_O28,
+        to=KUREK.addr,
+        inner=Quote("outlook", KUREK, "2026-10-29 11:10", O28_SUBJ, O28_BODY),
+    ),
+    label=(
+        True,
+        "other",
+        "SOOT",
+        "tricky positive: 'RE:' of a how-to thread; NEW text says SOOT stopped on all stations",
+    ),
+)
 
-add(slug="re-awaria-system-stoi-znowu", when="2026-10-09 07:05", sender=TOMASZ, client="gmail",
-    subject="Re: " + E02_SUBJ, reply_to="<kjm-e02>", refs=("soot-system-stoi",),
+add(
+    slug="re-awaria-system-stoi-znowu",
+    when="2026-10-09 07:05",
+    sender=TOMASZ,
+    client="gmail",
+    subject="Re: " + E02_SUBJ,
+    reply_to="<kjm-e02>",
+    refs=("soot-system-stoi",),
     body=TP3_BODY,
-    quote=Quote("gmail", KJM, "2026-10-08 10:05", "Re: " + E02_SUBJ, KJM_E02, to=TOMASZ.addr,
-                inner=Quote("gmail", TOMASZ, "2026-10-08 07:12", E02_SUBJ, E02_BODY)),
-    label=(True, "database_repair", "SOOT",
-           "tricky positive: follow-up in an old emergency thread; the NEW text says the "
-           "failure is back on every computer (compare the 'Dziękujemy, wszystko działa' reply)"))
+    quote=Quote(
+        "gmail",
+        KJM,
+        "2026-10-08 10:05",
+        "Re: " + E02_SUBJ,
+        KJM_E02,
+        to=TOMASZ.addr,
+        inner=Quote("gmail", TOMASZ, "2026-10-08 07:12", E02_SUBJ, E02_BODY),
+    ),
+    label=(
+        True,
+        "database_repair",
+        "SOOT",
+        "tricky positive: follow-up in an old emergency thread; the NEW text says the "
+        "failure is back on every computer (compare the 'Dziękujemy, wszystko działa' reply)",
+    ),
+)
 
-add(slug="soot-wylacza-sie-po-minucie", when="2026-10-07 17:20", sender=DABROWSKI,
-    client="webmail", subject="Program wyłącza się po minucie",
+add(
+    slug="soot-wylacza-sie-po-minucie",
+    when="2026-10-07 17:20",
+    sender=DABROWSKI,
+    client="webmail",
+    subject="Program wyłącza się po minucie",
     body="""\
 Dzień dobry,
 
@@ -1149,12 +1516,21 @@ Sławomir Dąbrowski
 Agro-Mech Dąbrowski
 tel. 87 520 14 98, kom. 605 300 742
 """,
-    label=(True, "other", "SOOT",
-           "tricky positive: no 'awaria'/'nikt'/'wszystkie'; 'na obu komputerach, które mamy "
-           "w firmie' = every workstation; after 16:00"))
+    label=(
+        True,
+        "other",
+        "SOOT",
+        "tricky positive: no 'awaria'/'nikt'/'wszystkie'; 'na obu komputerach, które mamy "
+        "w firmie' = every workstation; after 16:00",
+    ),
+)
 
-add(slug="pd-kadry-place-nie-dziala-przekazane", when="2026-10-27 08:15", sender=LIS,
-    client="outlook", subject="PD: Kadry-Płace nie działa",
+add(
+    slug="pd-kadry-place-nie-dziala-przekazane",
+    when="2026-10-27 08:15",
+    sender=LIS,
+    client="outlook",
+    subject="PD: Kadry-Płace nie działa",
     body=f"""\
 Dzień dobry,
 
@@ -1167,20 +1543,35 @@ tel. 89 640 55 30
 
 {DISCLAIMER_OKMAR}
 """,
-    quote=Quote("outlook_classic", KUBIAK, "2026-10-27 08:02", "Kadry-Płace nie działa",
-                """\
+    quote=Quote(
+        "outlook_classic",
+        KUBIAK,
+        "2026-10-27 08:02",
+        "Kadry-Płace nie działa",
+        """\
 Pani Beato,
 
 od rana Kadry-Płace nie otwiera się ani u mnie, ani u Kasi. Komunikat "Nie można zainicjować połączenia z bazą KP_OKMAR". Czy może Pani zgłosić do KJM?
 
 Aneta
-""", to="Beata Lis <b.lis@okmar.com.pl>"),
-    label=(True, "database_repair", "Kadry-Płace",
-           "tricky positive: internal report forwarded ('PD:'); the NEW text confirms "
-           "'na żadnym komputerze'"))
+""",
+        to="Beata Lis <b.lis@okmar.com.pl>",
+    ),
+    label=(
+        True,
+        "database_repair",
+        "Kadry-Płace",
+        "tricky positive: internal report forwarded ('PD:'); the NEW text confirms "
+        "'na żadnym komputerze'",
+    ),
+)
 
-add(slug="fk-nie-dziala-kadry-dzialaja", when="2026-11-19 10:40", sender=BIELECKI,
-    client="outlook", subject="Problem z F-K",
+add(
+    slug="fk-nie-dziala-kadry-dzialaja",
+    when="2026-11-19 10:40",
+    sender=BIELECKI,
+    client="outlook",
+    subject="Problem z F-K",
     body="""\
 Dzień dobry,
 
@@ -1193,13 +1584,23 @@ Główny Księgowy
 SM „Narew-Mlek”
 tel. 86 271 30 40
 """,
-    label=(True, "database_repair", "F-K",
-           "tricky positive: F-K down everywhere although another KJM program works; neutral "
-           "subject; two products named, the failing one is F-K"))
+    label=(
+        True,
+        "database_repair",
+        "F-K",
+        "tricky positive: F-K down everywhere although another KJM program works; neutral "
+        "subject; two products named, the failing one is F-K",
+    ),
+)
 
-add(slug="re-wycena-hurtownia-nie-odpowiada", when="2026-11-24 09:05", sender=LEWANDOWSKI,
-    client="outlook", subject="RE: " + P04_SUBJ,
-    reply_to="<kjm-p04>", refs=("hurtownia-wycena-raportu-marzowosci",),
+add(
+    slug="re-wycena-hurtownia-nie-odpowiada",
+    when="2026-11-24 09:05",
+    sender=LEWANDOWSKI,
+    client="outlook",
+    subject="RE: " + P04_SUBJ,
+    reply_to="<kjm-p04>",
+    refs=("hurtownia-wycena-raportu-marzowosci",),
     body="""\
 Dzień dobry,
 
@@ -1209,17 +1610,32 @@ Proszę o pilne sprawdzenie.
 
 Michał Lewandowski
 """,
-    quote=Quote("outlook_new", KJM, "2026-11-20 11:30", "RE: " + P04_SUBJ, KJM_P04,
-                to=LEWANDOWSKI.addr,
-                inner=Quote("outlook", LEWANDOWSKI, "2026-11-16 10:15", P04_SUBJ, P04_BODY)),
-    label=(True, "database_repair", "Hurtownia Danych",
-           "tricky positive: reply in a programming-quote ('wycena') thread; the NEW text "
-           "reports the warehouse down for the whole company"))
+    quote=Quote(
+        "outlook_new",
+        KJM,
+        "2026-11-20 11:30",
+        "RE: " + P04_SUBJ,
+        KJM_P04,
+        to=LEWANDOWSKI.addr,
+        inner=Quote("outlook", LEWANDOWSKI, "2026-11-16 10:15", P04_SUBJ, P04_BODY),
+    ),
+    label=(
+        True,
+        "database_repair",
+        "Hurtownia Danych",
+        "tricky positive: reply in a programming-quote ('wycena') thread; the NEW text "
+        "reports the warehouse down for the whole company",
+    ),
+)
 
 # ------------------------------------------------------------------ ordinary
 
-add(slug="soot-jak-poprawic-date-faktury", when="2026-10-05 10:20", sender=HALINA,
-    client="outlook", subject="Jak poprawić datę na fakturze?",
+add(
+    slug="soot-jak-poprawic-date-faktury",
+    when="2026-10-05 10:20",
+    sender=HALINA,
+    client="outlook",
+    subject="Jak poprawić datę na fakturze?",
     body="""\
 Dzień dobry,
 
@@ -1230,10 +1646,15 @@ Halina Wróbel
 Księgowa
 Hydromet-Serwis Sp. z o.o.
 """,
-    label=(False, "consultation", "SOOT", "how-to question about correcting an invoice date"))
+    label=(False, "consultation", "SOOT", "how-to question about correcting an invoice date"),
+)
 
-add(slug="fk-przeksiegowanie-w-zamknietym-miesiacu", when="2026-10-08 11:05", sender=PIATEK,
-    client="outlook", charset="windows-1250",
+add(
+    slug="fk-przeksiegowanie-w-zamknietym-miesiacu",
+    when="2026-10-08 11:05",
+    sender=PIATEK,
+    client="outlook",
+    charset="windows-1250",
     subject="Prośba o poprawienie dokumentu w zamkniętym miesiącu",
     body="""\
 Dzień dobry,
@@ -1245,11 +1666,20 @@ Agnieszka Piątek
 Księgowa
 Zakład Usług Komunalnych Sp. z o.o. w Jezioranach Małych
 """,
-    label=(False, "document_fix", "F-K",
-           "windows-1250; operator error in a closed period the user cannot fix herself"))
+    label=(
+        False,
+        "document_fix",
+        "F-K",
+        "windows-1250; operator error in a closed period the user cannot fix herself",
+    ),
+)
 
-add(slug="kadry-lista-plac-nadgodziny", when="2026-11-03 09:10", sender=MONIKA,
-    client="outlook", subject="Lista płac – nie nalicza się dodatek za nadgodziny",
+add(
+    slug="kadry-lista-plac-nadgodziny",
+    when="2026-11-03 09:10",
+    sender=MONIKA,
+    client="outlook",
+    subject="Lista płac – nie nalicza się dodatek za nadgodziny",
     body="""\
 Dzień dobry,
 
@@ -1262,14 +1692,25 @@ Monika Zielińska
 Referent ds. płac
 SM „Narew-Mlek”
 """,
-    label=(False, "consultation", "Kadry-Płace", "payroll list question; list still open"))
+    label=(False, "consultation", "Kadry-Płace", "payroll list question; list still open"),
+)
 
-add(slug="fk-rozdzielenie-lat-termin", when="2026-11-17 09:12", sender=KOWALSKI,
-    client="thunderbird", subject=O04_SUBJ, body=O04_BODY,
-    label=(False, "year_split", "F-K", "asks for a date for 'rozdzielenie lat' in F-K"))
+add(
+    slug="fk-rozdzielenie-lat-termin",
+    when="2026-11-17 09:12",
+    sender=KOWALSKI,
+    client="thunderbird",
+    subject=O04_SUBJ,
+    body=O04_BODY,
+    label=(False, "year_split", "F-K", "asks for a date for 'rozdzielenie lat' in F-K"),
+)
 
-add(slug="soot-podzial-bazy-na-lata-sobota", when="2026-11-25 13:30", sender=KMIECIK,
-    client="thunderbird", subject="Podział bazy SOOT na rok 2026 i 2027",
+add(
+    slug="soot-podzial-bazy-na-lata-sobota",
+    when="2026-11-25 13:30",
+    sender=KMIECIK,
+    client="thunderbird",
+    subject="Podział bazy SOOT na rok 2026 i 2027",
     body="""\
 Dzień dobry,
 
@@ -1283,12 +1724,22 @@ Administrator IT
 Hurtownia Elektryczna WOLTEX Sp. j.
 tel. 693 410 288
 """,
-    label=(False, "year_split", "SOOT",
-           "year split phrased as 'rozdzielenie bazy na lata'; asks for a Saturday, which is "
-           "outside KJM hours (R-SCO-1)"))
+    label=(
+        False,
+        "year_split",
+        "SOOT",
+        "year split phrased as 'rozdzielenie bazy na lata'; asks for a Saturday, which is "
+        "outside KJM hours (R-SCO-1)",
+    ),
+)
 
-add(slug="kadry-rozdzielenie-lat-bez-polskich-liter", when="2026-11-27 12:10", sender=PAWLAK,
-    client="webmail", ascii_body=True, subject="rozdzielenie lat w kadrach",
+add(
+    slug="kadry-rozdzielenie-lat-bez-polskich-liter",
+    when="2026-11-27 12:10",
+    sender=PAWLAK,
+    client="webmail",
+    ascii_body=True,
+    subject="rozdzielenie lat w kadrach",
     body="""\
 Dzien dobry,
 czy w Kadrach-Placach tez trzeba robic rozdzielenie lat tak jak w FK? Jesli tak to prosze o termin na poczatek stycznia.
@@ -1296,11 +1747,20 @@ Pozdrawiam
 Ewa Pawlak
 Stolarnia Pawlak
 """,
-    label=(False, "year_split", "Kadry-Płace",
-           "no diacritics ('Kadrach-Placach'); asks whether and when to split years"))
+    label=(
+        False,
+        "year_split",
+        "Kadry-Płace",
+        "no diacritics ('Kadrach-Placach'); asks whether and when to split years",
+    ),
+)
 
-add(slug="soot-niespojnosc-jednego-dokumentu-wz", when="2026-10-15 10:45", sender=SZYMANSKA,
-    client="gmail", subject="Nie otwiera się jeden dokument WZ",
+add(
+    slug="soot-niespojnosc-jednego-dokumentu-wz",
+    when="2026-10-15 10:45",
+    sender=SZYMANSKA,
+    client="gmail",
+    subject="Nie otwiera się jeden dokument WZ",
     body="""\
 Dzień dobry,
 
@@ -1312,10 +1772,19 @@ Domowy Zakątek – kierownik sklepu
 tel. 515 440 862
 """,
     attachments=(("zrzut błędu WZ.png", "image/png", tiny_png("wz-1456")),),
-    label=(False, "database_repair", "SOOT",
-           "database inconsistency on ONE document; attachment name is RFC 2231 encoded"))
+    label=(
+        False,
+        "database_repair",
+        "SOOT",
+        "database inconsistency on ONE document; attachment name is RFC 2231 encoded",
+    ),
+)
 
-add(slug="fk-rozne-saldo-konta", when="2026-11-23 12:30", sender=KAMINSKA, client="outlook",
+add(
+    slug="fk-rozne-saldo-konta",
+    when="2026-11-23 12:30",
+    sender=KAMINSKA,
+    client="outlook",
     subject="Różne saldo konta 202 w obrotach i w zestawieniu",
     body="""\
 Dzień dobry,
@@ -1329,10 +1798,15 @@ Elżbieta Kamińska
 Księgowa
 Farmex Agro Sp. z o.o.
 """,
-    label=(False, "database_repair", "F-K", "suspected database inconsistency in balances"))
+    label=(False, "database_repair", "F-K", "suspected database inconsistency in balances"),
+)
 
-add(slug="soot-wydruk-zestawienia-poziomo", when="2026-10-14 12:15", sender=SEK,
-    client="winmail", subject="wydruk zestawienia",
+add(
+    slug="soot-wydruk-zestawienia-poziomo",
+    when="2026-10-14 12:15",
+    sender=SEK,
+    client="winmail",
+    subject="wydruk zestawienia",
     body="""\
 Dzień dobry,
 jak wydrukować zestawienie sprzedaży wg odbiorców na A4 w poziomie? Teraz drukuje się pionowo i ucina ostatnie kolumny (wartość brutto i marża). Drukarka ta sama co zawsze.
@@ -1343,12 +1817,21 @@ Piekarnia Złoty Kłos
 Wysłano z aplikacji Poczta dla systemu Windows
 """,
     extra_headers=(("X-Mailer", "Microsoft Windows Mail 16.0"),),
-    label=(False, "consultation", "SOOT",
-           "printing question (page orientation), not a hardware fault; product inferred from "
-           "the sender (bakery uses SOOT) and 'zestawienie sprzedaży'"))
+    label=(
+        False,
+        "consultation",
+        "SOOT",
+        "printing question (page orientation), not a hardware fault; product inferred from "
+        "the sender (bakery uses SOOT) and 'zestawienie sprzedaży'",
+    ),
+)
 
-add(slug="fk-duplikat-w-rejestrze-vat", when="2026-10-22 15:20", sender=KRUK,
-    client="webmail", subject="Błędny rejestr VAT za wrzesień",
+add(
+    slug="fk-duplikat-w-rejestrze-vat",
+    when="2026-10-22 15:20",
+    sender=KRUK,
+    client="webmail",
+    subject="Błędny rejestr VAT za wrzesień",
     body="""\
 Dzień dobry,
 
@@ -1358,10 +1841,19 @@ Z góry dziękuję.
 Anna Kruk
 Kancelaria Podatkowa
 """,
-    label=(False, "document_fix", "F-K",
-           "wrong report caused by an operator's duplicate; user cannot remove it herself"))
+    label=(
+        False,
+        "document_fix",
+        "F-K",
+        "wrong report caused by an operator's duplicate; user cannot remove it herself",
+    ),
+)
 
-add(slug="fk-dziala-bardzo-wolno", when="2026-11-04 13:10", sender=ANNA_W, client="outlook",
+add(
+    slug="fk-dziala-bardzo-wolno",
+    when="2026-11-04 13:10",
+    sender=ANNA_W,
+    client="outlook",
     subject="F-K działa bardzo wolno",
     body="""\
 Dzień dobry,
@@ -1373,11 +1865,20 @@ Anna Wiśniewska
 Główna Księgowa
 Transbet Sp. z o.o.
 """,
-    label=(False, "other", "F-K",
-           "slow program, still usable ('pracować się da'); cause not yet known"))
+    label=(
+        False,
+        "other",
+        "F-K",
+        "slow program, still usable ('pracować się da'); cause not yet known",
+    ),
+)
 
-add(slug="kadry-zwolnienie-w-trakcie-urlopu", when="2026-10-16 09:35", sender=DUDEK,
-    client="outlook", charset="windows-1250",
+add(
+    slug="kadry-zwolnienie-w-trakcie-urlopu",
+    when="2026-10-16 09:35",
+    sender=DUDEK,
+    client="outlook",
+    charset="windows-1250",
     subject="Zwolnienie lekarskie w trakcie urlopu – jak wprowadzić?",
     body="""\
 Dzień dobry,
@@ -1389,10 +1890,15 @@ Katarzyna Dudek
 Specjalista ds. kadr i płac
 Przychodnia „Zdrowie na Mazurach”
 """,
-    label=(False, "consultation", "Kadry-Płace", "windows-1250; how-to question"))
+    label=(False, "consultation", "Kadry-Płace", "windows-1250; how-to question"),
+)
 
-add(slug="hurtownia-filtr-po-regionie", when="2026-10-20 10:00", sender=MAZUR,
-    client="outlook", subject="Filtr po regionie w raporcie sprzedaży",
+add(
+    slug="hurtownia-filtr-po-regionie",
+    when="2026-10-20 10:00",
+    sender=MAZUR,
+    client="outlook",
+    subject="Filtr po regionie w raporcie sprzedaży",
     body="""\
 Dzień dobry,
 
@@ -1403,12 +1909,21 @@ Piotr Mazur
 Analityk danych
 Farmex Agro Sp. z o.o.
 """,
-    label=(False, "consultation", "Hurtownia Danych",
-           "asks whether the user can do it himself; may turn into programming later, but as "
-           "written it is a question"))
+    label=(
+        False,
+        "consultation",
+        "Hurtownia Danych",
+        "asks whether the user can do it himself; may turn into programming later, but as "
+        "written it is a question",
+    ),
+)
 
-add(slug="kadry-zamknieta-lista-bledna-stawka", when="2026-11-05 14:50", sender=GRAZYNA,
-    client="outlook", subject="Zamknięta lista płac z błędną stawką",
+add(
+    slug="kadry-zamknieta-lista-bledna-stawka",
+    when="2026-11-05 14:50",
+    sender=GRAZYNA,
+    client="outlook",
+    subject="Zamknięta lista płac z błędną stawką",
     body="""\
 Dzień dobry,
 
@@ -1419,11 +1934,20 @@ Grażyna Olszewska
 Kierownik Działu Kadr
 Spółdzielnia Mleczarska „Narew-Mlek”
 """,
-    label=(False, "document_fix", "Kadry-Płace",
-           "closed payroll list with an operator error, user cannot reopen it"))
+    label=(
+        False,
+        "document_fix",
+        "Kadry-Płace",
+        "closed payroll list with an operator error, user cannot reopen it",
+    ),
+)
 
-add(slug="soot-uprawnienia-nowego-uzytkownika", when="2026-11-02 11:20", sender=KMIECIK,
-    client="thunderbird", subject="Uprawnienia dla nowego użytkownika",
+add(
+    slug="soot-uprawnienia-nowego-uzytkownika",
+    when="2026-11-02 11:20",
+    sender=KMIECIK,
+    client="thunderbird",
+    subject="Uprawnienia dla nowego użytkownika",
     body="""\
 Cześć,
 
@@ -1432,9 +1956,14 @@ zatrudniliśmy nową osobę na magazyn. Chcę jej założyć konto w SOOT tak, �
 Dzięki
 Paweł
 """,
-    label=(False, "consultation", "SOOT", "how to set user permissions"))
+    label=(False, "consultation", "SOOT", "how to set user permissions"),
+)
 
-add(slug="pakiet-ile-godzin-zostalo", when="2026-10-12 18:40", sender=ZAJAC, client="gmail",
+add(
+    slug="pakiet-ile-godzin-zostalo",
+    when="2026-10-12 18:40",
+    sender=ZAJAC,
+    client="gmail",
     subject="Ile godzin zostało w pakiecie?",
     body="""\
 Dzień dobry,
@@ -1444,10 +1973,15 @@ Marek Zając
 PPHU Lesbud
 601 772 015
 """,
-    label=(False, "other", "other", "package balance question (R-PAK-1); no product"))
+    label=(False, "other", "other", "package balance question (R-PAK-1); no product"),
+)
 
-add(slug="opieka-autorska-prosba-o-wycene", when="2026-10-27 10:30", sender=WOJCIK,
-    client="outlook", subject="Opieka autorska – prośba o wycenę",
+add(
+    slug="opieka-autorska-prosba-o-wycene",
+    when="2026-10-27 10:30",
+    sender=WOJCIK,
+    client="outlook",
+    subject="Opieka autorska – prośba o wycenę",
     body="""\
 Dzień dobry,
 
@@ -1459,11 +1993,20 @@ Prezes Zarządu
 Drukarnia Format Sp. z o.o.
 ul. Drukarska 12, 10-200 Olsztyn
 """,
-    label=(False, "other", "other",
-           "contract quote (care + add-on hours), NOT programming despite 'wycena'; two "
-           "products named, so product other"))
+    label=(
+        False,
+        "other",
+        "other",
+        "contract quote (care + add-on hours), NOT programming despite 'wycena'; two "
+        "products named, so product other",
+    ),
+)
 
-add(slug="fk-import-wyciagu-mt940", when="2026-11-12 08:55", sender=RENATA, client="outlook",
+add(
+    slug="fk-import-wyciagu-mt940",
+    when="2026-11-12 08:55",
+    sender=RENATA,
+    client="outlook",
     subject="Import wyciągu bankowego",
     body="""\
 Dzień dobry,
@@ -1476,10 +2019,15 @@ Dział księgowości
 Transbet Sp. z o.o.
 tel. 87 621 44 10 wew. 25
 """,
-    label=(False, "consultation", "F-K", "bank statement import question"))
+    label=(False, "consultation", "F-K", "bank statement import question"),
+)
 
-add(slug="kadry-pracownik-dwa-razy-w-kartotece", when="2026-10-07 10:40", sender=JABLONSKA,
-    client="outlook", subject="Pracownik dwa razy w kartotece",
+add(
+    slug="kadry-pracownik-dwa-razy-w-kartotece",
+    when="2026-10-07 10:40",
+    sender=JABLONSKA,
+    client="outlook",
+    subject="Pracownik dwa razy w kartotece",
     body="""\
 Dzień dobry,
 
@@ -1490,10 +2038,15 @@ Zofia Jabłońska
 Biuro Rachunkowe Bilans-Plus s.c.
 tel. 89 535 61 20
 """,
-    label=(False, "database_repair", "Kadry-Płace", "duplicated record the user cannot delete"))
+    label=(False, "database_repair", "Kadry-Płace", "duplicated record the user cannot delete"),
+)
 
-add(slug="hurtownia-o-ktorej-odswiezanie", when="2026-10-06 14:20", sender=LEWANDOWSKI,
-    client="outlook", subject="O której odświeżają się dane w Hurtowni?",
+add(
+    slug="hurtownia-o-ktorej-odswiezanie",
+    when="2026-10-06 14:20",
+    sender=LEWANDOWSKI,
+    client="outlook",
+    subject="O której odświeżają się dane w Hurtowni?",
     body=f"""\
 Dzień dobry,
 
@@ -1506,11 +2059,21 @@ Okmar S.A.
 
 {DISCLAIMER_OKMAR}
 """,
-    label=(False, "consultation", "Hurtownia Danych",
-           "question about load schedule; the legal footer mentions 'nie jest Pan/Pani adresatem'"))
+    label=(
+        False,
+        "consultation",
+        "Hurtownia Danych",
+        "question about load schedule; the legal footer mentions 'nie jest Pan/Pani adresatem'",
+    ),
+)
 
-add(slug="kadry-aktualizacja-na-2027", when="2026-11-17 19:30", sender=MALINOWSKA,
-    client="webmail", html_only=True, subject="Aktualizacja na 2027 rok",
+add(
+    slug="kadry-aktualizacja-na-2027",
+    when="2026-11-17 19:30",
+    sender=MALINOWSKA,
+    client="webmail",
+    html_only=True,
+    subject="Aktualizacja na 2027 rok",
     body="""\
 Dzień dobry,
 kiedy będzie dostępna aktualizacja Kadr-Płac ze stawkami na 2027 r. (płaca minimalna, limity ZUS)? Pierwszą listę w nowym roku robimy już 10 stycznia. Czy aktualizację instalujemy sami, czy Państwo robią to zdalnie?
@@ -1518,11 +2081,20 @@ Pozdrawiam
 Dorota Malinowska
 Apteka „Pod Lipami”
 """,
-    label=(False, "consultation", "Kadry-Płace",
-           "HTML-only; question about the yearly update; sent in the evening"))
+    label=(
+        False,
+        "consultation",
+        "Kadry-Płace",
+        "HTML-only; question about the yearly update; sent in the evening",
+    ),
+)
 
-add(slug="soot-faktura-na-zlego-kontrahenta", when="2026-11-10 11:30", sender=KUREK,
-    client="outlook", subject="Faktura wystawiona na złego kontrahenta",
+add(
+    slug="soot-faktura-na-zlego-kontrahenta",
+    when="2026-11-10 11:30",
+    sender=KUREK,
+    client="outlook",
+    subject="Faktura wystawiona na złego kontrahenta",
     body="""\
 Dzień dobry,
 
@@ -1533,10 +2105,15 @@ Magdalena Kurek
 Dział sprzedaży
 Hurtownia Elektryczna WOLTEX Sp. j.
 """,
-    label=(False, "document_fix", "SOOT", "operator error on documents the user cannot fix"))
+    label=(False, "document_fix", "SOOT", "operator error on documents the user cannot fix"),
+)
 
-add(slug="fk-wydruk-polecenia-ksiegowania", when="2026-10-19 12:00", sender=BORKOWSKA,
-    client="outlook", subject="Wydruk polecenia księgowania z podpisami",
+add(
+    slug="fk-wydruk-polecenia-ksiegowania",
+    when="2026-10-19 12:00",
+    sender=BORKOWSKA,
+    client="outlook",
+    subject="Wydruk polecenia księgowania z podpisami",
     body="""\
 Dzień dobry,
 
@@ -1547,11 +2124,20 @@ Jolanta Borkowska
 Skarbnik Gminy Stare Rybitwy
 tel. 87 429 11 60
 """,
-    label=(False, "consultation", "F-K",
-           "printing question; becomes programming only if no such template exists"))
+    label=(
+        False,
+        "consultation",
+        "F-K",
+        "printing question; becomes programming only if no such template exists",
+    ),
+)
 
-add(slug="soot-ujemne-stany-magazynowe", when="2026-11-05 08:30", sender=TOMASZ,
-    client="gmail", subject="Ujemne stany magazynowe",
+add(
+    slug="soot-ujemne-stany-magazynowe",
+    when="2026-11-05 08:30",
+    sender=TOMASZ,
+    client="gmail",
+    subject="Ujemne stany magazynowe",
     body="""\
 Witam,
 przy kilku towarach (m.in. zawór kulowy 1/2" ZK-12, kolano PP 32) stan w kartotece pokazuje -14 szt., a z obrotów magazynowych wychodzi +6. Blokada ujemnych stanów jest włączona, więc nie powinno się to zdarzyć. Wygląda na błąd w bazie. Proszę o sprawdzenie, w piątek mamy inwentaryzację częściową.
@@ -1560,10 +2146,15 @@ Tomasz Rybicki
 Kierownik magazynu
 Hydromet-Serwis Sp. z o.o.
 """,
-    label=(False, "database_repair", "SOOT", "stock figures inconsistent with movements"))
+    label=(False, "database_repair", "SOOT", "stock figures inconsistent with movements"),
+)
 
-add(slug="kadry-pit11-dla-zwolnionego", when="2026-11-30 10:10", sender=MONIKA,
-    client="outlook", subject="PIT-11 dla osoby zwolnionej w trakcie roku",
+add(
+    slug="kadry-pit11-dla-zwolnionego",
+    when="2026-11-30 10:10",
+    sender=MONIKA,
+    client="outlook",
+    subject="PIT-11 dla osoby zwolnionej w trakcie roku",
     body="""\
 Dzień dobry,
 
@@ -1574,9 +2165,14 @@ Monika Zielińska
 Referent ds. płac
 SM „Narew-Mlek”
 """,
-    label=(False, "consultation", "Kadry-Płace", "how-to question (tax form)"))
+    label=(False, "consultation", "Kadry-Płace", "how-to question (tax form)"),
+)
 
-add(slug="nowe-adresy-do-zglaszania", when="2026-10-26 09:00", sender=WRONA, client="outlook",
+add(
+    slug="nowe-adresy-do-zglaszania",
+    when="2026-10-26 09:00",
+    sender=WRONA,
+    client="outlook",
     subject="Nowe adresy do kontaktu z pomocą",
     body="""\
 Dzień dobry,
@@ -1588,11 +2184,15 @@ Tadeusz Wrona
 Prezes Zarządu
 Transbet Sp. z o.o.
 """,
-    label=(False, "other", "other",
-           "registration of contact addresses (R-CON-6); no product"))
+    label=(False, "other", "other", "registration of contact addresses (R-CON-6); no product"),
+)
 
-add(slug="fk-ksiegowanie-po-zamknieciu-miesiaca", when="2026-11-24 12:40", sender=KOWALCZYK,
-    client="thebat", charset="windows-1250",
+add(
+    slug="fk-ksiegowanie-po-zamknieciu-miesiaca",
+    when="2026-11-24 12:40",
+    sender=KOWALCZYK,
+    client="thebat",
+    charset="windows-1250",
     subject="Zamknięcie miesiąca a dokument z poprzedniego okresu",
     body="""\
 Dzień dobry,
@@ -1605,15 +2205,30 @@ Główna księgowa
 Spółdzielnia Mieszkaniowa „Pojezierze”
 tel. 89 752 40 18
 """,
-    label=(False, "consultation", "F-K",
-           "windows-1250 8bit plain text from The Bat!; how-to question"))
+    label=(
+        False,
+        "consultation",
+        "F-K",
+        "windows-1250 8bit plain text from The Bat!; how-to question",
+    ),
+)
 
-add(slug="soot-jak-zrobic-korekte-do-wz", when="2026-10-29 11:10", sender=KUREK,
-    client="outlook", subject=O28_SUBJ, body=O28_BODY,
-    label=(False, "consultation", "SOOT", "how to make a correcting invoice"))
+add(
+    slug="soot-jak-zrobic-korekte-do-wz",
+    when="2026-10-29 11:10",
+    sender=KUREK,
+    client="outlook",
+    subject=O28_SUBJ,
+    body=O28_BODY,
+    label=(False, "consultation", "SOOT", "how to make a correcting invoice"),
+)
 
-add(slug="fk-jpk-kr-pd-pytanie", when="2026-11-13 13:25", sender=LEWANDOWSKI,
-    client="outlook", subject="JPK_KR_PD od 2027 r.",
+add(
+    slug="fk-jpk-kr-pd-pytanie",
+    when="2026-11-13 13:25",
+    sender=LEWANDOWSKI,
+    client="outlook",
+    subject="JPK_KR_PD od 2027 r.",
     body=f"""\
 Dzień dobry,
 
@@ -1626,12 +2241,17 @@ Okmar S.A.
 
 {DISCLAIMER_OKMAR}
 """,
-    label=(False, "consultation", "F-K", "question about a legal reporting format"))
+    label=(False, "consultation", "F-K", "question about a legal reporting format"),
+)
 
 # ----------------------------------------------------------------- out of scope
 
-add(slug="fk-wycena-zestawienia-mpk", when="2026-10-13 10:30", sender=BIELECKI,
-    client="outlook", subject="Prośba o wycenę – zestawienie kosztów wg MPK",
+add(
+    slug="fk-wycena-zestawienia-mpk",
+    when="2026-10-13 10:30",
+    sender=BIELECKI,
+    client="outlook",
+    subject="Prośba o wycenę – zestawienie kosztów wg MPK",
     body="""\
 Dzień dobry,
 
@@ -1643,13 +2263,23 @@ Główny Księgowy
 SM „Narew-Mlek”
 tel. 86 271 30 40
 """,
-    attachments=(("budzet_MPK_2026.csv", "text/csv",
-                  "MPK;rodzaj;styczeń;luty;marzec\r\n501;paliwo;12000;11500;12800\r\n"
-                  "502;energia;8400;8100;7900\r\n".encode()),),
-    label=(False, "programming", "F-K", "new report, 'prosimy o wycenę'; CSV attachment"))
+    attachments=(
+        (
+            "budzet_MPK_2026.csv",
+            "text/csv",
+            "MPK;rodzaj;styczeń;luty;marzec\r\n501;paliwo;12000;11500;12800\r\n"
+            "502;energia;8400;8100;7900\r\n".encode(),
+        ),
+    ),
+    label=(False, "programming", "F-K", "new report, 'prosimy o wycenę'; CSV attachment"),
+)
 
-add(slug="kadry-pole-odziez-robocza", when="2026-10-05 13:45", sender=LIS,
-    client="thunderbird", charset="iso-8859-2",
+add(
+    slug="kadry-pole-odziez-robocza",
+    when="2026-10-05 13:45",
+    sender=LIS,
+    client="thunderbird",
+    charset="iso-8859-2",
     subject="Dodatkowe pole w kartotece pracownika",
     body="""\
 Dzień dobry,
@@ -1661,10 +2291,15 @@ Beata Lis
 Kierownik Działu HR
 Okmar S.A.
 """,
-    label=(False, "programming", "Kadry-Płace", "ISO-8859-2; new fields, asks for a quote"))
+    label=(False, "programming", "Kadry-Płace", "ISO-8859-2; new fields, asks for a quote"),
+)
 
-add(slug="soot-integracja-ze-sklepem", when="2026-11-18 21:05", sender=SZYMANSKA,
-    client="gmail", subject="Integracja SOOT ze sklepem internetowym",
+add(
+    slug="soot-integracja-ze-sklepem",
+    when="2026-11-18 21:05",
+    sender=SZYMANSKA,
+    client="gmail",
+    subject="Integracja SOOT ze sklepem internetowym",
     body="""\
 Dzień dobry,
 
@@ -1674,15 +2309,30 @@ Iwona Szymańska
 Domowy Zakątek – kierownik sklepu
 tel. 515 440 862
 """,
-    label=(False, "programming", "SOOT", "integration request; sent late evening"))
+    label=(False, "programming", "SOOT", "integration request; sent late evening"),
+)
 
-add(slug="hurtownia-wycena-raportu-marzowosci", when="2026-11-16 10:15", sender=LEWANDOWSKI,
-    client="outlook", subject=P04_SUBJ, body=P04_BODY,
-    label=(False, "programming", "Hurtownia Danych",
-           "new report quote; SOOT is only mentioned as a data source"))
+add(
+    slug="hurtownia-wycena-raportu-marzowosci",
+    when="2026-11-16 10:15",
+    sender=LEWANDOWSKI,
+    client="outlook",
+    subject=P04_SUBJ,
+    body=P04_BODY,
+    label=(
+        False,
+        "programming",
+        "Hurtownia Danych",
+        "new report quote; SOOT is only mentioned as a data source",
+    ),
+)
 
-add(slug="rozbudowa-programu-rozliczen-kierowcow", when="2026-11-26 10:50", sender=WRONA,
-    client="outlook", subject="Zmiana w programie do rozliczeń kierowców",
+add(
+    slug="rozbudowa-programu-rozliczen-kierowcow",
+    when="2026-11-26 10:50",
+    sender=WRONA,
+    client="outlook",
+    subject="Zmiana w programie do rozliczeń kierowców",
     body="""\
 Dzień dobry,
 
@@ -1693,9 +2343,14 @@ Tadeusz Wrona
 Prezes Zarządu
 Transbet Sp. z o.o.
 """,
-    label=(False, "programming", "other", "change to custom software written by KJM"))
+    label=(False, "programming", "other", "change to custom software written by KJM"),
+)
 
-add(slug="drukarka-nie-drukuje", when="2026-10-30 08:10", sender=SEK, client="winmail",
+add(
+    slug="drukarka-nie-drukuje",
+    when="2026-10-30 08:10",
+    sender=SEK,
+    client="winmail",
     subject="Drukarka nie drukuje",
     body="""\
 Dzień dobry,
@@ -1706,10 +2361,15 @@ Piekarnia Złoty Kłos
 Wysłano z aplikacji Poczta dla systemu Windows
 """,
     extra_headers=(("X-Mailer", "Microsoft Windows Mail 16.0"),),
-    label=(False, "hardware", "other", "printer fault (peripheral); the program itself works"))
+    label=(False, "hardware", "other", "printer fault (peripheral); the program itself works"),
+)
 
-add(slug="internet-w-aptece-sie-rozlacza", when="2026-10-19 14:10", sender=MALINOWSKA,
-    client="webmail", subject="Internet się rozłącza",
+add(
+    slug="internet-w-aptece-sie-rozlacza",
+    when="2026-10-19 14:10",
+    sender=MALINOWSKA,
+    client="webmail",
+    subject="Internet się rozłącza",
     body="""\
 Dzień dobry,
 
@@ -1720,11 +2380,20 @@ kierownik apteki
 Apteka „Pod Lipami”
 tel. 87 610 33 45
 """,
-    label=(False, "hardware", "other",
-           "network problem; 'wszystko się zawiesza' only for minutes, intermittently"))
+    label=(
+        False,
+        "hardware",
+        "other",
+        "network problem; 'wszystko się zawiesza' only for minutes, intermittently",
+    ),
+)
 
-add(slug="nowe-stanowisko-dla-ksiegowej", when="2026-10-14 09:30", sender=KOWALSKI,
-    client="thunderbird", subject="Nowe stanowisko dla pracownicy",
+add(
+    slug="nowe-stanowisko-dla-ksiegowej",
+    when="2026-10-14 09:30",
+    sender=KOWALSKI,
+    client="thunderbird",
+    subject="Nowe stanowisko dla pracownicy",
     body="""\
 Dzień dobry,
 
@@ -1734,11 +2403,20 @@ Jan Kowalski
 Biuro Rachunkowe Bilans-Plus s.c.
 tel. 89 535 61 20, kom. 601 447 380
 """,
-    label=(False, "hardware", "other",
-           "new workstation purchase and setup; products only mentioned in passing"))
+    label=(
+        False,
+        "hardware",
+        "other",
+        "new workstation purchase and setup; products only mentioned in passing",
+    ),
+)
 
-add(slug="serwer-ostrzezenie-smart", when="2026-11-05 17:30", sender=WOJCIK,
-    client="outlook", subject="Ostrzeżenie o dysku w serwerze",
+add(
+    slug="serwer-ostrzezenie-smart",
+    when="2026-11-05 17:30",
+    sender=WOJCIK,
+    client="outlook",
+    subject="Ostrzeżenie o dysku w serwerze",
     body="""\
 Dzień dobry,
 
@@ -1748,11 +2426,20 @@ Krzysztof Wójcik
 Prezes Zarządu
 Drukarnia Format Sp. z o.o.
 """,
-    label=(False, "hardware", "other",
-           "preventive server disk replacement; contains 'wycena' and 'padnie' but nothing is down"))
+    label=(
+        False,
+        "hardware",
+        "other",
+        "preventive server disk replacement; contains 'wycena' and 'padnie' but nothing is down",
+    ),
+)
 
-add(slug="przyjazd-szkolenie-kadry", when="2026-11-09 11:15", sender=GRAZYNA,
-    client="outlook", subject="Prośba o przyjazd – szkolenie dla nowych pracowników kadr",
+add(
+    slug="przyjazd-szkolenie-kadry",
+    when="2026-11-09 11:15",
+    sender=GRAZYNA,
+    client="outlook",
+    subject="Prośba o przyjazd – szkolenie dla nowych pracowników kadr",
     body="""\
 Dzień dobry,
 
@@ -1763,9 +2450,14 @@ Grażyna Olszewska
 Kierownik Działu Kadr
 Spółdzielnia Mleczarska „Narew-Mlek”
 """,
-    label=(False, "visit", "Kadry-Płace", "on-site training request, 'prosimy o przyjazd'"))
+    label=(False, "visit", "Kadry-Płace", "on-site training request, 'prosimy o przyjazd'"),
+)
 
-add(slug="przyjazd-przeprowadzka-biura", when="2026-10-21 19:50", sender=ZAJAC, client="gmail",
+add(
+    slug="przyjazd-przeprowadzka-biura",
+    when="2026-10-21 19:50",
+    sender=ZAJAC,
+    client="gmail",
     subject="przyjazd",
     body="""\
 Dzień dobry,
@@ -1773,11 +2465,20 @@ czy moglibyście przyjechać do nas w czwartek albo piątek? Przenosimy biuro do
 Marek Zając
 PPHU Lesbud
 """,
-    label=(False, "visit", "F-K",
-           "asks for a technician on site (office move); the hardware aspect is secondary"))
+    label=(
+        False,
+        "visit",
+        "F-K",
+        "asks for a technician on site (office move); the hardware aspect is secondary",
+    ),
+)
 
-add(slug="skaner-kodow-przy-kasie", when="2026-10-06 16:40", sender=SZYMANSKA,
-    client="android", subject="Skaner nie czyta kodów",
+add(
+    slug="skaner-kodow-przy-kasie",
+    when="2026-10-06 16:40",
+    sender=SZYMANSKA,
+    client="android",
+    subject="Skaner nie czyta kodów",
     body="""\
 Dzień dobry, przy kasie nr 2 skaner kodów kreskowych przestał czytać – świeci, ale nie piszczy i nic nie wpisuje do SOOT. Przy kasie 1 skaner działa. Przełożyłam kabel do innego portu – bez zmian. Czy to wina programu czy skanera?
 
@@ -1786,11 +2487,20 @@ Domowy Zakątek
 
 Wysłane z mojego Galaxy
 """,
-    label=(False, "hardware", "SOOT",
-           "peripheral (barcode scanner) at one till; program named as context"))
+    label=(
+        False,
+        "hardware",
+        "SOOT",
+        "peripheral (barcode scanner) at one till; program named as context",
+    ),
+)
 
-add(slug="fk-eksport-rozrachunkow-do-crm", when="2026-10-09 12:00", sender=CZERWINSKI,
-    client="thunderbird", subject="Eksport rozrachunków do CRM",
+add(
+    slug="fk-eksport-rozrachunkow-do-crm",
+    when="2026-10-09 12:00",
+    sender=CZERWINSKI,
+    client="thunderbird",
+    subject="Eksport rozrachunków do CRM",
     body="""\
 Dzień dobry,
 
@@ -1800,12 +2510,17 @@ Pozdrawiam
 Bartosz Czerwiński
 Kierownik IT, Farmex Agro Sp. z o.o.
 """,
-    label=(False, "programming", "F-K", "integration/export request with 'wycena'"))
+    label=(False, "programming", "F-K", "integration/export request with 'wycena'"),
+)
 
 # --------------------------------------------------------------- tricky negatives
 
-add(slug="fk-nie-dziala-u-jednej-ksiegowej", when="2026-10-01 09:05", sender=ANNA_W,
-    client="outlook", subject="F-K nie działa u jednej księgowej",
+add(
+    slug="fk-nie-dziala-u-jednej-ksiegowej",
+    when="2026-10-01 09:05",
+    sender=ANNA_W,
+    client="outlook",
+    subject="F-K nie działa u jednej księgowej",
     body="""\
 Dzień dobry,
 
@@ -1818,12 +2533,23 @@ Anna Wiśniewska
 Główna Księgowa
 Transbet Sp. z o.o.
 """,
-    label=(False, "other", "F-K",
-           "same error text as the Transbet emergency, but ONE workstation only"))
+    label=(
+        False,
+        "other",
+        "F-K",
+        "same error text as the Transbet emergency, but ONE workstation only",
+    ),
+)
 
-add(slug="re-zablokowana-baza-juz-dziala", when="2026-11-20 17:40", sender=HALINA,
-    client="outlook", charset="windows-1250", subject="RE: " + E18_SUBJ,
-    reply_to="<kjm-e18>", refs=("soot-baza-zablokowana",),
+add(
+    slug="re-zablokowana-baza-juz-dziala",
+    when="2026-11-20 17:40",
+    sender=HALINA,
+    client="outlook",
+    charset="windows-1250",
+    subject="RE: " + E18_SUBJ,
+    reply_to="<kjm-e18>",
+    refs=("soot-baza-zablokowana",),
     body="""\
 Dzień dobry,
 
@@ -1832,15 +2558,30 @@ już działa, dziękujemy! Wszyscy zalogowani, faktury wystawione.
 Pozdrawiam
 Halina Wróbel
 """,
-    quote=Quote("outlook_classic", KJM, "2026-11-20 17:05", "RE: " + E18_SUBJ, KJM_E18,
-                to=HALINA.addr,
-                inner=Quote("outlook_classic", HALINA, "2026-11-20 15:45", E18_SUBJ, E18_BODY)),
-    label=(False, "other", "SOOT",
-           "windows-1250 thank-you; the emergency is only in the subject ('RE:') and in the "
-           "Outlook '-----Wiadomość oryginalna-----' quote"))
+    quote=Quote(
+        "outlook_classic",
+        KJM,
+        "2026-11-20 17:05",
+        "RE: " + E18_SUBJ,
+        KJM_E18,
+        to=HALINA.addr,
+        inner=Quote("outlook_classic", HALINA, "2026-11-20 15:45", E18_SUBJ, E18_BODY),
+    ),
+    label=(
+        False,
+        "other",
+        "SOOT",
+        "windows-1250 thank-you; the emergency is only in the subject ('RE:') and in the "
+        "Outlook '-----Wiadomość oryginalna-----' quote",
+    ),
+)
 
-add(slug="kadry-komunikat-przy-zamykaniu-nie-pilne", when="2026-11-02 15:30", sender=JABLONSKA,
-    client="outlook", subject="Komunikat przy zamykaniu Kadr-Płac (nie jest pilne)",
+add(
+    slug="kadry-komunikat-przy-zamykaniu-nie-pilne",
+    when="2026-11-02 15:30",
+    sender=JABLONSKA,
+    client="outlook",
+    subject="Komunikat przy zamykaniu Kadr-Płac (nie jest pilne)",
     body="""\
 Dzień dobry,
 
@@ -1850,11 +2591,20 @@ Pozdrawiam
 Zofia Jabłońska
 Biuro Rachunkowe Bilans-Plus s.c.
 """,
-    label=(False, "consultation", "Kadry-Płace",
-           "'na wszystkich naszych komputerach' but the program works; 'nie jest pilne'"))
+    label=(
+        False,
+        "consultation",
+        "Kadry-Płace",
+        "'na wszystkich naszych komputerach' but the program works; 'nie jest pilne'",
+    ),
+)
 
-add(slug="fk-wczoraj-nikt-nie-mogl-dzis-ok", when="2026-10-28 08:45", sender=PIETRZAK,
-    client="thunderbird", subject="Wczorajsza przerwa w działaniu F-K – przyczyna?",
+add(
+    slug="fk-wczoraj-nikt-nie-mogl-dzis-ok",
+    when="2026-10-28 08:45",
+    sender=PIETRZAK,
+    client="thunderbird",
+    subject="Wczorajsza przerwa w działaniu F-K – przyczyna?",
     body="""\
 Dzień dobry,
 
@@ -1864,11 +2614,20 @@ Wiesław Pietrzak
 informatyk
 Urząd Gminy Stare Rybitwy
 """,
-    label=(False, "other", "F-K",
-           "past outage ('wczoraj nikt nie mógł'), resolved today; asks for root cause"))
+    label=(
+        False,
+        "other",
+        "F-K",
+        "past outage ('wczoraj nikt nie mógł'), resolved today; asks for root cause",
+    ),
+)
 
-add(slug="co-uznajecie-za-awarie-krytyczna", when="2026-11-03 12:10", sender=WOJCIK,
-    client="outlook", subject="Pytanie o definicję awarii krytycznej",
+add(
+    slug="co-uznajecie-za-awarie-krytyczna",
+    when="2026-11-03 12:10",
+    sender=WOJCIK,
+    client="outlook",
+    subject="Pytanie o definicję awarii krytycznej",
     body="""\
 Dzień dobry,
 
@@ -1879,13 +2638,23 @@ Krzysztof Wójcik
 Prezes Zarządu
 Drukarnia Format Sp. z o.o.
 """,
-    label=(False, "other", "other",
-           "question about what counts as an emergency; contains 'cała firma nie może pracować' "
-           "as a hypothetical"))
+    label=(
+        False,
+        "other",
+        "other",
+        "question about what counts as an emergency; contains 'cała firma nie może pracować' "
+        "as a hypothetical",
+    ),
+)
 
-add(slug="re-awaria-kadry-potwierdzenie-thunderbird", when="2026-11-24 12:05",
-    sender=JABLONSKA, client="thunderbird", subject="Re: " + JAN_1124_SUBJ,
-    reply_to="<jan-1124>", cc=("Jan Kowalski <jan.kowalski@bilansplus-biuro.pl>",),
+add(
+    slug="re-awaria-kadry-potwierdzenie-thunderbird",
+    when="2026-11-24 12:05",
+    sender=JABLONSKA,
+    client="thunderbird",
+    subject="Re: " + JAN_1124_SUBJ,
+    reply_to="<jan-1124>",
+    cc=("Jan Kowalski <jan.kowalski@bilansplus-biuro.pl>",),
     body="""\
 Dzień dobry,
 
@@ -1895,12 +2664,21 @@ Zofia Jabłońska
 Biuro Rachunkowe Bilans-Plus s.c.
 """,
     quote=Quote("thunderbird", KOWALSKI, "2026-11-24 10:15", JAN_1124_SUBJ, JAN_1124_BODY),
-    label=(False, "other", "Kadry-Płace",
-           "confirmation; the emergency is in the Thunderbird '>' quote and the 'Re:' subject; "
-           "the new text even says 'na wszystkich stanowiskach' positively"))
+    label=(
+        False,
+        "other",
+        "Kadry-Płace",
+        "confirmation; the emergency is in the Thunderbird '>' quote and the 'Re:' subject; "
+        "the new text even says 'na wszystkich stanowiskach' positively",
+    ),
+)
 
-add(slug="fwd-zgloszenie-sprzed-tygodnia-rozliczenie", when="2026-11-25 10:30",
-    sender=OSTROWSKI, client="gmail", subject="Fwd: " + E20_SUBJ,
+add(
+    slug="fwd-zgloszenie-sprzed-tygodnia-rozliczenie",
+    when="2026-11-25 10:30",
+    sender=OSTROWSKI,
+    client="gmail",
+    subject="Fwd: " + E20_SUBJ,
     refs=("kadry-cala-firma-stoi",),
     body="""\
 Dzień dobry,
@@ -1909,29 +2687,62 @@ przesyłam jeszcze raz nasze zgłoszenie z 16 listopada. Księgowa pyta czy za t
 Jarek Ostrowski
 """,
     quote=Quote("fwd_gmail", OSTROWSKI, "2026-11-16 08:40", E20_SUBJ, E20_BODY),
-    label=(False, "other", "Kadry-Płace",
-           "forward of an old emergency ('---------- Wiadomość przekazana ----------'); the new "
-           "text is a billing question"))
+    label=(
+        False,
+        "other",
+        "Kadry-Płace",
+        "forward of an old emergency ('---------- Wiadomość przekazana ----------'); the new "
+        "text is a billing question",
+    ),
+)
 
-add(slug="re-awaria-system-stoi-dziekujemy", when="2026-10-09 11:30", sender=TOMASZ,
-    client="gmail", subject="Re: " + E02_SUBJ,
-    reply_to="<kjm-tp3>", refs=("soot-system-stoi", "<kjm-e02>", "re-awaria-system-stoi-znowu"),
+add(
+    slug="re-awaria-system-stoi-dziekujemy",
+    when="2026-10-09 11:30",
+    sender=TOMASZ,
+    client="gmail",
+    subject="Re: " + E02_SUBJ,
+    reply_to="<kjm-tp3>",
+    refs=("soot-system-stoi", "<kjm-e02>", "re-awaria-system-stoi-znowu"),
     body="""\
 Dziękujemy, wszystko działa.
 Dysk zamówimy.
 
 Tomasz Rybicki
 """,
-    quote=Quote("gmail", KJM, "2026-10-09 09:40", "Re: " + E02_SUBJ, KJM_TP3, to=TOMASZ.addr,
-                inner=Quote("gmail", TOMASZ, "2026-10-09 07:05", "Re: " + E02_SUBJ, TP3_BODY,
-                            inner=Quote("gmail", KJM, "2026-10-08 10:05", "Re: " + E02_SUBJ,
-                                        KJM_E02, to=TOMASZ.addr))),
-    label=(False, "other", "SOOT",
-           "'Re: AWARIA – system stoi' with new text 'Dziękujemy, wszystko działa'; nested "
-           "quotes hold two emergency reports"))
+    quote=Quote(
+        "gmail",
+        KJM,
+        "2026-10-09 09:40",
+        "Re: " + E02_SUBJ,
+        KJM_TP3,
+        to=TOMASZ.addr,
+        inner=Quote(
+            "gmail",
+            TOMASZ,
+            "2026-10-09 07:05",
+            "Re: " + E02_SUBJ,
+            TP3_BODY,
+            inner=Quote(
+                "gmail", KJM, "2026-10-08 10:05", "Re: " + E02_SUBJ, KJM_E02, to=TOMASZ.addr
+            ),
+        ),
+    ),
+    label=(
+        False,
+        "other",
+        "SOOT",
+        "'Re: AWARIA – system stoi' with new text 'Dziękujemy, wszystko działa'; nested "
+        "quotes hold two emergency reports",
+    ),
+)
 
-add(slug="soot-co-gdyby-przestal-dzialac-w-sobote", when="2026-10-01 20:10", sender=SZYMANSKA,
-    client="gmail", subject="Co zrobić gdyby system przestał działać w sobotę?",
+add(
+    slug="soot-co-gdyby-przestal-dzialac-w-sobote",
+    when="2026-10-01 20:10",
+    sender=SZYMANSKA,
+    client="gmail",
+    subject="Co zrobić gdyby system przestał działać w sobotę?",
     body="""\
 Dzień dobry,
 
@@ -1943,11 +2754,20 @@ Pozdrawiam
 Iwona Szymańska
 Domowy Zakątek – kierownik sklepu
 """,
-    label=(False, "other", "SOOT",
-           "hypothetical ('gdyby ... przestał działać na wszystkich kasach'); procedure question"))
+    label=(
+        False,
+        "other",
+        "SOOT",
+        "hypothetical ('gdyby ... przestał działać na wszystkich kasach'); procedure question",
+    ),
+)
 
-add(slug="fk-nie-ma-awarii-tylko-pytanie", when="2026-11-25 09:40", sender=RENATA,
-    client="outlook", subject="Pytanie – nie awaria",
+add(
+    slug="fk-nie-ma-awarii-tylko-pytanie",
+    when="2026-11-25 09:40",
+    sender=RENATA,
+    client="outlook",
+    subject="Pytanie – nie awaria",
     body="""\
 Dzień dobry,
 
@@ -1958,10 +2778,15 @@ Renata Górska
 Dział księgowości
 Transbet Sp. z o.o.
 """,
-    label=(False, "consultation", "F-K", "negation: 'nie ma żadnej awarii, tylko pytanie'"))
+    label=(False, "consultation", "F-K", "negation: 'nie ma żadnej awarii, tylko pytanie'"),
+)
 
-add(slug="awaria-drukarki-w-ksiegowosci", when="2026-10-29 07:50", sender=PIATEK,
-    client="outlook", subject="AWARIA drukarki w księgowości",
+add(
+    slug="awaria-drukarki-w-ksiegowosci",
+    when="2026-10-29 07:50",
+    sender=PIATEK,
+    client="outlook",
+    subject="AWARIA drukarki w księgowości",
     body="""\
 Dzień dobry,
 
@@ -1972,11 +2797,20 @@ Agnieszka Piątek
 Księgowa
 Zakład Usług Komunalnych Sp. z o.o. w Jezioranach Małych
 """,
-    label=(False, "hardware", "other",
-           "'AWARIA' in the subject but it is a printer; programs work; asks hardware dept to come"))
+    label=(
+        False,
+        "hardware",
+        "other",
+        "'AWARIA' in the subject but it is a printer; programs work; asks hardware dept to come",
+    ),
+)
 
-add(slug="awaria-soot-na-portierni-jeden-komputer", when="2026-11-12 07:35", sender=NOWICKI,
-    client="thunderbird", charset="iso-8859-2",
+add(
+    slug="awaria-soot-na-portierni-jeden-komputer",
+    when="2026-11-12 07:35",
+    sender=NOWICKI,
+    client="thunderbird",
+    charset="iso-8859-2",
     subject="AWARIA - komputer na portierni nie uruchamia SOOT",
     body="""\
 Dzień dobry,
@@ -1989,12 +2823,21 @@ Adam Nowicki
 Dział IT
 Okmar S.A.
 """,
-    label=(False, "other", "SOOT",
-           "ISO-8859-2; 'AWARIA' in the subject but ONE workstation; 'na wszystkich pozostałych "
-           "stanowiskach program działa'"))
+    label=(
+        False,
+        "other",
+        "SOOT",
+        "ISO-8859-2; 'AWARIA' in the subject but ONE workstation; 'na wszystkich pozostałych "
+        "stanowiskach program działa'",
+    ),
+)
 
-add(slug="fk-wolno-na-wszystkich-komputerach", when="2026-11-18 11:10", sender=BIELECKI,
-    client="outlook", subject="Bardzo wolne działanie F-K na wszystkich komputerach",
+add(
+    slug="fk-wolno-na-wszystkich-komputerach",
+    when="2026-11-18 11:10",
+    sender=BIELECKI,
+    client="outlook",
+    subject="Bardzo wolne działanie F-K na wszystkich komputerach",
     body="""\
 Dzień dobry,
 
@@ -2005,22 +2848,40 @@ Henryk Bielecki
 Główny Księgowy
 SM „Narew-Mlek”
 """,
-    label=(False, "other", "F-K",
-           "'na wszystkich komputerach' but slow, not impossible ('da się pracować')"))
+    label=(
+        False,
+        "other",
+        "F-K",
+        "'na wszystkich komputerach' but slow, not impossible ('da się pracować')",
+    ),
+)
 
-add(slug="fk-aktualizacja-na-wszystkich-komputerach", when="2026-10-24 10:30", sender=SOBCZAK,
-    client="webmail", subject="aktualizacja",
+add(
+    slug="fk-aktualizacja-na-wszystkich-komputerach",
+    when="2026-10-24 10:30",
+    sender=SOBCZAK,
+    client="webmail",
+    subject="aktualizacja",
     body="""\
 Dzien dobry,
 dostałem maila o nowej wersji F-K. Czy aktualizację trzeba instalować na wszystkich komputerach, czy wystarczy na serwerze? Mam 2 komputery. I czy mogę to zrobić w weekend sam, czy lepiej z Wami?
 Łukasz Sobczak
 Eko-Term
 """,
-    label=(False, "consultation", "F-K",
-           "'na wszystkich komputerach' in a question about installing an update; Saturday"))
+    label=(
+        False,
+        "consultation",
+        "F-K",
+        "'na wszystkich komputerach' in a question about installing an update; Saturday",
+    ),
+)
 
-add(slug="kadry-nikt-nie-wie-jak-korekta", when="2026-11-04 12:40", sender=DUDEK,
-    client="outlook", subject="Korekta listy płac – nikt u nas nie wie jak",
+add(
+    slug="kadry-nikt-nie-wie-jak-korekta",
+    when="2026-11-04 12:40",
+    sender=DUDEK,
+    client="outlook",
+    subject="Korekta listy płac – nikt u nas nie wie jak",
     body="""\
 Dzień dobry,
 
@@ -2031,10 +2892,16 @@ Katarzyna Dudek
 Specjalista ds. kadr i płac
 Przychodnia „Zdrowie na Mazurach”
 """,
-    label=(False, "consultation", "Kadry-Płace", "'nikt u nas nie wie' is about know-how"))
+    label=(False, "consultation", "Kadry-Płace", "'nikt u nas nie wie' is about know-how"),
+)
 
-add(slug="planowane-wylaczenie-pradu-w-urzedzie", when="2026-11-17 13:00", sender=PIETRZAK,
-    client="thunderbird", charset="iso-8859-2", cte="quoted-printable",
+add(
+    slug="planowane-wylaczenie-pradu-w-urzedzie",
+    when="2026-11-17 13:00",
+    sender=PIETRZAK,
+    client="thunderbird",
+    charset="iso-8859-2",
+    cte="quoted-printable",
     subject="Planowane wyłączenie prądu w sobotę",
     body="""\
 Dzień dobry,
@@ -2046,11 +2913,20 @@ Wiesław Pietrzak
 informatyk
 Urząd Gminy Stare Rybitwy
 """,
-    label=(False, "consultation", "other",
-           "ISO-8859-2 quoted-printable; planned future outage, 'nie będą działać' is future; "
-           "two products, so product other"))
+    label=(
+        False,
+        "consultation",
+        "other",
+        "ISO-8859-2 quoted-printable; planned future outage, 'nie będą działać' is future; "
+        "two products, so product other",
+    ),
+)
 
-add(slug="fk-dwa-z-trzech-komputerow", when="2026-11-23 08:30", sender=ZAJAC, client="gmail",
+add(
+    slug="fk-dwa-z-trzech-komputerow",
+    when="2026-11-23 08:30",
+    sender=ZAJAC,
+    client="gmail",
     subject="FK nie chodzi na dwóch komputerach",
     body="""\
 Dzień dobry,
@@ -2059,11 +2935,20 @@ Marek Zając
 PPHU Lesbud
 601 772 015
 """,
-    label=(False, "other", "F-K",
-           "2 of 3 workstations down, one works; cause probably network but not established"))
+    label=(
+        False,
+        "other",
+        "F-K",
+        "2 of 3 workstations down, one works; cause probably network but not established",
+    ),
+)
 
-add(slug="fk-dziala-tylko-na-jednym-komputerze", when="2026-11-26 08:20", sender=KAMINSKA,
-    client="outlook", subject="F-K działa tylko na jednym komputerze",
+add(
+    slug="fk-dziala-tylko-na-jednym-komputerze",
+    when="2026-11-26 08:20",
+    sender=KAMINSKA,
+    client="outlook",
+    subject="F-K działa tylko na jednym komputerze",
     body="""\
 Dzień dobry,
 
@@ -2073,12 +2958,21 @@ Elżbieta Kamińska
 Księgowa
 Farmex Agro Sp. z o.o.
 """,
-    label=(False, "other", "F-K",
-           "borderline on purpose: 7 of 8 down but one workstation still works, so under the "
-           "strict R-HRS-3 wording ('every workstation') it is not an emergency"))
+    label=(
+        False,
+        "other",
+        "F-K",
+        "borderline on purpose: 7 of 8 down but one workstation still works, so under the "
+        "strict R-HRS-3 wording ('every workstation') it is not an emergency",
+    ),
+)
 
-add(slug="soot-licencja-wygasa-za-5-dni", when="2026-11-24 14:15", sender=TOMASZ,
-    client="gmail", subject="Komunikat o wygasającej licencji",
+add(
+    slug="soot-licencja-wygasa-za-5-dni",
+    when="2026-11-24 14:15",
+    sender=TOMASZ,
+    client="gmail",
+    subject="Komunikat o wygasającej licencji",
     body="""\
 Witam,
 od dziś przy logowaniu do SOOT wyświetla się komunikat, że licencja wygasa za 5 dni. Czy po tym terminie nikt nie będzie mógł pracować? Fakturę za opiekę opłaciliśmy w zeszłym tygodniu. Proszę o przedłużenie klucza, żebyśmy nie mieli przestoju.
@@ -2087,12 +2981,22 @@ Tomasz Rybicki
 Kierownik magazynu
 Hydromet-Serwis Sp. z o.o.
 """,
-    label=(False, "other", "SOOT",
-           "future ('nikt nie będzie mógł pracować?'); the program works today"))
+    label=(
+        False,
+        "other",
+        "SOOT",
+        "future ('nikt nie będzie mógł pracować?'); the program works today",
+    ),
+)
 
-add(slug="automatyczna-odpowiedz-urlop", when="2026-10-22 07:56", sender=GRAZYNA,
-    client="outlook", subject="Automatyczna odpowiedź: RE: " + E12_SUBJ,
-    reply_to="<kjm-e12>", refs=("kadry-dzial-kadr-access-violation",),
+add(
+    slug="automatyczna-odpowiedz-urlop",
+    when="2026-10-22 07:56",
+    sender=GRAZYNA,
+    client="outlook",
+    subject="Automatyczna odpowiedź: RE: " + E12_SUBJ,
+    reply_to="<kjm-e12>",
+    refs=("kadry-dzial-kadr-access-violation",),
     extra_headers=(("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All")),
     body="""\
 Dzień dobry,
@@ -2101,12 +3005,21 @@ jestem na urlopie do 30.10.2026 r. W sprawach pilnych proszę o kontakt z p. Mon
 
 Grażyna Olszewska
 """,
-    label=(False, "other", "Kadry-Płace",
-           "out-of-office auto-reply (Auto-Submitted); emergency words only in the inherited "
-           "subject; 'W sprawach pilnych'"))
+    label=(
+        False,
+        "other",
+        "Kadry-Płace",
+        "out-of-office auto-reply (Auto-Submitted); emergency words only in the inherited "
+        "subject; 'W sprawach pilnych'",
+    ),
+)
 
-add(slug="skarga-na-czas-reakcji-w-sobote", when="2026-10-12 08:30", sender=NOWICKI,
-    client="thunderbird", subject="Czas reakcji w sobotę 10.10",
+add(
+    slug="skarga-na-czas-reakcji-w-sobote",
+    when="2026-10-12 08:30",
+    sender=NOWICKI,
+    client="thunderbird",
+    subject="Czas reakcji w sobotę 10.10",
     refs=("soot-po-aktualizacji-sobota",),
     body=f"""\
 Dzień dobry,
@@ -2122,11 +3035,21 @@ Okmar S.A.
 
 {DISCLAIMER_OKMAR}
 """,
-    label=(False, "other", "SOOT",
-           "complaint about a past emergency, told in the past tense ('nie startował na żadnym')"))
+    label=(
+        False,
+        "other",
+        "SOOT",
+        "complaint about a past emergency, told in the past tense ('nie startował na żadnym')",
+    ),
+)
 
-add(slug="re-system-lezy-prosba-o-raport", when="2026-11-16 09:30", sender=SZYMANSKA,
-    client="gmail", subject="Re: " + E21_SUBJ, reply_to="<kjm-e21>",
+add(
+    slug="re-system-lezy-prosba-o-raport",
+    when="2026-11-16 09:30",
+    sender=SZYMANSKA,
+    client="gmail",
+    subject="Re: " + E21_SUBJ,
+    reply_to="<kjm-e21>",
     refs=("soot-system-lezy-sobota",),
     body="""\
 Dzień dobry,
@@ -2137,13 +3060,29 @@ Pozdrawiam
 Iwona Szymańska
 Domowy Zakątek – kierownik sklepu
 """,
-    quote=Quote("gmail", KJM, "2026-11-14 12:45", "Re: " + E21_SUBJ, KJM_E21, to=SZYMANSKA.addr,
-                inner=Quote("gmail", SZYMANSKA, "2026-11-14 11:30", E21_SUBJ, E21_BODY)),
-    label=(False, "other", "SOOT",
-           "asks for an incident report; Gmail quote ('napisał(a):') holds the old emergency"))
+    quote=Quote(
+        "gmail",
+        KJM,
+        "2026-11-14 12:45",
+        "Re: " + E21_SUBJ,
+        KJM_E21,
+        to=SZYMANSKA.addr,
+        inner=Quote("gmail", SZYMANSKA, "2026-11-14 11:30", E21_SUBJ, E21_BODY),
+    ),
+    label=(
+        False,
+        "other",
+        "SOOT",
+        "asks for an incident report; Gmail quote ('napisał(a):') holds the old emergency",
+    ),
+)
 
-add(slug="fk-jpk-blad-walidacji-wszystkie-stanowiska", when="2026-11-20 10:05", sender=PIATEK,
-    client="outlook", subject="Nie generuje się JPK_V7M",
+add(
+    slug="fk-jpk-blad-walidacji-wszystkie-stanowiska",
+    when="2026-11-20 10:05",
+    sender=PIATEK,
+    client="outlook",
+    subject="Nie generuje się JPK_V7M",
     body="""\
 Dzień dobry,
 
@@ -2154,11 +3093,20 @@ Agnieszka Piątek
 Księgowa
 Zakład Usług Komunalnych Sp. z o.o. w Jezioranach Małych
 """,
-    label=(False, "other", "F-K",
-           "one function fails on all stations, the rest of the program works; cause unknown"))
+    label=(
+        False,
+        "other",
+        "F-K",
+        "one function fails on all stations, the rest of the program works; cause unknown",
+    ),
+)
 
-add(slug="pilne-korekta-listy-przed-wyplata", when="2026-10-30 14:20", sender=MONIKA,
-    client="outlook", importance_high=True,
+add(
+    slug="pilne-korekta-listy-przed-wyplata",
+    when="2026-10-30 14:20",
+    sender=MONIKA,
+    client="outlook",
+    importance_high=True,
     subject="PILNE!!! korekta listy płac przed wypłatą",
     body="""\
 Dzień dobry,
@@ -2169,11 +3117,20 @@ Monika Zielińska
 Referent ds. płac
 SM „Narew-Mlek”
 """,
-    label=(False, "document_fix", "Kadry-Płace",
-           "urgent wording and Importance: High, but a document fix, not a failure"))
+    label=(
+        False,
+        "document_fix",
+        "Kadry-Płace",
+        "urgent wording and Importance: High, but a document fix, not a failure",
+    ),
+)
 
-add(slug="fk-czesc-osob-nie-moze-sie-zalogowac", when="2026-11-30 07:50", sender=ANNA_W,
-    client="outlook", subject="Część osób nie może się zalogować do F-K",
+add(
+    slug="fk-czesc-osob-nie-moze-sie-zalogowac",
+    when="2026-11-30 07:50",
+    sender=ANNA_W,
+    client="outlook",
+    subject="Część osób nie może się zalogować do F-K",
     body="""\
 Dzień dobry,
 
@@ -2184,21 +3141,37 @@ Anna Wiśniewska
 Główna Księgowa
 Transbet Sp. z o.o.
 """,
-    label=(False, "other", "F-K", "half of the users cannot log in; the other half works"))
+    label=(False, "other", "F-K", "half of the users cannot log in; the other half works"),
+)
 
-add(slug="co-w-przypadku-awarii-serwera", when="2026-11-04 21:15", sender=PAWLAK,
-    client="webmail", ascii_body=True, subject="Co w przypadku awarii serwera?",
+add(
+    slug="co-w-przypadku-awarii-serwera",
+    when="2026-11-04 21:15",
+    sender=PAWLAK,
+    client="webmail",
+    ascii_body=True,
+    subject="Co w przypadku awarii serwera?",
     body="""\
 dzien dobry,
 kupujemy nowy serwer i informatyk pyta co jesli stary padnie zanim przeniesiemy bazy - czy mozna wtedy dzwonic do Was w nocy i ile to kosztuje? na razie wszystko dziala.
 Ewa Pawlak
 Stolarnia Pawlak
 """,
-    label=(False, "other", "other",
-           "hypothetical ('co jesli stary padnie'); 'awarii' only in the subject question"))
+    label=(
+        False,
+        "other",
+        "other",
+        "hypothetical ('co jesli stary padnie'); 'awarii' only in the subject question",
+    ),
+)
 
-add(slug="re-program-zamowien-dziala-dziekuje", when="2026-10-26 09:20", sender=LEWANDOWSKI,
-    client="outlook", subject="RE: " + E16_SUBJ, reply_to="<kjm-e16>",
+add(
+    slug="re-program-zamowien-dziala-dziekuje",
+    when="2026-10-26 09:20",
+    sender=LEWANDOWSKI,
+    client="outlook",
+    subject="RE: " + E16_SUBJ,
+    reply_to="<kjm-e16>",
     refs=("program-zamowien-nie-dziala-u-nikogo",),
     body="""\
 Dzień dobry,
@@ -2207,14 +3180,30 @@ potwierdzam – program do zamówień działa, dealerzy składają zamówienia. 
 
 Michał Lewandowski
 """,
-    quote=Quote("outlook", KJM, "2026-10-26 08:55", "RE: " + E16_SUBJ, KJM_E16,
-                to=LEWANDOWSKI.addr,
-                inner=Quote("outlook", LEWANDOWSKI, "2026-10-26 07:40", E16_SUBJ, E16_BODY)),
-    label=(False, "other", "other",
-           "thank-you; subject 'RE: ... nie działa u nikogo'; Outlook 'Od:/Wysłano:' quote"))
+    quote=Quote(
+        "outlook",
+        KJM,
+        "2026-10-26 08:55",
+        "RE: " + E16_SUBJ,
+        KJM_E16,
+        to=LEWANDOWSKI.addr,
+        inner=Quote("outlook", LEWANDOWSKI, "2026-10-26 07:40", E16_SUBJ, E16_BODY),
+    ),
+    label=(
+        False,
+        "other",
+        "other",
+        "thank-you; subject 'RE: ... nie działa u nikogo'; Outlook 'Od:/Wysłano:' quote",
+    ),
+)
 
-add(slug="re-awaria-fk-dziala-iphone", when="2026-11-07 11:20", sender=KAMINSKA,
-    client="iphone", subject="Re: " + E05_SUBJ, reply_to="<kjm-e05>",
+add(
+    slug="re-awaria-fk-dziala-iphone",
+    when="2026-11-07 11:20",
+    sender=KAMINSKA,
+    client="iphone",
+    subject="Re: " + E05_SUBJ,
+    reply_to="<kjm-e05>",
     refs=("fk-awaria-tylko-w-temacie",),
     body="""\
 Działa! Dziękuję bardzo
@@ -2223,11 +3212,22 @@ Elżbieta
 
 Wysłane z iPhone'a
 """,
-    quote=Quote("iphone", KJM, "2026-11-07 11:02", "Re: " + E05_SUBJ, KJM_E05,
-                to=KAMINSKA.addr,
-                inner=Quote("iphone", KAMINSKA, "2026-11-07 09:41", E05_SUBJ, E05_BODY)),
-    label=(False, "other", "F-K",
-           "two-word thanks from a phone; subject 'Re: AWARIA F-K – cała firma nie może pracować'"))
+    quote=Quote(
+        "iphone",
+        KJM,
+        "2026-11-07 11:02",
+        "Re: " + E05_SUBJ,
+        KJM_E05,
+        to=KAMINSKA.addr,
+        inner=Quote("iphone", KAMINSKA, "2026-11-07 09:41", E05_SUBJ, E05_BODY),
+    ),
+    label=(
+        False,
+        "other",
+        "F-K",
+        "two-word thanks from a phone; subject 'Re: AWARIA F-K – cała firma nie może pracować'",
+    ),
+)
 
 
 # ------------------------------------------------------------ added in a second pass
@@ -2240,22 +3240,45 @@ po zdalnym połączeniu okazało się, że w nocy zmieniła się konfiguracja za
 {SIG_KJM_MG}
 """
 
-add(slug="re-awaria-dziala-juz-webmail", when="2026-10-23 18:02", sender=GRABOWSKI,
-    client="webmail", ascii_body=True, subject="Re: AWARIA!!!!", reply_to="<kjm-e13>",
+add(
+    slug="re-awaria-dziala-juz-webmail",
+    when="2026-10-23 18:02",
+    sender=GRABOWSKI,
+    client="webmail",
+    ascii_body=True,
+    subject="Re: AWARIA!!!!",
+    reply_to="<kjm-e13>",
     refs=("soot-awaria-wielkimi-literami",),
     body="""\
 dziala juz, dzieki za szybka pomoc
 Grabowski
 """,
-    quote=Quote("webmail", KJM, "2026-10-23 17:41", "Re: AWARIA!!!!", KJM_E13,
-                to=GRABOWSKI.addr,
-                inner=Quote("webmail", GRABOWSKI, "2026-10-23 16:35", "AWARIA!!!!", """\
+    quote=Quote(
+        "webmail",
+        KJM,
+        "2026-10-23 17:41",
+        "Re: AWARIA!!!!",
+        KJM_E13,
+        to=GRABOWSKI.addr,
+        inner=Quote(
+            "webmail",
+            GRABOWSKI,
+            "2026-10-23 16:35",
+            "AWARIA!!!!",
+            """\
 WSZYSTKIE KOMPUTERY WYRZUCA Z SOOT ZARAZ PO ZALOGOWANIU. NIE MOZEMY SPRZEDAWAC. PILNIE PROSZE DZWONIC 607 255 190
 
 GRABOWSKI AUTO-CZESCI
-""")),
-    label=(False, "other", "SOOT",
-           "thanks without diacritics; webmail quote ('Dnia ... napisał(a):') holds the emergency"))
+""",
+        ),
+    ),
+    label=(
+        False,
+        "other",
+        "SOOT",
+        "thanks without diacritics; webmail quote ('Dnia ... napisał(a):') holds the emergency",
+    ),
+)
 
 KJM_KRUK = f"""\
 Dzień dobry,
@@ -2265,8 +3288,13 @@ prosimy spróbować uruchomić F-K prawym przyciskiem myszy „Uruchom jako admi
 {SIG_KJM_LB}
 """
 
-add(slug="re-fk-jedyny-komputer-nadal-nic", when="2026-11-16 09:25", sender=KRUK,
-    client="webmail", subject="Re: Program F-K nie uruchamia się", reply_to="<kjm-kruk>",
+add(
+    slug="re-fk-jedyny-komputer-nadal-nic",
+    when="2026-11-16 09:25",
+    sender=KRUK,
+    client="webmail",
+    subject="Re: Program F-K nie uruchamia się",
+    reply_to="<kjm-kruk>",
     refs=("fk-jedyny-komputer-nie-startuje",),
     body="""\
 Dzień dobry,
@@ -2275,10 +3303,21 @@ jako administrator też się nie uruchamia. Nadal nie mam jak pracować, to mój
 
 Anna Kruk
 """,
-    quote=Quote("webmail", KJM, "2026-11-16 09:10", "Re: Program F-K nie uruchamia się",
-                KJM_KRUK, to=KRUK.addr),
-    label=(True, "other", "F-K",
-           "tricky positive: follow-up; the only workstation with F-K still does not start"))
+    quote=Quote(
+        "webmail",
+        KJM,
+        "2026-11-16 09:10",
+        "Re: Program F-K nie uruchamia się",
+        KJM_KRUK,
+        to=KRUK.addr,
+    ),
+    label=(
+        True,
+        "other",
+        "F-K",
+        "tricky positive: follow-up; the only workstation with F-K still does not start",
+    ),
+)
 
 KJM_NORDVIK = f"""\
 Dobry wieczór,
@@ -2288,22 +3327,42 @@ prosimy o ponowne uruchomienie usługi „SOOT Database Service” na serwerze S
 {SIG_KJM_MG}
 """
 
-add(slug="re-zmiana-nocna-restart-dalej-to-samo", when="2026-11-12 23:52", sender=ADAMCZYK,
-    client="outlook", subject="RE: Brak połączenia z SOOT – zmiana nocna",
-    reply_to="<kjm-nordvik>", refs=("soot-zmiana-nocna-magazyn",),
+add(
+    slug="re-zmiana-nocna-restart-dalej-to-samo",
+    when="2026-11-12 23:52",
+    sender=ADAMCZYK,
+    client="outlook",
+    subject="RE: Brak połączenia z SOOT – zmiana nocna",
+    reply_to="<kjm-nordvik>",
+    refs=("soot-zmiana-nocna-magazyn",),
     body="""\
 Restart zrobiony, dalej to samo. Czekamy na telefon.
 
 G. Adamczyk
 """,
-    quote=Quote("outlook", KJM, "2026-11-12 23:40", "RE: Brak połączenia z SOOT – zmiana nocna",
-                KJM_NORDVIK, to=ADAMCZYK.addr),
-    label=(True, "database_repair", "SOOT",
-           "tricky positive: 'dalej to samo' only makes sense with the thread: the company-wide "
-           "failure from the original report persists; needs thread context"))
+    quote=Quote(
+        "outlook",
+        KJM,
+        "2026-11-12 23:40",
+        "RE: Brak połączenia z SOOT – zmiana nocna",
+        KJM_NORDVIK,
+        to=ADAMCZYK.addr,
+    ),
+    label=(
+        True,
+        "database_repair",
+        "SOOT",
+        "tricky positive: 'dalej to samo' only makes sense with the thread: the company-wide "
+        "failure from the original report persists; needs thread context",
+    ),
+)
 
-add(slug="kadry-bledny-zus-na-zamknietej-liscie", when="2026-10-20 13:35", sender=JABLONSKA,
-    client="outlook", subject="Błędna składka ZUS na zamkniętej liście – klient Auto-Mar",
+add(
+    slug="kadry-bledny-zus-na-zamknietej-liscie",
+    when="2026-10-20 13:35",
+    sender=JABLONSKA,
+    client="outlook",
+    subject="Błędna składka ZUS na zamkniętej liście – klient Auto-Mar",
     body="""\
 Dzień dobry,
 
@@ -2314,11 +3373,20 @@ Zofia Jabłońska
 Biuro Rachunkowe Bilans-Plus s.c.
 tel. 89 535 61 20
 """,
-    label=(False, "document_fix", "Kadry-Płace",
-           "operator error on a closed payroll list the user cannot reopen"))
+    label=(
+        False,
+        "document_fix",
+        "Kadry-Płace",
+        "operator error on a closed payroll list the user cannot reopen",
+    ),
+)
 
-add(slug="soot-cofniecie-zatwierdzonej-inwentaryzacji", when="2026-11-09 14:05", sender=TOMASZ,
-    client="gmail", subject="Cofnięcie zatwierdzonej inwentaryzacji",
+add(
+    slug="soot-cofniecie-zatwierdzonej-inwentaryzacji",
+    when="2026-11-09 14:05",
+    sender=TOMASZ,
+    client="gmail",
+    subject="Cofnięcie zatwierdzonej inwentaryzacji",
     body="""\
 Witam,
 w piątek zatwierdziliśmy arkusz inwentaryzacji częściowej INW/11/2026/03, a okazało się, że magazynier wpisał ilości dla dwóch regałów w złych jednostkach (metry zamiast sztuk). Program nie pozwala anulować zatwierdzonego arkusza, bo są już do niego wygenerowane dokumenty różnic. Czy możecie to cofnąć?
@@ -2327,11 +3395,20 @@ Tomasz Rybicki
 Kierownik magazynu
 Hydromet-Serwis Sp. z o.o.
 """,
-    label=(False, "document_fix", "SOOT",
-           "operator error on an approved document the user cannot cancel"))
+    label=(
+        False,
+        "document_fix",
+        "SOOT",
+        "operator error on an approved document the user cannot cancel",
+    ),
+)
 
-add(slug="przyjazd-przeglad-konfiguracji-w-urzedzie", when="2026-11-27 09:50", sender=BORKOWSKA,
-    client="outlook", subject="Prośba o przyjazd konsultanta",
+add(
+    slug="przyjazd-przeglad-konfiguracji-w-urzedzie",
+    when="2026-11-27 09:50",
+    sender=BORKOWSKA,
+    client="outlook",
+    subject="Prośba o przyjazd konsultanta",
     body="""\
 Dzień dobry,
 
@@ -2342,10 +3419,15 @@ Jolanta Borkowska
 Skarbnik Gminy Stare Rybitwy
 tel. 87 429 11 60
 """,
-    label=(False, "visit", "F-K", "asks for an on-site consultant (travel is out of scope)"))
+    label=(False, "visit", "F-K", "asks for an on-site consultant (travel is out of scope)"),
+)
 
-add(slug="fk-rozdzielenie-roku-obrachunkowego", when="2026-11-19 15:10", sender=ANNA_W,
-    client="outlook", subject="Rozdzielenie roku obrachunkowego",
+add(
+    slug="fk-rozdzielenie-roku-obrachunkowego",
+    when="2026-11-19 15:10",
+    sender=ANNA_W,
+    client="outlook",
+    subject="Rozdzielenie roku obrachunkowego",
     body="""\
 Dzień dobry,
 
@@ -2356,15 +3438,25 @@ Anna Wiśniewska
 Główna Księgowa
 Transbet Sp. z o.o.
 """,
-    label=(False, "year_split", "F-K", "year split phrased as 'rozdzielenie roku obrachunkowego'"))
+    label=(False, "year_split", "F-K", "year split phrased as 'rozdzielenie roku obrachunkowego'"),
+)
 
 
 # ================================================================== write out
 
 SYNTHETIC = {
-    "<kjm-e02>": "e02", "<kjm-tp3>": "tp3", "<kjm-o04>": "o04", "<kjm-o28>": "o28",
-    "<kjm-p04>": "p04", "<kjm-e18>": "e18", "<kjm-e16>": "e16", "<kjm-e05>": "e05",
-    "<kjm-e21>": "e21", "<kjm-e12>": "e12", "<kjm-e13>": "e13", "<kjm-kruk>": "kruk",
+    "<kjm-e02>": "e02",
+    "<kjm-tp3>": "tp3",
+    "<kjm-o04>": "o04",
+    "<kjm-o28>": "o28",
+    "<kjm-p04>": "p04",
+    "<kjm-e18>": "e18",
+    "<kjm-e16>": "e16",
+    "<kjm-e05>": "e05",
+    "<kjm-e21>": "e21",
+    "<kjm-e12>": "e12",
+    "<kjm-e13>": "e13",
+    "<kjm-kruk>": "kruk",
     "<kjm-nordvik>": "nordvik",
 }
 
@@ -2393,18 +3485,26 @@ def toml_str(s: str) -> str:
 
 
 def labels_toml() -> str:
-    out = ["# Labels for tests/data/labelled/*.eml -- generated by _make.py, do not edit by hand.",
-           "# emergency: work in the program impossible on EVERY workstation (R-HRS-3, R-SLA-1),",
-           "#            judged on what the sender reports now (not quotes, not an inherited",
-           "#            'Re:' subject; the thread only resolves 'still the same').",
-           "# scope:     " + ", ".join(SCOPES),
-           "# product:   " + ", ".join(PRODUCTS), ""]
+    out = [
+        "# Labels for tests/data/labelled/*.eml -- generated by _make.py, do not edit by hand.",
+        "# emergency: work in the program impossible on EVERY workstation (R-HRS-3, R-SLA-1),",
+        "#            judged on what the sender reports now (not quotes, not an inherited",
+        "#            'Re:' subject; the thread only resolves 'still the same').",
+        "# scope:     " + ", ".join(SCOPES),
+        "# product:   " + ", ".join(PRODUCTS),
+        "",
+    ]
     for name, c in ordered():
         emergency, scope, product, why = c.label
-        out += ["[[case]]", f"file = {toml_str(name)}",
-                f"emergency = {'true' if emergency else 'false'}",
-                f"scope = {toml_str(scope)}", f"product = {toml_str(product)}",
-                f"why = {toml_str(why)}", ""]
+        out += [
+            "[[case]]",
+            f"file = {toml_str(name)}",
+            f"emergency = {'true' if emergency else 'false'}",
+            f"scope = {toml_str(scope)}",
+            f"product = {toml_str(product)}",
+            f"why = {toml_str(why)}",
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -2418,10 +3518,17 @@ def counts_block() -> str:
     sc = Counter(lab[1] for lab in labels)
     pr = Counter(lab[2] for lab in labels)
     charsets = Counter(c.charset for c in CASES)
-    lines = [f"Total messages: **{len(CASES)}**", "",
-             "| emergency | count |", "|---|---|",
-             f"| true | {em[True]} |", f"| false | {em[False]} |", "",
-             "| scope | count |", "|---|---|"]
+    lines = [
+        f"Total messages: **{len(CASES)}**",
+        "",
+        "| emergency | count |",
+        "|---|---|",
+        f"| true | {em[True]} |",
+        f"| false | {em[False]} |",
+        "",
+        "| scope | count |",
+        "|---|---|",
+    ]
     lines += [f"| {s} | {sc[s]} |" for s in SCOPES]
     lines += ["", "| product | count |", "|---|---|"]
     lines += [f"| {p} | {pr[p]} |" for p in PRODUCTS]
@@ -2438,11 +3545,14 @@ def counts_block() -> str:
             q = q.inner
     lines += ["", "| quote / forward style (incl. nested) | count |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in sorted(styles.items())]
-    lines += ["", f"HTML-only messages: {sum(c.html_only for c in CASES)}; "
-              f"with attachments: {sum(bool(c.attachments) for c in CASES)}; "
-              f"replies/forwards (quoted history): {sum(bool(c.quote) for c in CASES)}; "
-              f"written without Polish letters: {sum(c.ascii_body for c in CASES)}; "
-              f"auto-replies: {sum(auto_replied(c) for c in CASES)}."]
+    lines += [
+        "",
+        f"HTML-only messages: {sum(c.html_only for c in CASES)}; "
+        f"with attachments: {sum(bool(c.attachments) for c in CASES)}; "
+        f"replies/forwards (quoted history): {sum(bool(c.quote) for c in CASES)}; "
+        f"written without Polish letters: {sum(c.ascii_body for c in CASES)}; "
+        f"auto-replies: {sum(auto_replied(c) for c in CASES)}.",
+    ]
     return "\n".join(lines)
 
 
