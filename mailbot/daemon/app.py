@@ -180,6 +180,7 @@ class App(Parts):
 
     def poll_once(self) -> PollReport:
         self.refresh_rules()
+        self.refresh_templates()
         report = self.poller().poll_once()
         log.info("poll done: %s", report.summary())
         if self.config.imap.sent_folder:

@@ -42,7 +42,7 @@ from mailbot.outgoing.sms_mail import EmailToSmsChannel
 from mailbot.outgoing.template_check import check_all
 from mailbot.scrub import Scrubber
 from mailbot.settings.config import Config
-from mailbot.settings.rules import Rules, load_rules, rules_stamp
+from mailbot.settings.rules import Rules, folder_stamp, load_rules, rules_stamp
 from mailbot.settings.secrets import config_secrets
 from mailbot.store import ledger as ledger_store
 from mailbot.store import repo
@@ -67,6 +67,7 @@ class Parts:
         self.sessions = session_factory(self.engine)
         self.raw_store = RawStore(config.raw_dir)
         self._rules_seen = rules_stamp(config.rules_dir)
+        self._templates_seen = folder_stamp(config.templates_dir, (".j2",))
         rules = load_rules(config.rules_dir)  # a mistake stops us here (ConfigError)
         self.templates = TemplateSet.load(config.templates_dir)
         self._sender: OutboxSender | None = None
@@ -124,6 +125,9 @@ class Parts:
         )
         self.intake = Intake(self.sessions, self.raw_store, config.tz, self.decider, self.outbox)
         self.escalator = Escalator(self.sessions, rules, self.outbox, self.clock)
+        self._scanner = None  # built again with these rules when next needed
+        if self._poller is not None:
+            self._poller.intake = self.intake
 
     def refresh_rules(self) -> bool:
         """Read rules/ again when a file there changed since: an address the console
@@ -141,13 +145,34 @@ class Parts:
             return False
         self._use_rules(rules)
         self.self_alarm.admins = [s for s in rules.book.staff if "admin" in s.roles]
-        self._scanner = None
         if self._poller is not None:
-            self._poller.intake = self.intake
             log.info("rules/ read again after a change; clients synced: %s",
                      counts_text(self.sync_clients()))  # fmt: skip
         else:
             log.info("rules/ read again after a change")
+        return True
+
+    def refresh_templates(self) -> bool:
+        """Read templates/ again when a file there changed since, and use it only once
+        it passes the same check as at start (`mailbot rules check`): a broken edit keeps
+        the templates in use and says why once, so no client gets a half-rendered mail."""
+        seen = folder_stamp(self.config.templates_dir, (".j2",))
+        if seen == self._templates_seen:
+            return False
+        self._templates_seen = seen
+        try:
+            templates = TemplateSet.load(self.config.templates_dir)
+            problems = check_all(templates) + check_digest_templates(templates)
+        except ConfigError as exc:
+            problems = [str(exc)]
+        if problems:
+            log.error("templates/ changed but has %d problem(s); the templates read before "
+                      "stay in use until it is fixed: %s", len(problems),
+                      "; ".join(problems))  # fmt: skip
+            return False
+        self.templates = templates
+        self._use_rules(self.rules)  # the outbox renders with them
+        log.info("templates/ read again after a change (checked: no problems)")
         return True
 
     def check_schema(self) -> None:

@@ -5,8 +5,9 @@ StrictUndefined, because a forgotten variable must stop `mailbot rules check` at
 instead of leaving a blank in a client's mail. Only *.html.j2 is autoescaped: HTML parts
 quote the client's own subject, while text parts and subjects are not HTML. Subjects are
 made one line here, whatever a template does, because a CR/LF taken from a client's
-subject would otherwise let the client write mail headers. Templates are read once
-(auto_reload off): what runs is what template_check.check_all checked at start-up.
+subject would otherwise let the client write mail headers. A TemplateSet reads its
+files once (auto_reload off): what runs is what template_check.check_all checked; a
+changed folder becomes a new TemplateSet only after that check (daemon/parts.py).
 """
 
 from __future__ import annotations

@@ -63,18 +63,26 @@ def load_text_model(path: Path) -> tuple[TextModel, ModelRef]:
     return model, ModelRef(str(path), hashlib.sha256(data).hexdigest())
 
 
-def rules_stamp(rules_dir: Path) -> tuple[tuple[str, int, int], ...]:
-    """What a running process compares to notice that rules/ changed: each file's name,
-    modification time and size (an edit, a rename into place, a file added or removed)."""
+Stamp = tuple[tuple[str, int, int], ...]
+
+
+def folder_stamp(folder: Path, suffixes: tuple[str, ...]) -> Stamp:
+    """What a running process compares to notice that people changed a folder: each
+    file's name, modification time and size (an edit, a rename into place, a file added
+    or removed)."""
     stamp = []
-    for path in sorted(Path(rules_dir).glob("*")):
-        if path.suffix in (".toml", ".json"):
+    for path in sorted(Path(folder).glob("*")):
+        if path.suffix in suffixes:
             try:
                 st = path.stat()
             except OSError:
                 continue
             stamp.append((path.name, st.st_mtime_ns, st.st_size))
     return tuple(stamp)
+
+
+def rules_stamp(rules_dir: Path) -> Stamp:
+    return folder_stamp(rules_dir, (".toml", ".json"))
 
 
 def load_rules(rules_dir: Path) -> Rules:

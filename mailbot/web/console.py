@@ -14,16 +14,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.edges.oidc import OidcClient, OidcSettings
 from mailbot.errors import ConfigError
+from mailbot.outgoing.digest_mail import check_digest_templates
 from mailbot.outgoing.links import AckLinks, load_secret
+from mailbot.outgoing.render import TemplateSet
+from mailbot.outgoing.template_check import check_all
 from mailbot.services.base import Desk
 from mailbot.services.desk import build_desk
 from mailbot.settings.config import Config, WebConfig
-from mailbot.settings.rules import Rules, rules_stamp
+from mailbot.settings.rules import Rules, Stamp, folder_stamp, rules_stamp
 from mailbot.store.db import make_engine, session_factory
 from mailbot.store.rawstore import RawStore
 from mailbot.web.auth import CookieSessions
 
 log = logging.getLogger("mailbot.web")
+
+
+def _stamps(config: Config) -> tuple[Stamp, Stamp]:
+    return rules_stamp(config.rules_dir), folder_stamp(config.templates_dir, (".j2",))
 
 
 def utc_now() -> datetime:
@@ -42,7 +49,7 @@ class Console:
     links: AckLinks
     clock: Callable[[], datetime] = utc_now
     oidc: OidcClient | None = None  # "Zaloguj przez Microsoft" ([web] oidc_issuer)
-    rules_seen: tuple[tuple[str, int, int], ...] = ()  # settings.rules.rules_stamp
+    rules_seen: tuple[Stamp, Stamp] = ((), ())  # rules/ and templates/ (_stamps)
 
     @classmethod
     def from_config(cls, config: Config, *, clock: Callable[[], datetime] = utc_now) -> Console:
@@ -50,7 +57,7 @@ class Console:
         web = config.web
         assert web is not None  # load_config always reads [web]
         secret = load_secret(web.secret_key_file)
-        seen = rules_stamp(config.rules_dir)
+        seen = _stamps(config)
         desk = build_desk(config, mail=True, decide=True)
         engine = make_engine(config.database_url)
         return cls(
@@ -72,20 +79,28 @@ class Console:
         return self.desk.rules
 
     def refresh_rules(self) -> None:
-        """Read rules/ again when a file there changed (an address this console or
-        another registered, a person added to staff.toml), checked before every page (a
-        few stat calls). A broken edit keeps the rules in use and is logged once."""
-        seen = rules_stamp(self.config.rules_dir)
+        """Read rules/ and templates/ again when a file there changed (an address this
+        console or another registered, a person added to staff.toml, a template's
+        wording), checked before every page (a few stat calls). A broken edit keeps what
+        is in use and is logged once; templates must pass `mailbot rules check`."""
+        seen = _stamps(self.config)
         if seen == self.rules_seen:
             return
+        changed_templates = seen[1] != self.rules_seen[1]
         self.rules_seen = seen
         try:
+            if changed_templates:
+                templates = TemplateSet.load(self.config.templates_dir)
+                problems = check_all(templates) + check_digest_templates(templates)
+                if problems:
+                    raise ConfigError(f"{len(problems)} template problem(s): "
+                                      + "; ".join(problems))  # fmt: skip
             self.desk = build_desk(self.config, mail=True, decide=True)
         except ConfigError as exc:
-            log.error("rules/ changed but cannot be used; the rules read before stay in use "
-                      "until it is fixed: %s", exc)  # fmt: skip
+            log.error("rules/ or templates/ changed but cannot be used; what was read before "
+                      "stays in use until it is fixed: %s", exc)  # fmt: skip
             return
-        log.info("rules/ read again after a change")
+        log.info("rules/ and templates/ read again after a change")
 
     def ack_url(self, ticket: str, staff_id: str) -> str:
         """The one-tap link for an on-call alert (relative without [web] base_url)."""

@@ -17,7 +17,14 @@ TEMPLATES = RULES.parent / "templates"
 
 
 def write_config(
-    tmp_path: Path, account, db_url: str, *, tls: str = "none", rules: Path = RULES, **imap_extra
+    tmp_path: Path,
+    account,
+    db_url: str,
+    *,
+    tls: str = "none",
+    rules: Path = RULES,
+    templates: Path = TEMPLATES,
+    **imap_extra,
 ) -> Path:
     intake = {"parse_workers": 0} | imap_extra.pop("intake", {})
     sections = ("smtp", "outbox", "sms", "ha", "alarm")
@@ -39,7 +46,7 @@ def write_config(
     lines += ["", "[intake]"]
     lines += [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in intake.items()]
     lines += ["", "[storage]", f'data_dir = "{tmp_path / "data"}"', f'database_url = "{db_url}"']
-    lines += ["", "[general]", f'rules_dir = "{rules}"', f'templates_dir = "{TEMPLATES}"']
+    lines += ["", "[general]", f'rules_dir = "{rules}"', f'templates_dir = "{templates}"']
     for name, values in extra_sections.items():
         lines += ["", f"[{name}]"]
         lines += [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in values.items()]

@@ -1,6 +1,6 @@
-"""rules/ edited while mailbot runs (the console registers a sender's address, someone
-adds a client): the next poll decides with the new rules, and a broken edit keeps the
-rules in use instead of stopping intake."""
+"""rules/ and templates/ edited while mailbot runs (the console registers a sender's
+address, someone adds a client or rewords a reply): the next poll uses them, and a broken
+edit keeps what is in use instead of stopping intake or sending a broken mail."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import shutil
 from sqlalchemy import select
 
 from mailbot.settings.edit import add_client_address
-from mailbot.store.tables import Ticket
-from tests.integration.conftest import RULES
+from mailbot.store.tables import OutboxItem, Ticket
+from tests.integration.conftest import RULES, TEMPLATES
 from tests.integration.test_pipeline import mail, prime
 
 GMAIL = "ewa.lewandowska1984@gmail.com"
@@ -55,3 +55,44 @@ def test_an_address_registered_while_running_is_known_at_the_next_poll(
     assert _ticket(app, "Piąte pytanie").client_id == "piekarnia"
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1 and "clients.toml" in errors[0] and "stay in use" in errors[0]
+
+
+def _reply_text(app, subject: str) -> str:
+    with app.sessions() as s:
+        ticket = s.scalars(select(Ticket).where(Ticket.subject == subject)).one()
+        return s.scalars(
+            select(OutboxItem.body_text).where(OutboxItem.ticket_id == ticket.id)
+        ).one()
+
+
+def test_a_reworded_reply_is_used_at_the_next_poll_once_it_passes_the_check(
+    make_app, mailbox, tmp_path, caplog
+):
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    app = make_app(templates=templates)
+    prime(app)
+    mailbox.append("INBOX", mail("Pierwsze", sender=GMAIL, msgid="<t1@gmail.com>"))
+    app.poll_once()
+    assert "Zapraszamy do kontaktu w każdej chwili." not in _reply_text(app, "Pierwsze")
+
+    txt = templates / "unknown_sender.txt.j2"
+    txt.write_text(txt.read_text(encoding="utf-8") + "\nZapraszamy do kontaktu w każdej chwili.\n",
+                   encoding="utf-8")  # fmt: skip
+    mailbox.append("INBOX", mail("Drugie", sender=GMAIL, msgid="<t2@gmail.com>"))
+    with caplog.at_level(logging.INFO, logger="mailbot.daemon"):
+        app.poll_once()
+    assert "Zapraszamy do kontaktu w każdej chwili." in _reply_text(app, "Drugie")
+    assert any("templates/ read again" in r.getMessage() for r in caplog.records)
+
+    # a variable mailbot does not provide: the check refuses it, the wording before stays
+    txt.write_text(txt.read_text(encoding="utf-8") + "{{ nie_ma_takiej }}\n", encoding="utf-8")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="mailbot.daemon"):
+        for n in ("Trzecie", "Czwarte"):
+            mailbox.append("INBOX", mail(n, sender=f"{n.lower()}@gmail.com", msgid=f"<{n}@g.com>"))
+            app.poll_once()
+    for n in ("Trzecie", "Czwarte"):
+        assert "Zapraszamy do kontaktu w każdej chwili." in _reply_text(app, n)
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "nie_ma_takiej" in errors[0] and "stay in use" in errors[0]

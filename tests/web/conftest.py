@@ -28,16 +28,19 @@ ACCOUNTS = {"staff": "jan.wisniewski", "manager": "krzysztof.majewski", "admin":
 
 
 def write_config(tmp_path: Path, db_url: str, base_url: str = "", extra: str = "") -> Path:
-    """A config over a copy of rules/ (linking a ticket may register an address in
-    clients.toml); `extra` is more TOML at the end ([smtp], [sms])."""
-    rules = tmp_path / "rules"
+    """A config over copies of rules/ and templates/ (linking a ticket may register an
+    address in clients.toml; a test may edit either); `extra` is more TOML at the end
+    ([smtp], [sms])."""
+    rules, templates = tmp_path / "rules", tmp_path / "templates"
     if not rules.exists():
         shutil.copytree(ROOT / "rules", rules)
+    if not templates.exists():
+        shutil.copytree(ROOT / "templates", templates)
     path = tmp_path / "config.toml"
     path.write_text(
         f'[imap]\nhost = "127.0.0.1"\nuser = "pomoc"\n\n'
         f'[storage]\ndata_dir = "{tmp_path / "data"}"\ndatabase_url = "{db_url}"\n\n'
-        f'[general]\nrules_dir = "{rules}"\ntemplates_dir = "{ROOT / "templates"}"\n\n'
+        f'[general]\nrules_dir = "{rules}"\ntemplates_dir = "{templates}"\n\n'
         f'[web]\nbase_url = "{base_url}"\n\n{extra}',
         encoding="utf-8",
     )

@@ -5,6 +5,7 @@ CSRF, bad input answered in Polish, the time preview, actions from a queue row."
 from __future__ import annotations
 
 import html
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -156,6 +157,21 @@ def test_rules_edited_outside_are_read_at_the_next_page(client, console):
     (c.config.rules_dir / "staff.toml").write_text("[[staff]\n", encoding="utf-8")
     assert client.get("/").status_code == 200  # still signed in, with the rules before
     assert c.rules.book.client_for_address("jan.kowalski@gmail.com").id == "piekarnia"
+
+
+def test_templates_edited_outside_are_used_once_they_pass_the_check(client, console, caplog):
+    c, _ = console
+    login(client, ACCOUNTS["staff"])
+    closed = c.config.templates_dir / "ticket_closed.txt.j2"
+    before = c.desk
+    closed.write_text(closed.read_text(encoding="utf-8") + "{{ nie_ma_takiej }}\n", "utf-8")
+    with caplog.at_level(logging.ERROR, logger="mailbot.web"):
+        assert client.get("/").status_code == 200
+    assert c.desk is before and "nie_ma_takiej" in caplog.text  # kept what works
+    closed.write_text(closed.read_text(encoding="utf-8").replace("{{ nie_ma_takiej }}", "Dzięki!"),
+                      "utf-8")  # fmt: skip
+    assert client.get("/").status_code == 200
+    assert c.desk is not before
 
 
 def test_registering_an_address_is_seen_at_once(client, console):
