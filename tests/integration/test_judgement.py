@@ -62,7 +62,9 @@ def test_a_dead_server_at_night_is_paged_and_the_client_hears_of_the_hardware_de
 ):
     app, server = night_app
     body = "Serwer padł po burzy, nikt nie może pracować w F-K. Proszę o pilny kontakt."
-    mailbox.append("INBOX", mail("Awaria serwera", body, sender=CLIENT, msgid="<hw@p.pl>"))
+    mailbox.append(
+        "INBOX", mail("Awaria serwera", body, sender=CLIENT, msgid="<hw@p.pl>"), date=NIGHT
+    )
     assert app.poll_once().actions == {"created": 1}
     app.deliver()
     with app.sessions() as s:
@@ -80,7 +82,7 @@ def test_a_dead_server_at_night_is_paged_and_the_client_hears_of_the_hardware_de
 def test_a_possible_emergency_at_night_pages_on_call_with_its_own_wording(night_app, mailbox):
     app, server = night_app
     body = "Od godziny F-K nie działa, nie wiem co robić."
-    mailbox.append("INBOX", mail("F-K", body, sender=CLIENT, msgid="<maybe@p.pl>"))
+    mailbox.append("INBOX", mail("F-K", body, sender=CLIENT, msgid="<maybe@p.pl>"), date=NIGHT)
     assert app.poll_once().actions == {"created": 1}
     app.deliver()
     with app.sessions() as s:
