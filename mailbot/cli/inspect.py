@@ -236,9 +236,8 @@ def _print_explanation(doc: dict) -> None:
 
 def rules_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:
     """Sprawdź rules/ (personel, klienci, klasyfikacja, dyżury) i szablony; podsumowanie."""
-    from mailbot.outgoing.digest_mail import check_digest_templates
     from mailbot.outgoing.render import TemplateSet
-    from mailbot.outgoing.template_check import check_all
+    from mailbot.outgoing.template_check import all_problems
     from mailbot.settings.oncall import check_no_gaps
     from mailbot.settings.rules import load_rules
 
@@ -247,7 +246,7 @@ def rules_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:
         rules = load_rules(cfg.rules_dir)
         check_no_gaps(rules.oncall, datetime.now(cfg.tz))  # no gaps in the rota
         templates = TemplateSet.load(cfg.templates_dir)
-        problems = check_all(templates) + check_digest_templates(templates)
+        problems = all_problems(templates)
     except ConfigError as exc:
         raise fail(f"rules error: {exc}", 2) from None
     if problems:

@@ -21,7 +21,6 @@ from mailbot.edges.mailer import CaptureMailer, Mailer
 from mailbot.edges.sms import SmsapiChannel, SmsChannel, WebhookChannel
 from mailbot.edges.smtp import SmtpMailer
 from mailbot.errors import ConfigError
-from mailbot.intake.decider import Decider, rota_lookup
 from mailbot.intake.poller import Poller
 from mailbot.intake.prepare import tune_gc
 from mailbot.intake.record import Intake
@@ -31,20 +30,16 @@ from mailbot.ops.lease import Lease
 from mailbot.ops.lease import current as current_lease
 from mailbot.ops.logs import counts_text
 from mailbot.ops.self_alarm import Channels, SelfAlarm
-from mailbot.outgoing.compose import make_message_id
-from mailbot.outgoing.digest_mail import check_digest_templates
 from mailbot.outgoing.escalation import Escalator
-from mailbot.outgoing.links import ack_links
-from mailbot.outgoing.outbox import Outbox, OutboxPolicy
 from mailbot.outgoing.render import TemplateSet
 from mailbot.outgoing.sender import OutboxSender
 from mailbot.outgoing.sms_mail import EmailToSmsChannel
-from mailbot.outgoing.template_check import check_all
+from mailbot.outgoing.template_check import all_problems
 from mailbot.scrub import Scrubber
+from mailbot.services.desk import decider_for, outbox_for
 from mailbot.settings.config import Config
 from mailbot.settings.rules import Rules, folder_stamp, load_rules, rules_stamp
 from mailbot.settings.secrets import config_secrets
-from mailbot.store import ledger as ledger_store
 from mailbot.store import repo
 from mailbot.store.db import check_schema, make_engine, session_factory
 from mailbot.store.rawstore import RawStore
@@ -100,29 +95,8 @@ class Parts:
         around `rules`; jobs pick the new objects up at their next run."""
         config = self.config
         self.rules = rules
-        self.decider = Decider(
-            rules,
-            config.tz,
-            own_addresses=config.own_addresses,
-            trusted_authserv_ids=config.trusted_authserv_ids,
-            oncall=rota_lookup(rules.oncall),
-            package_state=ledger_store.package_state,
-        )
-        sms = config.sms
-        self.outbox = Outbox(
-            self.templates,
-            rules,
-            OutboxPolicy(
-                config.replies_per_sender_per_hour,
-                config.max_attempts,
-                sms=bool(sms and sms.channel != "none"),
-                sms_transliterate=sms.transliterate if sms else True,
-                page_window=timedelta(seconds=config.page_window),
-                base_url=config.web_base_url,
-            ),
-            make_message_id,
-            ack_links(config.web),
-        )
+        self.decider = decider_for(config, rules)
+        self.outbox = outbox_for(config, rules, self.templates)
         self.intake = Intake(self.sessions, self.raw_store, config.tz, self.decider, self.outbox)
         self.escalator = Escalator(self.sessions, rules, self.outbox, self.clock)
         self._scanner = None  # built again with these rules when next needed
@@ -162,7 +136,7 @@ class Parts:
         self._templates_seen = seen
         try:
             templates = TemplateSet.load(self.config.templates_dir)
-            problems = check_all(templates) + check_digest_templates(templates)
+            problems = all_problems(templates)
         except ConfigError as exc:
             problems = [str(exc)]
         if problems:
@@ -275,7 +249,7 @@ class Parts:
 
     def check_templates(self) -> None:
         """What runs is what was checked: templates are compiled once, at start."""
-        problems = check_all(self.templates) + check_digest_templates(self.templates)
+        problems = all_problems(self.templates)
         if problems:
             raise ConfigError(
                 f"{len(problems)} template problem(s): " + "; ".join(problems),

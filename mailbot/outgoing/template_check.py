@@ -29,11 +29,20 @@ from mailbot.outgoing.render import (
     gsm7_length,
 )
 
-# checked by digest_mail.check_digest_templates, which every caller of check_all runs too
+# checked by digest_mail.check_digest_templates (all_problems runs both)
 DIGEST_FILES = frozenset(f"digest.{p}.j2" for p in PARTS)
 # every template file mailbot needs -> the kind it belongs to
 EXPECTED = {f"{n}.{p}.j2": n for n in (*REPLY_NAMES, ALERT_MAIL, MORE_MAIL) for p in PARTS}
 EXPECTED |= {f"{n}.txt.j2": n for n in (SMS, MORE_SMS)}
+
+
+def all_problems(templates: TemplateSet) -> list[str]:
+    """Every problem of templates/: the replies and alerts (check_all) and the digest's
+    (digest_mail.check_digest_templates). What `rules check`, `doctor`, start-up and a
+    reread while running all ask."""
+    from mailbot.outgoing.digest_mail import check_digest_templates
+
+    return check_all(templates) + check_digest_templates(templates)
 
 
 def check_all(templates: TemplateSet) -> list[str]:

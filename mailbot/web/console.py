@@ -14,10 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.edges.oidc import OidcClient, OidcSettings
 from mailbot.errors import ConfigError
-from mailbot.outgoing.digest_mail import check_digest_templates
 from mailbot.outgoing.links import AckLinks, load_secret
 from mailbot.outgoing.render import TemplateSet
-from mailbot.outgoing.template_check import check_all
+from mailbot.outgoing.template_check import all_problems
 from mailbot.services.base import Desk
 from mailbot.services.desk import build_desk
 from mailbot.settings.config import Config, WebConfig
@@ -88,14 +87,17 @@ class Console:
             return
         changed_templates = seen[1] != self.rules_seen[1]
         self.rules_seen = seen
+        outbox = self.desk.outbox
+        templates = outbox.templates if outbox is not None else None
         try:
-            if changed_templates:
+            if changed_templates or templates is None:
                 templates = TemplateSet.load(self.config.templates_dir)
-                problems = check_all(templates) + check_digest_templates(templates)
+                problems = all_problems(templates)
                 if problems:
                     raise ConfigError(f"{len(problems)} template problem(s): "
                                       + "; ".join(problems))  # fmt: skip
-            self.desk = build_desk(self.config, mail=True, decide=True)
+            # the set just checked (or the one in use), not another read of the folder
+            self.desk = build_desk(self.config, mail=True, decide=True, templates=templates)
         except ConfigError as exc:
             log.error("rules/ or templates/ changed but cannot be used; what was read before "
                       "stays in use until it is fixed: %s", exc)  # fmt: skip

@@ -58,11 +58,10 @@ def test_an_address_registered_while_running_is_known_at_the_next_poll(
 
 
 def _reply_text(app, subject: str) -> str:
+    ticket_id = _ticket(app, subject).id
     with app.sessions() as s:
-        ticket = s.scalars(select(Ticket).where(Ticket.subject == subject)).one()
-        return s.scalars(
-            select(OutboxItem.body_text).where(OutboxItem.ticket_id == ticket.id)
-        ).one()
+        text = select(OutboxItem.body_text).where(OutboxItem.ticket_id == ticket_id)
+        return s.scalars(text).one()
 
 
 def test_a_reworded_reply_is_used_at_the_next_poll_once_it_passes_the_check(

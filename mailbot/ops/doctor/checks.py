@@ -170,13 +170,12 @@ def _rules(cfg: Config, env: Env, timeout: float) -> list[Check]:
 
 
 def _templates(cfg: Config, env: Env, timeout: float) -> list[Check]:
-    from mailbot.outgoing.digest_mail import check_digest_templates
     from mailbot.outgoing.render import TemplateSet
-    from mailbot.outgoing.template_check import check_all
+    from mailbot.outgoing.template_check import all_problems
 
     try:
         templates = TemplateSet.load(cfg.templates_dir)
-        problems = check_all(templates) + check_digest_templates(templates)
+        problems = all_problems(templates)
     except ConfigError as exc:
         return [Check("templates", FAIL, str(exc), "check general.templates_dir")]
     if problems:
