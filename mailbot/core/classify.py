@@ -15,7 +15,6 @@ from functools import lru_cache
 from mailbot.core.classify_rules import SCOPES, ClassifyRules
 from mailbot.core.phrases import Phrase, fold
 from mailbot.core.quotes import split_quoted
-from mailbot.core.textmodel import features
 
 # Sentences, and clauses that turn to a new time or a contrast ("rano tylko u pani Basi,
 # a teraz na wszystkich"): an ignore cue (past, hypothetical) covers its own clause only.
@@ -74,11 +73,14 @@ def classify(
         reasons += tuple(f"thread: {r}" for r in thread.reasons)
     phrase_score = score = max(0.0, positive - urgency.cancelled)
     text_in = fold("\n".join(urgency.kept))
-    feats = features(text_in) if rules.model else set()
+    feats = rules.model.known_features(text_in) if rules.model else set()
     probability = None
+    learned: tuple[float, ...] = ()  # the model's scope probabilities
     if rules.model is not None:
-        # Nothing left to read (every sentence set aside): the model's bias says nothing.
-        probability = rules.model.emergency.probabilities(feats)[0] if feats else 0.0
+        probability, learned = rules.model.probabilities(feats)
+        if not text_in.strip():
+            # Nothing left to read (every sentence set aside): the bias says nothing.
+            probability = 0.0
         w = rules.model_weight
         # Cancel cues ("już działa", "u pozostałych działa") hold against the model too:
         # they are what the client says in so many words.
@@ -98,7 +100,7 @@ def classify(
             )
             reasons += (f"model {probability:.2f}" + (f": {', '.join(words)}" if words else ""),)
     emergency = score >= rules.threshold
-    scope, scope_reasons = _scope(own, history, rules, emergency, urgency.failing, feats)
+    scope, scope_reasons = _scope(own, history, rules, emergency, urgency.failing, learned)
     for parts, prefix in (((subject, new), ""), ((history,), "thread: ")):  # thread: fallback
         product, why = _product(parts, rules, scope in rules.names_only_scopes)
         product_reasons = tuple(prefix + r for r in why)
@@ -198,15 +200,15 @@ def _scope(
     rules: ClassifyRules,
     emergency: bool,
     failing: bool,
-    feats: set[str],
+    model: tuple[float, ...],
 ) -> tuple[str, tuple[str, ...]]:
-    """Best-scoring scope; an emergency's scope is its failure (R-SCO-1/2)."""
+    """Best-scoring scope; an emergency's scope is its failure (R-SCO-1/2). `model`: the
+    learned model's probability per scope class (empty without a model)."""
     allowed = rules.emergency_scopes if emergency else SCOPES
     note = ("emergency: only " + "/".join(allowed),) if emergency else ()
     learned: dict[str, float] = {}
-    if rules.model is not None and rules.scope_model_weight > 0:
-        m = rules.model.scope
-        probabilities = zip(m.classes, m.probabilities(feats), strict=True)
+    if rules.model is not None and model and rules.scope_model_weight > 0:
+        probabilities = zip(rules.model.scope.classes, model, strict=True)
         learned = {c: rules.scope_model_weight * p for c, p in probabilities}
     for parts, prefix in ((own, ""), ((history,), "thread: ")):
         scores: dict[str, float] = dict(learned) if not prefix else {}

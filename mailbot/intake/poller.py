@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as dtime
 from pathlib import Path
@@ -24,7 +24,7 @@ from mailbot.core.classify import ClassifyRules
 from mailbot.edges.imap import TRUNCATED_BODY, FolderStatus, ImapMailbox
 from mailbot.errors import ConfigError, TransientError
 from mailbot.faults import crash_point
-from mailbot.intake.prepare import ParseFailure, Prepared, prepare
+from mailbot.intake.prepare import ParseFailure, Prepared, RulesParcel, prepare
 from mailbot.intake.record import Intake, Outcome
 from mailbot.model import FetchedMessage, InboundMail
 from mailbot.settings.config import PROCESSED_KEYWORD, ImapConfig
@@ -62,21 +62,20 @@ def _prepare_all(
     batch: list[FetchedMessage],
     raw_root: Path,
     rules: ClassifyRules | None,
+    parcel: RulesParcel | None = None,
 ) -> Iterator[Prepared]:
     """Keep raw bytes, parse and classify in worker processes; results come in order.
-    The rules travel once per chunk (pickle memoises them within a chunk; unpickling
-    them costs a worker ~0.9 ms): four chunks per batch keep both workers busy and beat
-    sixteen end to end (the README's benchmarks)."""
+    The rules travel as `parcel` (RulesParcel.of(rules), built once by the caller): four
+    chunks per batch keep both workers busy and beat sixteen end to end (the README's
+    benchmarks)."""
     raws = [m.raw for m in batch]
     flags = [m.oversized for m in batch]
     roots = [raw_root] * len(batch)
-    # Not rules.without_model(): declared a classmethod, it returns the class itself, and
-    # a worker handed the class fails to classify, so every message was classified again
-    # in the main process (2.9 ms of its CPU per message).
-    light = replace(rules, model=None) if rules is not None else None
-    ruleset = [light] * len(batch)
     if pool is None or len(batch) < 16:  # not worth the pickling round trip
-        return map(prepare, raws, flags, roots, ruleset)
+        return map(prepare, raws, flags, roots, [rules] * len(batch))
+    # Never the rules object itself: each chunk would pickle it (see RulesParcel).
+    sent = (parcel or RulesParcel.of(rules)) if rules is not None else None
+    ruleset = [sent] * len(batch)
     return pool.map(prepare, raws, flags, roots, ruleset, chunksize=max(1, len(batch) // 4))
 
 
@@ -107,6 +106,17 @@ class Poller:
         self.committed = committed  # after each group commit: its replies may go out now
         self._reconciled = False  # leftovers below the checkpoint checked since (re)connect
         self._target_ready = False
+        self._parcel: tuple[ClassifyRules, RulesParcel] | None = None
+
+    def _rules_parcel(self) -> tuple[ClassifyRules | None, RulesParcel | None]:
+        """The intake's classify rules and their parcel for the workers, packed again
+        only when the rules changed (rules/ is reread while running)."""
+        rules = self.intake.classify_rules
+        if rules is None:
+            return None, None
+        if self._parcel is None or self._parcel[0] is not rules:
+            self._parcel = (rules, RulesParcel.of(rules))
+        return rules, self._parcel[1]
 
     def poll_once(self) -> PollReport:
         started = time.monotonic()
@@ -186,9 +196,7 @@ class Poller:
             crash_point("intake.fetched")  # fetched, not yet recorded
             upcoming = (
                 batch,
-                _prepare_all(
-                    self.pool(), batch, self.intake.raw_store.root, self.intake.classify_rules
-                ),
+                _prepare_all(self.pool(), batch, self.intake.raw_store.root, *self._rules_parcel()),
             )
             if pending is not None:
                 self._record_batch(*pending, backlog_until, report)

@@ -27,9 +27,13 @@ from mailbot.store.tables import (
     TimeEntry,
 )
 
+_ROWS = "mailbot_ledger_rows"  # Session.info key: (transaction, client id -> its rows)
+
 
 def lock_client(session: Session, client_id: str) -> None:
-    """Serialise ledger writes per client for the rest of this transaction."""
+    """Serialise ledger writes per client for the rest of this transaction. Every write
+    here begins with it, so it also forgets the rows package_state kept."""
+    session.info.pop(_ROWS, None)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         key = zlib.crc32(f"mailbot-ledger:{client_id}".encode())
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
@@ -83,10 +87,21 @@ def deductions(session: Session, client_id: str) -> list[ledger.Deduction]:
 
 
 def package_state(session: Session | None, client: Client, at: datetime) -> PackageState | None:
-    """What the intake decision needs (R-PAK-3); None when nothing was ever bought."""
+    """What the intake decision needs (R-PAK-3); None when nothing was ever bought.
+
+    A client's rows are read once per transaction: intake's group of fifty messages asked
+    twice for each of a package client's mails (~0.1 ms a message) and never writes the
+    ledger; a write here (lock_client) makes the next call read them again."""
     if session is None:
         return None
-    return ledger.package_state(purchases(session, client.id), deductions(session, client.id), at)
+    transaction = session.get_transaction()
+    kept = session.info.get(_ROWS)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[_ROWS] = (transaction, {})
+    rows = kept[1].get(client.id)
+    if rows is None:
+        rows = kept[1][client.id] = (purchases(session, client.id), deductions(session, client.id))
+    return ledger.package_state(*rows, at)
 
 
 def add_purchase(
