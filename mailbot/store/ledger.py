@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from mailbot.core import ledger
@@ -44,15 +44,25 @@ def lock_client(session: Session, client_id: str) -> None:
 # Intake asks for every package client's message (R-PAK-3): plain rows over the
 # connection, not ORM objects (a third of the cost).
 _P, _D = PackagePurchase.__table__, PackageDeduction.__table__
+# Built once: building a select per call cost as much as running it.
+_PURCHASES = (
+    select(_P.c.id, _P.c.client_id, _P.c.purchased, _P.c.hours, _P.c.valid_until)
+    .where(_P.c.client_id == bindparam("client_id"))
+    .order_by(_P.c.id)
+)
+_DEDUCTIONS = (
+    select(
+        _D.c.id, _D.c.client_id, _D.c.package_id, _D.c.at, _D.c.minutes, _D.c.rounded_hours,
+        _D.c.multiplier, _D.c.charged_hours, _D.c.reason, _D.c.overdraft_hours,
+    )
+    .where(_D.c.client_id == bindparam("client_id"))
+    .order_by(_D.c.id)
+)  # fmt: skip
 
 
 def purchases(session: Session, client_id: str) -> list[ledger.Purchase]:
     session.flush()  # what this transaction added, as an ORM query's autoflush would
-    rows = session.connection().execute(
-        select(_P.c.id, _P.c.client_id, _P.c.purchased, _P.c.hours, _P.c.valid_until)
-        .where(_P.c.client_id == client_id)
-        .order_by(_P.c.id)
-    )
+    rows = session.connection().execute(_PURCHASES, {"client_id": client_id})
     return [
         ledger.Purchase(r.id, r.client_id, r.purchased, Decimal(r.hours), r.valid_until)
         for r in rows
@@ -61,14 +71,7 @@ def purchases(session: Session, client_id: str) -> list[ledger.Purchase]:
 
 def deductions(session: Session, client_id: str) -> list[ledger.Deduction]:
     session.flush()
-    rows = session.connection().execute(
-        select(
-            _D.c.id, _D.c.client_id, _D.c.package_id, _D.c.at, _D.c.minutes, _D.c.rounded_hours,
-            _D.c.multiplier, _D.c.charged_hours, _D.c.reason, _D.c.overdraft_hours,
-        )
-        .where(_D.c.client_id == client_id)
-        .order_by(_D.c.id)
-    )  # fmt: skip
+    rows = session.connection().execute(_DEDUCTIONS, {"client_id": client_id})
     return [
         ledger.Deduction(
             r.id,
