@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from mailbot.intake.prepare import WORKER_NICENESS
 from mailbot.store import repo
 from mailbot.store.tables import Message, QuarantineEntry, Ticket, TicketEvent
 
@@ -312,6 +314,9 @@ def test_parse_workers_start_ready_and_import_only_what_they_run(make_app, mailb
     assert pool is not None and len(pool._processes) == 2
     probe = "[m in __import__('sys').modules for m in ('sqlalchemy', 'mailbot.intake.prepare')]"
     assert {tuple(pool.submit(eval, probe).result()) for _ in range(4)} == {(False, True)}
+    # and they yield the CPU to the daemon's own thread (the serial part of intake)
+    niceness = {pool.submit(os.nice, 0).result() for _ in range(4)}
+    assert niceness == {min(19, os.nice(0) + WORKER_NICENESS)}, niceness
     mailbox.append_many("INBOX", [mail(f"C {i}", msgid=f"<p{i}@firma.pl>") for i in range(20)])
     assert app.poll_once().actions == {"created": 20}
     assert pool is app.pool() and len(pool._processes) == 2  # the same two did the work
