@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
 from mailbot.core.classify import Classification
@@ -22,7 +22,7 @@ from mailbot.core.digest import NOT_A_TICKET
 from mailbot.core.follow_up import escalates, follow_up_reply
 from mailbot.core.threads import TicketOwner, match_thread, ticket_number_in_subject
 from mailbot.intake.decider import Decided, Decider
-from mailbot.intake.group_writes import GroupWrites, MessageRef, Stored
+from mailbot.intake.group_writes import GroupWrites, MessageRef, Stored, TicketRef
 from mailbot.intake.ticket_rows import (
     CLOSED_STATES,
     FIND_KEY,
@@ -83,6 +83,14 @@ AUTOMATIC_DETAIL = {  # event details staff read in the ticket's history
 }
 
 
+def open_ticket(conn: Connection, group: GroupWrites | None, row: dict[str, object]
+                ) -> int | TicketRef:  # fmt: skip
+    """A new ticket's row: inserted now, or with the group's others (group_writes.py)."""
+    if group is not None:
+        return group.add_ticket(row)
+    return conn.execute(INSERT_TICKET, row).scalar_one()
+
+
 def file_message(
     session: Session,
     fetched: FetchedMessage,
@@ -126,6 +134,8 @@ def file_message(
 
     number_in_subject = ticket_number_in_subject(mail.subject)
     refs = [r for r in (mail.in_reply_to, *mail.references) if r]
+    if group is not None and number_in_subject:
+        group.insert_tickets(conn)  # the ticket it names may be one this group opened
     match = match_thread(
         mail.subject,
         mail.in_reply_to,
@@ -136,6 +146,8 @@ def file_message(
     )
     ticket = None
     if match.ticket:
+        if group is not None:
+            group.insert_tickets(conn)  # a follow-up to a ticket opened in this group
         ticket = conn.execute(FIND_TICKET, {"number": match.ticket}).first()
     owner = TicketOwner(ticket.requester, ticket.client_id) if ticket is not None else None
     decided = decider(session, mail, received, match, what, owner) if decider else None
@@ -153,6 +165,8 @@ def file_message(
     number = match.ticket
     if automatic and ticket is None and mail.sender and not named:
         assert decided is not None
+        if group is not None:
+            group.insert_tickets(conn)  # its sender's ticket may be one this group opened
         ticket = home_of_automatic(conn, mail.sender.address, decided, history)
         number = ticket.number if ticket is not None else None
     if ticket is None and automatic:
@@ -164,7 +178,7 @@ def file_message(
             "requester_name": clean(mail.sender.name if mail.sender else ""),
             "history": history, "created_at": received, "updated_at": now,
         }  # fmt: skip
-        ticket_id = conn.execute(INSERT_TICKET, values | not_a_ticket(columns)).scalar_one()
+        ticket_id = open_ticket(conn, group, values | not_a_ticket(columns))
     elif ticket is None:
         action = "created"
         number = ticket_number(session, received.astimezone(tz).year)
@@ -174,7 +188,7 @@ def file_message(
             "requester_name": clean(mail.sender.name if mail.sender else ""),
             "history": history, "created_at": received, "updated_at": now,
         }  # fmt: skip
-        ticket_id = conn.execute(INSERT_TICKET, values | columns).scalar_one()
+        ticket_id = open_ticket(conn, group, values | columns)
     elif third_party:  # recorded on the ticket; its owner, trust, urgency stay as they are
         ticket_id, number, action = ticket.id, match.ticket, "third_party"
         conn.execute(UPDATE_TICKET, {"tid": ticket_id, "updated_at": now})
@@ -287,7 +301,7 @@ def queue_mail(
     mail: InboundMail,
     d: IntakeDecision,
     number: str,
-    ticket_id: int,
+    ticket_id: int | TicketRef,
     message_id: int | MessageRef,
     received: datetime,
     now: datetime,

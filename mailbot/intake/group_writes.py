@@ -1,9 +1,12 @@
 """Rows a group commit writes at its end in a few statements.
 
 SQLAlchemy costs ~0.08 ms per executed statement here, three times SQLite's own time.
-Within one group transaction (intake.record_group) the message, attachment and event rows
-are therefore collected and inserted together just before the checkpoint and the commit,
-and the ticket counter is bumped once for all tickets the group opens. Nothing about
+Within one group transaction (intake.record_group) the new tickets, message, attachment
+and event rows are therefore collected and inserted together just before the checkpoint
+and the commit, and the ticket counter is bumped once for all tickets the group opens.
+A new ticket is named by a TicketRef (its number) until then; before intake reads the
+ticket table (a follow-up, an automatic reply looking for its ticket) the tickets
+collected so far are inserted, so every read sees them. Nothing about
 exactly-once changes: it is still one transaction, and a failure anywhere (a Message-ID
 stored meanwhile by another writer included) rolls the whole group back and intake
 replays it one message per transaction.
@@ -23,10 +26,14 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
-from mailbot.store.tables import AttachmentRow, Message, TicketCounter, TicketEvent
+from mailbot.store.tables import AttachmentRow, Message, Ticket, TicketCounter, TicketEvent
 
 _M, _A, _E = Message.__table__, AttachmentRow.__table__, TicketEvent.__table__
-_C = TicketCounter.__table__
+_C, _T = TicketCounter.__table__, Ticket.__table__
+_INSERT_TICKETS = insert(_T)
+_TICKET_IDS = select(_T.c.number, _T.c.id).where(
+    _T.c.number.in_(bindparam("numbers", expanding=True))
+)
 _INSERT_MESSAGES = insert(_M)
 _INSERT_ATTACHMENTS = insert(_A)
 _INSERT_EVENTS = insert(_E)
@@ -37,10 +44,17 @@ _SET_COUNTER = update(_C).where(_C.c.year == bindparam("y")).values(last=bindpar
 
 
 @dataclass(frozen=True)
+class TicketRef:
+    """Stands for ticket.id in message, event and outbox rows until the ticket is inserted."""
+
+    number: str
+
+
+@dataclass(frozen=True)
 class Stored:
     """What intake needs of a message recorded earlier in the group (duplicates, threads)."""
 
-    ticket_id: int
+    ticket_id: int | TicketRef
     raw_sha256: str
     number: str
 
@@ -59,8 +73,37 @@ class GroupWrites:
     attachments: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     pending: dict[str, Stored] = field(default_factory=dict)  # message_key -> not yet inserted
+    tickets: list[dict[str, Any]] = field(default_factory=list)  # not yet inserted, in order
+    ticket_ids: dict[str, int] = field(default_factory=dict)  # number -> id once inserted
     counters: dict[int, int] = field(default_factory=dict)  # year -> last number taken
     ids: dict[str, int] = field(default_factory=dict)  # message_key -> id once inserted
+
+    def add_ticket(self, row: dict[str, Any]) -> TicketRef:
+        self.tickets.append(row)
+        return TicketRef(row["number"])
+
+    def insert_tickets(self, conn: Connection) -> None:
+        """Insert the collected tickets (before intake reads the ticket table, and at the
+        group's end): one statement per set of columns, in the order they were opened."""
+        if not self.tickets:
+            return
+        run: list[dict[str, Any]] = []
+        for row in self.tickets:
+            if run and row.keys() != run[0].keys():
+                conn.execute(_INSERT_TICKETS, run)
+                run = []
+            run.append(row)
+        conn.execute(_INSERT_TICKETS, run)
+        numbers = [row["number"] for row in self.tickets]
+        found = conn.execute(_TICKET_IDS, {"numbers": numbers})
+        self.ticket_ids.update((number, id_) for number, id_ in found)
+        self.tickets = []
+
+    def resolve(self, ref: Any) -> Any:
+        """A TicketRef or MessageRef as the id it stands for; anything else as it is."""
+        if isinstance(ref, TicketRef):
+            return self.ticket_ids[ref.number]
+        return self.message_id(ref) if isinstance(ref, MessageRef) else ref
 
     def add_message(self, row: dict[str, Any], number: str) -> MessageRef:
         self.messages.append(row)
@@ -79,7 +122,9 @@ class GroupWrites:
         a message's id at once, and at the group's end): two or three statements."""
         if not self.messages:
             return
-        conn.execute(_INSERT_MESSAGES, self.messages)
+        self.insert_tickets(conn)  # the messages refer to them
+        rows = [m | {"ticket_id": self.resolve(m["ticket_id"])} for m in self.messages]
+        conn.execute(_INSERT_MESSAGES, rows)
         keys = [row["message_key"] for row in self.messages]
         self.ids.update((key, id_) for key, id_ in conn.execute(_IDS, {"keys": keys}))
         if self.attachments:
@@ -89,9 +134,14 @@ class GroupWrites:
 
     def finish(self, conn: Connection) -> None:
         """Everything still collected, then the ticket counters."""
+        self.insert_tickets(conn)
         self.insert_messages(conn)
         if self.events:
-            rows = [e | {"message_id": self.message_id(e["message_id"])} for e in self.events]
+            resolve = self.resolve
+            rows = [
+                e | {"ticket_id": resolve(e["ticket_id"]), "message_id": resolve(e["message_id"])}
+                for e in self.events
+            ]
             conn.execute(_INSERT_EVENTS, rows)
             self.events = []
         for year, last in self.counters.items():

@@ -122,7 +122,7 @@ class Intake:
                         break
                 group.finish(session.connection())  # messages, attachments, events, counter
                 if self.outbox is not None:
-                    self.outbox.write_batch(session, group.message_id)
+                    self.outbox.write_batch(session, group.resolve)
                 done = items[: len(outcomes)]
                 last = max(done, key=lambda item: item[0].uid)[0]
                 repo.save_checkpoint(session, last.folder, last.uidvalidity, last.uid, now)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from mailbot.core.digest import NOT_A_TICKET
 from mailbot.core.threads import format_ticket_number
 from mailbot.intake.decider import Decided
-from mailbot.intake.group_writes import GroupWrites, MessageRef
+from mailbot.intake.group_writes import GroupWrites, MessageRef, TicketRef
 from mailbot.model import FetchedMessage, InboundMail
 from mailbot.store import repo
 from mailbot.store.tables import AttachmentRow, Message, Ticket, TicketEvent
@@ -106,7 +106,7 @@ def home_of_automatic(conn: Connection, sender: str, decided: Decided, history: 
 
 def event(
     session: Session,
-    ticket_id: int,
+    ticket_id: int | TicketRef,
     kind: str,
     at: datetime,
     detail: str,

@@ -41,7 +41,7 @@ class Outbox(OutboxRows):
         template: str,
         context: dict[str, Any],
         mail: InboundMail,
-        ticket_id: int,
+        ticket_id: Any,  # an id, or a group's placeholder (OutboxBatch)
         inbound_id: Any,
         emergency: bool,
         now: datetime,
@@ -97,7 +97,7 @@ class Outbox(OutboxRows):
         rendered: Rendered,
         mail: InboundMail,
         ticket: str,
-        ticket_id: int,
+        ticket_id: Any,  # an id, or a group's placeholder (OutboxBatch)
         inbound_id: int,
         now: datetime,
         occasion: str,
@@ -124,7 +124,7 @@ class Outbox(OutboxRows):
         *,
         d: IntakeDecision,
         context: dict[str, Any],
-        ticket_id: int,
+        ticket_id: Any,  # an id, or a group's placeholder (OutboxBatch)
         step: str,
         now: datetime,
     ) -> int:
@@ -145,7 +145,7 @@ class Outbox(OutboxRows):
         *,
         alerts: list[tuple[str, str | None]],
         context: dict[str, Any],
-        ticket_id: int,
+        ticket_id: Any,  # an id, or a group's placeholder (OutboxBatch)
         step: str,
         now: datetime,
         group: str | None = None,
@@ -204,7 +204,7 @@ class Outbox(OutboxRows):
         ctx: dict[str, Any],
         staff_id: str,
         phone: str,
-        ticket_id: int,
+        ticket_id: Any,  # an id, or a group's placeholder (OutboxBatch)
         step: str,
         now: datetime,
         group: str | None = None,

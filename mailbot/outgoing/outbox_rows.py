@@ -59,8 +59,8 @@ class OutboxBatch:
     Per message, the rate limit was an ORM count that flushed the session first (~2 ms,
     a quarter of a live message's cost): here the replies of the last hour are counted
     once for every sender of the group and then kept up to date in memory. Rows wait in
-    `rows` until `Outbox.write_batch`; `inbound_id` may stand for a message not yet
-    inserted, resolved then."""
+    `rows` until `Outbox.write_batch`; `inbound_id` and `ticket_id` may stand for a
+    message or a ticket not yet inserted, resolved then."""
 
     replies: dict[str, int]  # recipient -> auto-replies in the last hour, this batch's too
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -107,11 +107,15 @@ class OutboxRows:
 
     def write_batch(self, session: Session, resolve: Callable[[Any], int | None]) -> int:
         """Insert the rows queued since `begin_batch` (one statement); `resolve` turns a
-        placeholder `inbound_id` into the message's id. Returns how many were written."""
+        placeholder `inbound_id` or `ticket_id` into the message's or the ticket's id.
+        Returns how many were written."""
         batch: OutboxBatch | None = session.info.pop(_BATCH, None)
         if batch is None or not batch.rows:
             return 0
-        rows = [r | {"inbound_id": resolve(r["inbound_id"])} for r in batch.rows]
+        rows = [
+            r | {"inbound_id": resolve(r["inbound_id"]), "ticket_id": resolve(r["ticket_id"])}
+            for r in batch.rows
+        ]
         session.connection().execute(_INSERT, rows)
         return len(rows)
 
@@ -175,7 +179,7 @@ class OutboxRows:
         kind: str,
         template: str,
         dedup: str,
-        ticket_id: int,
+        ticket_id: Any,  # an id, or a group's placeholder (OutboxBatch)
         inbound_id: Any,
         to: str,
         name: str,

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from mailbot.core.threads import format_ticket_number
 from mailbot.daemon import App
 from mailbot.intake import record as intake_module
 from mailbot.intake.record import Outcome
@@ -90,6 +91,12 @@ def _mail() -> list[tuple[bytes, bool]]:
             f"{live}-a@piekarnia-rozan.pl", f"Re: Pytanie {live}", f"{live}-q@piekarnia-rozan.pl"
         )
         raws[at:at] = [first, raws[at], answer]
+    # Tickets the group opened are read back within it: an out-of-office reply joins its
+    # sender's ticket of the same group, and a subject names the group's first ticket.
+    away = _plain("live-ooo@piekarnia-rozan.pl", "Automatyczna odpowiedź: Re: Pytanie live")
+    raws.insert(134, away.replace(b"MIME-Version", b"Auto-Submitted: auto-replied\r\nMIME-Version"))
+    named = _plain("num@piekarnia-rozan.pl", f"[{format_ticket_number(2026, 1)}] dalej to samo")
+    raws.insert(10, named)
     return [(raw, i < 120) for i, raw in enumerate(raws)]
 
 
@@ -150,6 +157,12 @@ def test_group_commit_writes_what_one_message_per_transaction_writes(tmp_path, d
     assert {"created", "follow_up", "duplicate", "quarantined"} <= actions
     assert len(want["attachment"]) >= 5 and len(want["outbox"]) >= 20
     assert any(r["kind"] == "duplicate_message_id" for r in want["event"])
+    by_key = {o.message_key: o for o in expected}
+    first_ticket = format_ticket_number(2026, 1)
+    assert by_key["<num@piekarnia-rozan.pl>"].ticket == first_ticket  # opened 10 mails before
+    away = by_key["<live-ooo@piekarnia-rozan.pl>"]
+    assert away.action == "automatic"  # joined the ticket opened 3 mails before it
+    assert away.ticket == by_key["<live-q@piekarnia-rozan.pl>"].ticket
     for name in want:
         assert got[name] == want[name], name
 
