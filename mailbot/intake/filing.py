@@ -141,8 +141,9 @@ def file_message(
         mail.in_reply_to,
         mail.references,
         known_tickets=repo.existing_ticket_numbers(session, [number_in_subject or ""]),
-        ticket_by_message_id=repo.tickets_by_message_keys(session, refs)
-        | (group.tickets_of(refs) if group else {}),
+        ticket_by_message_id=(
+            group.tickets_of(refs) if group else repo.tickets_by_message_keys(session, refs)
+        ),
     )
     ticket = None
     if match.ticket:

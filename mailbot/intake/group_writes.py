@@ -69,6 +69,9 @@ class MessageRef:
 @dataclass
 class GroupWrites:
     absent: set[str]  # Message-IDs of the group not stored when it began
+    # Message-ID -> ticket number of the messages stored before the group that its
+    # mails refer to (In-Reply-To, References): asked once, not once per reply
+    earlier: dict[str, str] = field(default_factory=dict)
     messages: list[dict[str, Any]] = field(default_factory=list)  # not yet inserted, in order
     attachments: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -111,8 +114,11 @@ class GroupWrites:
         return MessageRef(row["message_key"])
 
     def tickets_of(self, keys: Iterable[str]) -> dict[str, str]:
-        """Ticket numbers of not yet inserted messages among these Message-IDs."""
-        return {k: self.pending[k].number for k in keys if k in self.pending}
+        """Ticket numbers of the messages among these Message-IDs: stored before the
+        group (asked when it began) or earlier in it (not yet inserted)."""
+        keys = list(keys)
+        found = {k: self.earlier[k] for k in keys if k in self.earlier}
+        return found | {k: self.pending[k].number for k in keys if k in self.pending}
 
     def message_id(self, ref: int | MessageRef | None) -> int | None:
         return self.ids[ref.key] if isinstance(ref, MessageRef) else ref

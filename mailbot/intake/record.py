@@ -110,9 +110,11 @@ class Intake:
                     p.parsed.message_id for _, p, _ in items if isinstance(p.parsed, InboundMail)
                 ]
                 absent = set(keys) - repo.stored_keys(session, keys)  # one query for all
-                group = session.info[GROUP] = GroupWrites(absent)
+                mails = [p.parsed for _, p, _ in items if isinstance(p.parsed, InboundMail)]
+                refs = [r for m in mails for r in (m.in_reply_to, *m.references) if r]
+                earlier = repo.tickets_by_message_keys(session, refs)  # and one for threads
+                group = session.info[GROUP] = GroupWrites(absent, earlier)
                 if self.outbox is not None:  # the group's outbox rows go in with it
-                    mails = [p.parsed for _, p, _ in items if isinstance(p.parsed, InboundMail)]
                     senders = [m.sender.address for m in mails if m.sender]
                     self.outbox.begin_batch(session, senders, now)
                 for fetched, prepared, history in items:
