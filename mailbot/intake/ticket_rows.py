@@ -8,9 +8,9 @@ write now or, inside a group commit, through the group's GroupWrites buffer
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
+import orjson
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
@@ -85,7 +85,7 @@ def decision_columns(decided: Decided | None, history: bool) -> dict[str, object
         "deadline": d.deadline,
         "reply": None if history else d.reply,
         "billing": d.billing,
-        "decision": json.dumps(document, ensure_ascii=False),
+        "decision": orjson.dumps(document).decode(),  # compact; read with json.loads
     }
 
 
