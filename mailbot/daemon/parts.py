@@ -34,11 +34,11 @@ from mailbot.outgoing.escalation import Escalator
 from mailbot.outgoing.render import TemplateSet
 from mailbot.outgoing.sender import OutboxSender
 from mailbot.outgoing.sms_mail import EmailToSmsChannel
-from mailbot.outgoing.template_check import all_problems
+from mailbot.outgoing.template_check import checked
 from mailbot.scrub import Scrubber
 from mailbot.services.desk import decider_for, outbox_for
 from mailbot.settings.config import Config
-from mailbot.settings.rules import Rules, folder_stamp, load_rules, rules_stamp
+from mailbot.settings.rules import Rules, load_rules, rules_stamp, templates_stamp
 from mailbot.settings.secrets import config_secrets
 from mailbot.store import repo
 from mailbot.store.db import check_schema, make_engine, session_factory
@@ -62,7 +62,7 @@ class Parts:
         self.sessions = session_factory(self.engine)
         self.raw_store = RawStore(config.raw_dir)
         self._rules_seen = rules_stamp(config.rules_dir)
-        self._templates_seen = folder_stamp(config.templates_dir, (".j2",))
+        self._templates_seen = templates_stamp(config.templates_dir)
         rules = load_rules(config.rules_dir)  # a mistake stops us here (ConfigError)
         self.templates = TemplateSet.load(config.templates_dir)
         self._sender: OutboxSender | None = None
@@ -130,19 +130,15 @@ class Parts:
         """Read templates/ again when a file there changed since, and use it only once
         it passes the same check as at start (`mailbot rules check`): a broken edit keeps
         the templates in use and says why once, so no client gets a half-rendered mail."""
-        seen = folder_stamp(self.config.templates_dir, (".j2",))
+        seen = templates_stamp(self.config.templates_dir)
         if seen == self._templates_seen:
             return False
         self._templates_seen = seen
         try:
-            templates = TemplateSet.load(self.config.templates_dir)
-            problems = all_problems(templates)
+            templates = checked(TemplateSet.load(self.config.templates_dir))
         except ConfigError as exc:
-            problems = [str(exc)]
-        if problems:
-            log.error("templates/ changed but has %d problem(s); the templates read before "
-                      "stay in use until it is fixed: %s", len(problems),
-                      "; ".join(problems))  # fmt: skip
+            log.error("templates/ changed but cannot be used; the templates read before "
+                      "stay in use until it is fixed: %s", exc)  # fmt: skip
             return False
         self.templates = templates
         self._use_rules(self.rules)  # the outbox renders with them
@@ -249,12 +245,7 @@ class Parts:
 
     def check_templates(self) -> None:
         """What runs is what was checked: templates are compiled once, at start."""
-        problems = all_problems(self.templates)
-        if problems:
-            raise ConfigError(
-                f"{len(problems)} template problem(s): " + "; ".join(problems),
-                file=str(self.config.templates_dir),
-            )
+        checked(self.templates)
 
     def sender(self) -> OutboxSender:
         """The outbox sender; the first use in a process recovers rows a crash left."""

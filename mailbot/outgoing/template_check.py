@@ -36,6 +36,18 @@ EXPECTED = {f"{n}.{p}.j2": n for n in (*REPLY_NAMES, ALERT_MAIL, MORE_MAIL) for 
 EXPECTED |= {f"{n}.txt.j2": n for n in (SMS, MORE_SMS)}
 
 
+def checked(templates: TemplateSet) -> TemplateSet:
+    """`templates`, or ConfigError naming every problem: what start-up refuses, and what a
+    reread while running (daemon and console) refuses to use."""
+    problems = all_problems(templates)
+    if problems:
+        raise ConfigError(
+            f"{len(problems)} template problem(s): " + "; ".join(problems),
+            file=str(templates.directory),
+        )
+    return templates
+
+
 def all_problems(templates: TemplateSet) -> list[str]:
     """Every problem of templates/: the replies and alerts (check_all) and the digest's
     (digest_mail.check_digest_templates). What `rules check`, `doctor`, start-up and a

@@ -85,6 +85,10 @@ def rules_stamp(rules_dir: Path) -> Stamp:
     return folder_stamp(rules_dir, (".toml", ".json"))
 
 
+def templates_stamp(templates_dir: Path) -> Stamp:
+    return folder_stamp(templates_dir, (".j2",))
+
+
 def load_rules(rules_dir: Path) -> Rules:
     rules_dir = Path(rules_dir)
     book = load_rulebook(rules_dir)

@@ -16,11 +16,11 @@ from mailbot.edges.oidc import OidcClient, OidcSettings
 from mailbot.errors import ConfigError
 from mailbot.outgoing.links import AckLinks, load_secret
 from mailbot.outgoing.render import TemplateSet
-from mailbot.outgoing.template_check import all_problems
+from mailbot.outgoing.template_check import checked
 from mailbot.services.base import Desk
 from mailbot.services.desk import build_desk
 from mailbot.settings.config import Config, WebConfig
-from mailbot.settings.rules import Rules, Stamp, folder_stamp, rules_stamp
+from mailbot.settings.rules import Rules, Stamp, rules_stamp, templates_stamp
 from mailbot.store.db import make_engine, session_factory
 from mailbot.store.rawstore import RawStore
 from mailbot.web.auth import CookieSessions
@@ -29,7 +29,7 @@ log = logging.getLogger("mailbot.web")
 
 
 def _stamps(config: Config) -> tuple[Stamp, Stamp]:
-    return rules_stamp(config.rules_dir), folder_stamp(config.templates_dir, (".j2",))
+    return rules_stamp(config.rules_dir), templates_stamp(config.templates_dir)
 
 
 def utc_now() -> datetime:
@@ -91,11 +91,7 @@ class Console:
         templates = outbox.templates if outbox is not None else None
         try:
             if changed_templates or templates is None:
-                templates = TemplateSet.load(self.config.templates_dir)
-                problems = all_problems(templates)
-                if problems:
-                    raise ConfigError(f"{len(problems)} template problem(s): "
-                                      + "; ".join(problems))  # fmt: skip
+                templates = checked(TemplateSet.load(self.config.templates_dir))
             # the set just checked (or the one in use), not another read of the folder
             self.desk = build_desk(self.config, mail=True, decide=True, templates=templates)
         except ConfigError as exc:
