@@ -134,8 +134,8 @@ def file_message(
 
     number_in_subject = ticket_number_in_subject(mail.subject)
     refs = [r for r in (mail.in_reply_to, *mail.references) if r]
-    if group is not None and number_in_subject:
-        group.insert_tickets(conn)  # the ticket it names may be one this group opened
+    if group is not None and (number_in_subject or refs):
+        group.insert_tickets(conn)  # the ticket it names or answers may be one this group opened
     match = match_thread(
         mail.subject,
         mail.in_reply_to,
@@ -146,9 +146,7 @@ def file_message(
         ),
     )
     ticket = None
-    if match.ticket:
-        if group is not None:
-            group.insert_tickets(conn)  # a follow-up to a ticket opened in this group
+    if match.ticket:  # only from a number in the subject or refs: inserted above
         ticket = conn.execute(FIND_TICKET, {"number": match.ticket}).first()
     owner = TicketOwner(ticket.requester, ticket.client_id) if ticket is not None else None
     decided = decider(session, mail, received, match, what, owner) if decider else None

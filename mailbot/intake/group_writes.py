@@ -106,7 +106,7 @@ class GroupWrites:
         """A TicketRef or MessageRef as the id it stands for; anything else as it is."""
         if isinstance(ref, TicketRef):
             return self.ticket_ids[ref.number]
-        return self.message_id(ref) if isinstance(ref, MessageRef) else ref
+        return self.ids[ref.key] if isinstance(ref, MessageRef) else ref
 
     def add_message(self, row: dict[str, Any], number: str) -> MessageRef:
         self.messages.append(row)
@@ -120,27 +120,23 @@ class GroupWrites:
         found = {k: self.earlier[k] for k in keys if k in self.earlier}
         return found | {k: self.pending[k].number for k in keys if k in self.pending}
 
-    def message_id(self, ref: int | MessageRef | None) -> int | None:
-        return self.ids[ref.key] if isinstance(ref, MessageRef) else ref
-
     def insert_messages(self, conn: Connection) -> None:
-        """Insert the collected messages and their attachments (before anything that needs
-        a message's id at once, and at the group's end): two or three statements."""
+        """Insert the collected messages and their attachments, after the tickets they
+        refer to (finish): two or three statements."""
         if not self.messages:
             return
-        self.insert_tickets(conn)  # the messages refer to them
         rows = [m | {"ticket_id": self.resolve(m["ticket_id"])} for m in self.messages]
         conn.execute(_INSERT_MESSAGES, rows)
         keys = [row["message_key"] for row in self.messages]
         self.ids.update((key, id_) for key, id_ in conn.execute(_IDS, {"keys": keys}))
         if self.attachments:
-            rows = [a | {"message_id": self.message_id(a["message_id"])} for a in self.attachments]
+            rows = [a | {"message_id": self.resolve(a["message_id"])} for a in self.attachments]
             conn.execute(_INSERT_ATTACHMENTS, rows)
         self.messages, self.attachments, self.pending = [], [], {}
 
     def finish(self, conn: Connection) -> None:
         """Everything still collected, then the ticket counters."""
-        self.insert_tickets(conn)
+        self.insert_tickets(conn)  # before the messages and events that refer to them
         self.insert_messages(conn)
         if self.events:
             resolve = self.resolve

@@ -62,20 +62,18 @@ def _prepare_all(
     batch: list[FetchedMessage],
     raw_root: Path,
     rules: ClassifyRules | None,
-    parcel: RulesParcel | None = None,
+    parcel: RulesParcel | None,
 ) -> Iterator[Prepared]:
     """Keep raw bytes, parse and classify in worker processes; results come in order.
-    The rules travel as `parcel` (RulesParcel.of(rules), built once by the caller): four
-    chunks per batch keep both workers busy and beat sixteen end to end (the README's
-    benchmarks)."""
+    The rules travel as `parcel` (RulesParcel.of(rules), built once by the caller, never
+    the rules object: each chunk would pickle it): four chunks per batch keep both
+    workers busy and beat sixteen end to end (the README's benchmarks)."""
     raws = [m.raw for m in batch]
     flags = [m.oversized for m in batch]
     roots = [raw_root] * len(batch)
     if pool is None or len(batch) < 16:  # not worth the pickling round trip
         return map(prepare, raws, flags, roots, [rules] * len(batch))
-    # Never the rules object itself: each chunk would pickle it (see RulesParcel).
-    sent = (parcel or RulesParcel.of(rules)) if rules is not None else None
-    ruleset = [sent] * len(batch)
+    ruleset = [parcel] * len(batch)
     return pool.map(prepare, raws, flags, roots, ruleset, chunksize=max(1, len(batch) // 4))
 
 

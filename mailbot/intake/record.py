@@ -106,11 +106,9 @@ class Intake:
         outcomes: list[Outcome] = []
         try:
             with self.sessions.begin() as session:
-                keys = [
-                    p.parsed.message_id for _, p, _ in items if isinstance(p.parsed, InboundMail)
-                ]
-                absent = set(keys) - repo.stored_keys(session, keys)  # one query for all
                 mails = [p.parsed for _, p, _ in items if isinstance(p.parsed, InboundMail)]
+                keys = [m.message_id for m in mails]
+                absent = set(keys) - repo.stored_keys(session, keys)  # one query for all
                 refs = [r for m in mails for r in (m.in_reply_to, *m.references) if r]
                 earlier = repo.tickets_by_message_keys(session, refs)  # and one for threads
                 group = session.info[GROUP] = GroupWrites(absent, earlier)
