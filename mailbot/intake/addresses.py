@@ -18,17 +18,17 @@ from email.headerregistry import AddressHeader
 from email.utils import getaddresses
 
 from mailbot.intake.textdecode import decode_header_value, encoded_spans, one_line, unfold
-from mailbot.model import Address
+from mailbot.model import DOT_ATOM_ADDRESS, Address
 
 _ADDR = re.compile(r"[^\s<>()\[\]\",;:@]+@[^\s<>()\[\]\",;:@]+")
 # The common author field, "Anna Nowak <anna.nowak@firma.pl>" or "anna@firma.pl": words
-# of letters and digits (an encoded-word placeholder is one) and a dot-atom address with
-# a dotted domain. The stdlib's parser reads it exactly so (tests/intake/test_addresses.py
-# holds the two together) at ~20 times the cost; anything else still goes through it.
-_DOT_ATOM = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+# of letters and digits (an encoded-word placeholder is one) and a plain dot-atom address
+# (model.DOT_ATOM_ADDRESS). The stdlib's parser reads it exactly so
+# (tests/intake/test_addresses.py holds the two together) at ~20 times the cost; anything
+# else still goes through it.
 _PLAIN_AUTHOR = re.compile(
-    rf"[ \t]*(?:(?P<name>[A-Za-z0-9]+(?: [A-Za-z0-9]+)*)[ \t]*)?<(?P<addr>{_DOT_ATOM})>[ \t]*"
-    rf"|[ \t]*(?P<bare>{_DOT_ATOM})[ \t]*"
+    rf"[ \t]*(?:(?P<name>[A-Za-z0-9]+(?: [A-Za-z0-9]+)*)[ \t]*)?"
+    rf"<(?P<addr>{DOT_ATOM_ADDRESS})>[ \t]*|[ \t]*(?P<bare>{DOT_ATOM_ADDRESS})[ \t]*"
 )
 
 

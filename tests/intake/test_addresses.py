@@ -71,6 +71,11 @@ TRICKY = [
     "Anna <anna..x@firma.pl>",
     "Anna <.anna@firma.pl>",
     "Anna <anna@-firma.pl>",
+    "Anna <o'brien@firma.pl>",
+    "Anna <a{b}|c~d@firma.pl>",
+    "=?x@firma.pl",
+    "Anna <=?x?=@firma.pl>",
+    "a!#$%&'*+/=?^_`{|}~-@firma.pl",
     "biuro@klient.pl <anna@evil.example>",
     "Anna\t<anna@firma.pl>",
     "Anna <anna@firma.pl> x",
@@ -87,7 +92,8 @@ def test_the_shortcut_agrees_with_the_parser_on_awkward_forms():
 
 _TOKEN = st.sampled_from(
     ["Anna", "Nowak", "anna", "firma", "pl", "x1", "-", "_", "+", ".", "@", "<", ">", " ",
-     "  ", "\t", '"', ",", "(", ")", ":", ";", "=?utf-8?q?=C5=81?=", "MbEw0Q", "[", "]"]
+     "  ", "\t", '"', ",", "(", ")", ":", ";", "=?utf-8?q?=C5=81?=", "MbEw0Q", "[", "]",
+     "'", "!", "#", "$", "%", "&", "*", "/", "=", "?", "^", "`", "{", "|", "}", "~"]
 )  # fmt: skip
 
 
